@@ -1,0 +1,46 @@
+//! The CLI's errors: each prints as one line naming the file and what was wrong.
+
+use std::path::PathBuf;
+
+use thiserror::Error;
+
+/// Why a CLI command could not run (exit code 2).
+#[derive(Debug, Error)]
+pub enum CliError {
+    /// A file could not be read.
+    #[error("cannot read `{}`: {source}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// A policy file is not UTF-8.
+    #[error("`{}` is not UTF-8 text", path.display())]
+    NotUtf8 {
+        /// The file.
+        path: PathBuf,
+    },
+    /// A policy file is invalid.
+    #[error("`{}`: {source}", path.display())]
+    Policy {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        source: sagefence::PolicyError,
+    },
+    /// An event file is malformed.
+    #[error("`{}`: {source}", path.display())]
+    Event {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        source: sagefence::ParseEventError,
+    },
+    /// Output could not be serialized.
+    #[error("cannot serialize output: {0}")]
+    Serialize(serde_json::Error),
+    /// Output could not be written.
+    #[error("cannot write output: {0}")]
+    Write(std::io::Error),
+}

@@ -1,0 +1,145 @@
+//! `sagefence`, the operator CLI: evaluate events offline and check policies.
+//!
+//! Exit codes: 0 nothing failed, 1 at least one FAILED finding, 2 bad input or usage.
+
+mod error;
+mod table;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use sagefence::{assess_event, Assessment, Facts, Policy};
+
+use crate::error::CliError;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "sagefence",
+    version,
+    about = "Keep SageMaker data-science environments secure"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Evaluate one EventBridge event offline and print findings and planned actions.
+    Evaluate {
+        /// The event file (an EventBridge event, as the guardrail receives it).
+        #[arg(long, value_name = "FILE")]
+        event: PathBuf,
+        /// The policy file; the built-in policy when absent.
+        #[arg(long, value_name = "FILE")]
+        policy: Option<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Json)]
+        format: Format,
+    },
+    /// Policy files: check them, print the built-in one or the JSON Schema.
+    Policy {
+        #[command(subcommand)]
+        command: PolicyCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum PolicyCommand {
+    /// Check a policy file; names the field and line of the first error.
+    Check {
+        /// The policy file.
+        file: PathBuf,
+    },
+    /// Print the built-in policy.
+    Default,
+    /// Print the policy's JSON Schema (for editors).
+    Schema,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Format {
+    /// JSON: `{"findings": [...], "actions": [...]}`.
+    Json,
+    /// A table for people.
+    Table,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli.command) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("sagefence: {err}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(command: Command) -> Result<ExitCode, CliError> {
+    match command {
+        Command::Evaluate { event, policy, format } => {
+            let policy = load_policy(policy.as_deref())?;
+            let bytes = read(&event)?;
+            let assessment = assess_event(&policy, &bytes, &Facts::default(), chrono::Utc::now())
+                .map_err(|source| CliError::Event { path: event, source })?;
+            print_assessment(&assessment, format)?;
+            Ok(ExitCode::from(u8::from(assessment.has_violation())))
+        }
+        Command::Policy { command } => match command {
+            PolicyCommand::Check { file } => {
+                load_policy(Some(&file))?;
+                write_out(&format!("policy `{}` is valid\n", file.display()))?;
+                Ok(ExitCode::SUCCESS)
+            }
+            PolicyCommand::Default => {
+                write_out(sagefence::policy::DEFAULT_POLICY_YAML)?;
+                Ok(ExitCode::SUCCESS)
+            }
+            PolicyCommand::Schema => {
+                write_out(&format!("{}\n", json(&Policy::json_schema())?))?;
+                Ok(ExitCode::SUCCESS)
+            }
+        },
+    }
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, CliError> {
+    std::fs::read(path).map_err(|source| CliError::Read {
+        path: path.to_owned(),
+        source,
+    })
+}
+
+fn load_policy(path: Option<&Path>) -> Result<Policy, CliError> {
+    let Some(path) = path else {
+        return Ok(Policy::builtin());
+    };
+    let bytes = read(path)?;
+    let text = String::from_utf8(bytes).map_err(|_| CliError::NotUtf8 { path: path.to_owned() })?;
+    Policy::from_yaml(&text).map_err(|source| CliError::Policy {
+        path: path.to_owned(),
+        source,
+    })
+}
+
+fn json<T: serde::Serialize>(value: &T) -> Result<String, CliError> {
+    serde_json::to_string_pretty(value).map_err(CliError::Serialize)
+}
+
+fn print_assessment(assessment: &Assessment, format: Format) -> Result<(), CliError> {
+    let text = match format {
+        Format::Json => format!("{}\n", json(assessment)?),
+        Format::Table => table::render(assessment),
+    };
+    write_out(&text)
+}
+
+fn write_out(text: &str) -> Result<(), CliError> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(CliError::Write)
+}

@@ -1,0 +1,676 @@
+//! Event parsing: EventBridge envelopes carrying CloudTrail API calls (SageMaker, EC2, KMS,
+//! IAM), SageMaker state changes and schedules, into typed events. Anything malformed gets a
+//! [`ParseEventError`] naming what was wrong; anything sagefence does not act on is
+//! [`Event::Ignored`] with the reason.
+
+use aws_lambda_events::cloudwatch_events::cloudtrail::AWSAPICall;
+use aws_lambda_events::eventbridge::EventBridgeEvent;
+use chrono::{DateTime, Utc};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+use serde_json::Value;
+
+use crate::error::ParseEventError;
+use crate::model::{Job, Resource};
+use crate::wire::{
+    Completeness, DomainWire, EndpointConfigWire, ModelWire, NotebookWire, ProcessingJobWire, TrainingJobWire,
+    TransformJobWire, TuningJobWire,
+};
+
+const API_CALL: &str = "AWS API Call via CloudTrail";
+const SCHEDULED: &str = "Scheduled Event";
+
+/// Where and when an event happened, from its EventBridge envelope.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct EventMeta {
+    /// The EventBridge event id.
+    pub id: Option<String>,
+    /// The event source, e.g. `aws.sagemaker`.
+    pub source: String,
+    /// The detail type.
+    pub detail_type: String,
+    /// The account.
+    pub account: Option<String>,
+    /// The region.
+    pub region: Option<String>,
+    /// When it happened.
+    pub time: Option<DateTime<Utc>>,
+}
+
+/// Who made an API call.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct Actor {
+    /// The identity type (`AssumedRole`, `IAMUser`, `AWSService`, ...).
+    pub identity_type: String,
+    /// The caller's ARN (for an assumed role, the session ARN).
+    pub arn: Option<String>,
+    /// For an assumed role, the role's ARN.
+    pub role_arn: Option<String>,
+    /// The AWS service that called on the principal's behalf, if any.
+    pub invoked_by: Option<String>,
+}
+
+/// A SageMaker call that creates or changes a governed resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum SageMakerOperation {
+    /// A Create* call.
+    Create,
+    /// An Update* call.
+    Update,
+}
+
+/// An EC2 call that can break a project network.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "call")]
+pub enum Ec2Request {
+    /// An internet gateway was attached to a VPC.
+    AttachInternetGateway {
+        /// The gateway.
+        internet_gateway_id: String,
+        /// The VPC.
+        vpc_id: String,
+    },
+    /// A NAT gateway was created.
+    CreateNatGateway {
+        /// Its subnet.
+        subnet_id: String,
+        /// The gateway, from the response.
+        nat_gateway_id: Option<String>,
+    },
+    /// A peering connection was requested.
+    CreateVpcPeeringConnection {
+        /// The requester VPC.
+        vpc_id: String,
+        /// The peer VPC.
+        peer_vpc_id: Option<String>,
+        /// The connection, from the response.
+        peering_connection_id: Option<String>,
+    },
+    /// A peering connection was accepted.
+    AcceptVpcPeeringConnection {
+        /// The connection.
+        peering_connection_id: String,
+    },
+    /// Ingress was allowed into a security group.
+    AuthorizeSecurityGroupIngress {
+        /// The group.
+        group_id: String,
+        /// Every CIDR range the call opened.
+        cidr_ranges: Vec<String>,
+    },
+    /// A subnet attribute changed.
+    ModifySubnetAttribute {
+        /// The subnet.
+        subnet_id: String,
+        /// The new MapPublicIpOnLaunch, if the call set it.
+        map_public_ip_on_launch: Option<bool>,
+    },
+    /// Flow logs were deleted.
+    DeleteFlowLogs {
+        /// The deleted flow logs.
+        flow_log_ids: Vec<String>,
+    },
+}
+
+/// A KMS call that can weaken a project key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "call")]
+pub enum KmsRequest {
+    /// Rotation was turned off.
+    DisableKeyRotation {
+        /// The key.
+        key_id: String,
+    },
+    /// The key was scheduled for deletion.
+    ScheduleKeyDeletion {
+        /// The key.
+        key_id: String,
+        /// The waiting period, if given.
+        pending_window_in_days: Option<i32>,
+    },
+}
+
+/// An IAM call that can widen a project role.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "call")]
+pub enum IamRequest {
+    /// A managed policy was attached to a role.
+    AttachRolePolicy {
+        /// The role.
+        role_name: String,
+        /// The policy.
+        policy_arn: String,
+    },
+    /// An inline policy was put on a role.
+    PutRolePolicy {
+        /// The role.
+        role_name: String,
+        /// The policy name.
+        policy_name: String,
+        /// The policy document, as sent.
+        policy_document: String,
+    },
+}
+
+/// What an API call asked for, typed by service.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ApiRequest {
+    /// A SageMaker call creating or updating a governed resource.
+    SageMaker {
+        /// Create or update.
+        operation: SageMakerOperation,
+        /// The resource as the call describes it.
+        resource: Resource,
+    },
+    /// An EC2 call.
+    Ec2(Ec2Request),
+    /// A KMS call.
+    Kms(KmsRequest),
+    /// An IAM call.
+    Iam(IamRequest),
+}
+
+/// A successful, mutating API call that sagefence governs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiCall {
+    /// The envelope.
+    pub meta: EventMeta,
+    /// The CloudTrail event id.
+    pub event_id: String,
+    /// The API operation, e.g. `CreateNotebookInstance`.
+    pub event_name: String,
+    /// The caller.
+    pub actor: Actor,
+    /// What was asked.
+    pub request: ApiRequest,
+}
+
+/// Why an event needs no evaluation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "reason", rename_all = "kebab-case")]
+pub enum IgnoreReason {
+    /// The call failed (`errorCode` set): nothing changed.
+    FailedCall {
+        /// The operation.
+        event_name: String,
+        /// The error code.
+        error_code: String,
+    },
+    /// The call only reads.
+    ReadOnly {
+        /// The operation.
+        event_name: String,
+    },
+    /// A call sagefence does not govern.
+    UnhandledCall {
+        /// The CloudTrail event source.
+        event_source: String,
+        /// The operation.
+        event_name: String,
+    },
+    /// An event type sagefence does not govern.
+    UnhandledEvent,
+}
+
+/// A parsed event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// A governed API call.
+    ApiCall(ApiCall),
+    /// A SageMaker resource changed state; the resource as the event describes it.
+    StateChange {
+        /// The envelope.
+        meta: EventMeta,
+        /// The resource.
+        resource: Resource,
+    },
+    /// A scheduled trigger.
+    Scheduled {
+        /// The envelope.
+        meta: EventMeta,
+    },
+    /// An event that needs no evaluation, and why.
+    Ignored {
+        /// The envelope.
+        meta: EventMeta,
+        /// Why.
+        reason: IgnoreReason,
+    },
+}
+
+impl Event {
+    /// The envelope of any event.
+    pub fn meta(&self) -> &EventMeta {
+        match self {
+            Event::ApiCall(call) => &call.meta,
+            Event::StateChange { meta, .. } | Event::Scheduled { meta } | Event::Ignored { meta, .. } => meta,
+        }
+    }
+
+    /// The SageMaker resource the event describes, if any.
+    pub fn resource(&self) -> Option<&Resource> {
+        match self {
+            Event::ApiCall(ApiCall {
+                request: ApiRequest::SageMaker { resource, .. },
+                ..
+            })
+            | Event::StateChange { resource, .. } => Some(resource),
+            _ => None,
+        }
+    }
+}
+
+/// Parses one EventBridge event from its bytes. The detail is read straight from the bytes
+/// into typed shapes, without an intermediate JSON tree.
+pub fn parse(bytes: &[u8]) -> Result<Event, ParseEventError> {
+    let envelope: EventBridgeEvent<Box<RawValue>> = serde_json::from_slice(bytes).map_err(|err| {
+        if err.is_data() {
+            ParseEventError::Envelope(err)
+        } else {
+            ParseEventError::Json(err)
+        }
+    })?;
+    let meta = EventMeta {
+        id: envelope.id,
+        source: envelope.source,
+        detail_type: envelope.detail_type,
+        account: envelope.account,
+        region: envelope.region,
+        time: envelope.time,
+    };
+    let detail = envelope.detail.get();
+    if meta.detail_type == API_CALL {
+        return parse_api_call(meta, detail);
+    }
+    if meta.detail_type == SCHEDULED && meta.source == "aws.events" {
+        return Ok(Event::Scheduled { meta });
+    }
+    if meta.source == "aws.sagemaker" {
+        let event = meta.detail_type.as_str();
+        let resource = match event {
+            "SageMaker Notebook Instance State Change" => Some(Resource::NotebookInstance(
+                typed::<NotebookWire>(event, detail)?.into_model(Completeness::StateChange),
+            )),
+            "SageMaker Training Job State Change" => Some(job::<TrainingJobWire>(event, detail)?),
+            "SageMaker Processing Job State Change" => Some(job::<ProcessingJobWire>(event, detail)?),
+            "SageMaker Transform Job State Change" => Some(job::<TransformJobWire>(event, detail)?),
+            "SageMaker HyperParameter Tuning Job State Change" => Some(job::<TuningJobWire>(event, detail)?),
+            _ => None,
+        };
+        if let Some(resource) = resource {
+            return Ok(Event::StateChange { meta, resource });
+        }
+    }
+    Ok(Event::Ignored {
+        meta,
+        reason: IgnoreReason::UnhandledEvent,
+    })
+}
+
+/// Deserializes `value` as `T`, naming the offending field's path on error. Field names in
+/// messages are spelled as the input spells them: camelCase for CloudTrail request parameters
+/// (event names are operations there), PascalCase for state-change details.
+fn typed<T: DeserializeOwned>(event: &str, json: &str) -> Result<T, ParseEventError> {
+    let mut deserializer = serde_json::Deserializer::from_str(json);
+    serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
+        let path = err.path().to_string();
+        let mut message = err.into_inner().to_string();
+        if !event.starts_with("SageMaker ") {
+            message = camel_case_missing_field(&message);
+        }
+        ParseEventError::Field {
+            event: event.to_owned(),
+            path,
+            message,
+        }
+    })
+}
+
+/// Rewrites serde's "missing field `PascalName`" as "missing field `pascalName`".
+fn camel_case_missing_field(message: &str) -> String {
+    const MARK: &str = "missing field `";
+    match message.split_once(MARK) {
+        Some((before, rest)) => {
+            let mut chars = rest.chars();
+            let first = chars.next().map(|c| c.to_ascii_lowercase()).unwrap_or_default();
+            format!("{before}{MARK}{first}{}", chars.as_str())
+        }
+        None => message.to_owned(),
+    }
+}
+
+fn job<T: DeserializeOwned + Into<Job>>(event: &str, json: &str) -> Result<Resource, ParseEventError> {
+    Ok(Resource::Job(typed::<T>(event, json)?.into()))
+}
+
+/// The CloudTrail fields that `AWSAPICall` does not model.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CallOutcome {
+    error_code: Option<String>,
+    read_only: Option<bool>,
+}
+
+fn parse_api_call(meta: EventMeta, detail: &str) -> Result<Event, ParseEventError> {
+    let outcome: CallOutcome = serde_json::from_str(detail).map_err(ParseEventError::CloudTrail)?;
+    let call: AWSAPICall<Option<Box<RawValue>>, Option<Box<RawValue>>> =
+        serde_json::from_str(detail).map_err(ParseEventError::CloudTrail)?;
+    let (error_code, read_only) = (outcome.error_code, outcome.read_only == Some(true));
+    let event_name = call.event_name;
+    if let Some(error_code) = error_code {
+        return Ok(Event::Ignored {
+            meta,
+            reason: IgnoreReason::FailedCall { event_name, error_code },
+        });
+    }
+    if read_only
+        || ["Describe", "List", "Get", "Search"]
+            .iter()
+            .any(|p| event_name.starts_with(p))
+    {
+        return Ok(Event::Ignored {
+            meta,
+            reason: IgnoreReason::ReadOnly { event_name },
+        });
+    }
+    let params = call.request_parameters.as_deref().map(RawValue::get);
+    let response = call.response_elements.flatten();
+    let response = response.as_deref().map(RawValue::get);
+    let request = match call.event_source.as_str() {
+        "sagemaker.amazonaws.com" => sagemaker_request(&event_name, params, response)?,
+        "ec2.amazonaws.com" => {
+            let (params, response) = (tree(&event_name, params)?, tree(&event_name, response)?);
+            ec2_request(&event_name, &params, &response)?.map(ApiRequest::Ec2)
+        }
+        "kms.amazonaws.com" => kms_request(&event_name, params)?.map(ApiRequest::Kms),
+        "iam.amazonaws.com" => iam_request(&event_name, params)?.map(ApiRequest::Iam),
+        _ => None,
+    };
+    let Some(request) = request else {
+        return Ok(Event::Ignored {
+            meta,
+            reason: IgnoreReason::UnhandledCall {
+                event_source: call.event_source,
+                event_name,
+            },
+        });
+    };
+    let identity = call.user_identity;
+    let actor = Actor {
+        identity_type: identity.r#type,
+        arn: identity.arn,
+        role_arn: identity
+            .session_context
+            .and_then(|c| c.session_issuer)
+            .map(|issuer| issuer.arn),
+        invoked_by: identity.invoked_by,
+    };
+    Ok(Event::ApiCall(ApiCall {
+        meta,
+        event_id: call.event_id,
+        event_name,
+        actor,
+        request,
+    }))
+}
+
+/// Reads optional raw JSON into a tree, for calls whose shapes vary too much to type.
+fn tree(event_name: &str, json: Option<&str>) -> Result<Value, ParseEventError> {
+    json.map_or(Ok(Value::Null), |json| typed(event_name, json))
+}
+
+/// The first string in `response` under a key ending in `Arn` (e.g. `notebookInstanceArn`).
+fn response_arn(response: Option<&str>) -> Option<String> {
+    let fields: serde_json::Map<String, Value> = serde_json::from_str(response?).ok()?;
+    fields
+        .into_iter()
+        .find(|(key, value)| key.ends_with("Arn") && value.is_string())
+        .and_then(|(_, value)| value.as_str().map(str::to_owned))
+}
+
+/// Parameters a successful call must have recorded.
+fn recorded<'a>(event_name: &str, params: Option<&'a str>) -> Result<&'a str, ParseEventError> {
+    params.ok_or_else(|| ParseEventError::Field {
+        event: event_name.to_owned(),
+        path: "requestParameters".to_owned(),
+        message: "missing: a successful call records its parameters".to_owned(),
+    })
+}
+
+fn sagemaker_request(
+    event_name: &str,
+    params: Option<&str>,
+    response: Option<&str>,
+) -> Result<Option<ApiRequest>, ParseEventError> {
+    let params = recorded(event_name, params)?;
+    let (operation, mut resource) = match event_name {
+        "CreateNotebookInstance" => {
+            let wire: NotebookWire = typed(event_name, params)?;
+            let notebook = wire.into_model(Completeness::Full);
+            if notebook.instance_type.known().is_none() {
+                return Err(ParseEventError::Field {
+                    event: event_name.to_owned(),
+                    path: "instanceType".to_owned(),
+                    message: "missing field `instanceType`".to_owned(),
+                });
+            }
+            (SageMakerOperation::Create, Resource::NotebookInstance(notebook))
+        }
+        "UpdateNotebookInstance" => {
+            let wire: NotebookWire = typed(event_name, params)?;
+            (
+                SageMakerOperation::Update,
+                Resource::NotebookInstance(wire.into_model(Completeness::Update)),
+            )
+        }
+        "CreateTrainingJob" => (SageMakerOperation::Create, job::<TrainingJobWire>(event_name, params)?),
+        "CreateProcessingJob" => (
+            SageMakerOperation::Create,
+            job::<ProcessingJobWire>(event_name, params)?,
+        ),
+        "CreateHyperParameterTuningJob" => (SageMakerOperation::Create, job::<TuningJobWire>(event_name, params)?),
+        "CreateTransformJob" => (SageMakerOperation::Create, job::<TransformJobWire>(event_name, params)?),
+        "CreateModel" => (
+            SageMakerOperation::Create,
+            Resource::Model(typed::<ModelWire>(event_name, params)?.into()),
+        ),
+        "CreateEndpointConfig" => (
+            SageMakerOperation::Create,
+            Resource::EndpointConfig(typed::<EndpointConfigWire>(event_name, params)?.into()),
+        ),
+        "CreateDomain" => (
+            SageMakerOperation::Create,
+            Resource::Domain(typed::<DomainWire>(event_name, params)?.into()),
+        ),
+        _ => return Ok(None),
+    };
+    if let Some(arn) = response_arn(response) {
+        set_arn(&mut resource, arn);
+    }
+    Ok(Some(ApiRequest::SageMaker { operation, resource }))
+}
+
+fn set_arn(resource: &mut Resource, arn: String) {
+    let slot = match resource {
+        Resource::NotebookInstance(n) => &mut n.arn,
+        Resource::Job(j) => &mut j.arn,
+        Resource::Model(m) => &mut m.arn,
+        Resource::EndpointConfig(e) => &mut e.arn,
+        Resource::Domain(d) => &mut d.arn,
+    };
+    slot.get_or_insert(arn);
+}
+
+/// Finds the first string under any of `keys`, at any depth. EC2 records the same request in
+/// several shapes across API versions (`subnetId`, `CreateNatGatewayRequest.SubnetId`, ...).
+fn find_str(value: &Value, keys: &[&str]) -> Option<String> {
+    match value {
+        Value::Object(map) => keys
+            .iter()
+            .find_map(|k| map.get(*k).and_then(Value::as_str).map(str::to_owned))
+            .or_else(|| map.values().find_map(|v| find_str(v, keys))),
+        Value::Array(items) => items.iter().find_map(|v| find_str(v, keys)),
+        _ => None,
+    }
+}
+
+/// Collects every string under any of `keys`, at any depth, whatever wraps it.
+fn find_all_str(value: &Value, keys: &[&str], out: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            for (k, v) in map {
+                if keys.contains(&k.as_str()) {
+                    collect_strings(v, out);
+                } else {
+                    find_all_str(v, keys, out);
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| find_all_str(v, keys, out)),
+        _ => {}
+    }
+}
+
+fn collect_strings(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::String(s) => out.push(s.clone()),
+        Value::Array(items) => items.iter().for_each(|v| collect_strings(v, out)),
+        Value::Object(map) => map.values().for_each(|v| collect_strings(v, out)),
+        _ => {}
+    }
+}
+
+fn required(event_name: &str, value: Option<String>, path: &str) -> Result<String, ParseEventError> {
+    value.ok_or_else(|| ParseEventError::Field {
+        event: event_name.to_owned(),
+        path: path.to_owned(),
+        message: format!("missing field `{path}`"),
+    })
+}
+
+fn ec2_request(event_name: &str, params: &Value, response: &Value) -> Result<Option<Ec2Request>, ParseEventError> {
+    let get = |keys: &[&str]| find_str(params, keys);
+    let request = match event_name {
+        "AttachInternetGateway" => Ec2Request::AttachInternetGateway {
+            internet_gateway_id: required(
+                event_name,
+                get(&["internetGatewayId", "InternetGatewayId"]),
+                "internetGatewayId",
+            )?,
+            vpc_id: required(event_name, get(&["vpcId", "VpcId"]), "vpcId")?,
+        },
+        "CreateNatGateway" => Ec2Request::CreateNatGateway {
+            subnet_id: required(event_name, get(&["subnetId", "SubnetId"]), "subnetId")?,
+            nat_gateway_id: find_str(response, &["natGatewayId", "NatGatewayId"]),
+        },
+        "CreateVpcPeeringConnection" => Ec2Request::CreateVpcPeeringConnection {
+            vpc_id: required(event_name, get(&["vpcId", "VpcId"]), "vpcId")?,
+            peer_vpc_id: get(&["peerVpcId", "PeerVpcId"]),
+            peering_connection_id: find_str(response, &["vpcPeeringConnectionId", "VpcPeeringConnectionId"]),
+        },
+        "AcceptVpcPeeringConnection" => Ec2Request::AcceptVpcPeeringConnection {
+            peering_connection_id: required(
+                event_name,
+                get(&["vpcPeeringConnectionId", "VpcPeeringConnectionId"]),
+                "vpcPeeringConnectionId",
+            )?,
+        },
+        "AuthorizeSecurityGroupIngress" => {
+            let mut cidr_ranges = Vec::new();
+            find_all_str(params, &["cidrIp", "cidrIpv6", "CidrIp", "CidrIpv6"], &mut cidr_ranges);
+            Ec2Request::AuthorizeSecurityGroupIngress {
+                group_id: required(event_name, get(&["groupId", "GroupId"]), "groupId")?,
+                cidr_ranges,
+            }
+        }
+        "ModifySubnetAttribute" => Ec2Request::ModifySubnetAttribute {
+            subnet_id: required(event_name, get(&["subnetId", "SubnetId"]), "subnetId")?,
+            map_public_ip_on_launch: params.get("mapPublicIpOnLaunch").and_then(|v| match v {
+                Value::Bool(b) => Some(*b),
+                other => other.get("value").and_then(Value::as_bool),
+            }),
+        },
+        "DeleteFlowLogs" => {
+            let mut ids = Vec::new();
+            find_all_str(
+                params,
+                &["flowLogId", "FlowLogId", "flowLogIds", "FlowLogIds"],
+                &mut ids,
+            );
+            ids.retain(|id| id.starts_with("fl-"));
+            if ids.is_empty() {
+                return Err(ParseEventError::Field {
+                    event: event_name.to_owned(),
+                    path: "flowLogId".to_owned(),
+                    message: "names no flow log".to_owned(),
+                });
+            }
+            Ec2Request::DeleteFlowLogs { flow_log_ids: ids }
+        }
+        _ => return Ok(None),
+    };
+    Ok(Some(request))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct KeyParams {
+    key_id: String,
+    pending_window_in_days: Option<i32>,
+}
+
+fn kms_request(event_name: &str, params: Option<&str>) -> Result<Option<KmsRequest>, ParseEventError> {
+    let request = match event_name {
+        "DisableKeyRotation" => {
+            let p: KeyParams = typed(event_name, recorded(event_name, params)?)?;
+            KmsRequest::DisableKeyRotation { key_id: p.key_id }
+        }
+        "ScheduleKeyDeletion" => {
+            let p: KeyParams = typed(event_name, recorded(event_name, params)?)?;
+            KmsRequest::ScheduleKeyDeletion {
+                key_id: p.key_id,
+                pending_window_in_days: p.pending_window_in_days,
+            }
+        }
+        _ => return Ok(None),
+    };
+    Ok(Some(request))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct AttachRolePolicyParams {
+    role_name: String,
+    policy_arn: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PutRolePolicyParams {
+    role_name: String,
+    policy_name: String,
+    policy_document: String,
+}
+
+fn iam_request(event_name: &str, params: Option<&str>) -> Result<Option<IamRequest>, ParseEventError> {
+    let request = match event_name {
+        "AttachRolePolicy" => {
+            let p: AttachRolePolicyParams = typed(event_name, recorded(event_name, params)?)?;
+            IamRequest::AttachRolePolicy {
+                role_name: p.role_name,
+                policy_arn: p.policy_arn,
+            }
+        }
+        "PutRolePolicy" => {
+            let p: PutRolePolicyParams = typed(event_name, recorded(event_name, params)?)?;
+            IamRequest::PutRolePolicy {
+                role_name: p.role_name,
+                policy_name: p.policy_name,
+                policy_document: p.policy_document,
+            }
+        }
+        _ => return Ok(None),
+    };
+    Ok(Some(request))
+}
