@@ -1,6 +1,9 @@
 //! The `sagefence` binary, run as a user would: every fixture's exit code and output, bad
 //! input and bad usage.
 
+// Test helpers fail the test by unwrapping, like the tests themselves.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

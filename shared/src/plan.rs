@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::catalog::RuleId;
-use crate::evaluate::Finding;
+use crate::evaluate::{Finding, Status};
 use crate::model::{Job, JobStatus, NotebookInstance, NotebookStatus, Resource, ResourceRef, Tags, Toggle};
 use crate::policy::{Mode, Policy, Remedy};
 
@@ -86,11 +86,15 @@ fn step(action: ActionKind, rules: &[RuleId], reason: impl Into<String>) -> Step
 /// Plans the remedies for one resource from its findings. Enforced rules yield `enforce`
 /// actions; what audit-mode rules would add yields `audit` actions (recorded, never applied).
 pub fn plan(policy: &Policy, resource: &Resource, findings: &[Finding]) -> Vec<Action> {
+    let carried = carried_violations(resource, findings);
     let owed = |mode: Option<Mode>| -> Vec<(RuleId, Remedy)> {
         findings
             .iter()
-            .filter(|f| f.is_violation() && mode.is_none_or(|m| f.mode == m))
-            .map(|f| (f.rule, policy.remedy(f.rule)))
+            .filter(|f| f.is_violation())
+            .map(|f| (f.rule, f.mode))
+            .chain(carried.iter().map(|rule| (*rule, policy.mode(*rule))))
+            .filter(|(_, m)| mode.is_none_or(|wanted| *m == wanted))
+            .map(|(rule, _)| (rule, policy.remedy(rule)))
             .collect()
     };
     let reference = resource.reference();
@@ -112,6 +116,26 @@ pub fn plan(policy: &Policy, resource: &Resource, findings: &[Finding]) -> Vec<A
         }
     }
     actions
+}
+
+/// Rules a notebook's violation tag says it owes and that this input cannot decide (a
+/// state-change event carries no RootAccess, say): still owed, as far as anyone knows.
+fn carried_violations(resource: &Resource, findings: &[Finding]) -> Vec<RuleId> {
+    let Resource::NotebookInstance(notebook) = resource else {
+        return Vec::new();
+    };
+    let Some(recorded) = notebook.tags.known().and_then(|t| t.get(VIOLATION_TAG)) else {
+        return Vec::new();
+    };
+    recorded
+        .split_whitespace()
+        .filter_map(RuleId::from_id)
+        .filter(|rule| {
+            findings
+                .iter()
+                .any(|f| f.rule == *rule && f.status == Status::NotApplicable)
+        })
+        .collect()
 }
 
 fn steps(resource: &Resource, owed: &[(RuleId, Remedy)]) -> Vec<Step> {
@@ -157,6 +181,11 @@ fn tag_and_notify(current: Option<&Tags>, owed: &[(RuleId, Remedy)], out: &mut V
             "mark the resource with the tags it owes",
         ));
     }
+    notify(owed, out);
+}
+
+/// One notification for every rule whose remedy tells people.
+fn notify(owed: &[(RuleId, Remedy)], out: &mut Vec<Step>) {
     let notify_rules = ids(owed, |r| matches!(r, Remedy::Notify | Remedy::Tag));
     if !notify_rules.is_empty() {
         out.push(step(
@@ -167,30 +196,91 @@ fn tag_and_notify(current: Option<&Tags>, owed: &[(RuleId, Remedy)], out: &mut V
     }
 }
 
+/// A notebook's remedies. Its tags hold the state: what it owes (`sagefence:violation`, one
+/// writer for every rule), the remedy (`sagefence:remedy`) and whether it ran before a fix
+/// (`sagefence:restart`). Running and owing a blocking remedy: stop. Stopped: delete, or fix
+/// RootAccess in place and start again if it ran before. Owing nothing: drop stale tags.
 fn notebook_steps(n: &NotebookInstance, owed: &[(RuleId, Remedy)]) -> Vec<Step> {
     let tags = n.tags.known();
-    let mut out = Vec::new();
+    let tag = |key: &str| tags.and_then(|t| t.get(key));
     let blocking = ids(owed, |r| matches!(r, Remedy::Stop | Remedy::Delete | Remedy::Fix));
     let strongest = [Remedy::Delete, Remedy::Stop, Remedy::Fix]
         .into_iter()
         .find(|candidate| owed.iter().any(|(_, r)| r == candidate));
-    match strongest.filter(|_| !blocking.is_empty()) {
-        None => {
-            if tags.is_some_and(|t| t.get(VIOLATION_TAG).is_some() || t.get(RESTART_TAG).is_some()) {
-                resolved_notebook(n, &mut out);
-            }
-        }
-        Some(remedy) => blocked_notebook(n, remedy, &blocking, &mut out),
+    let stopped = n.status == Some(NotebookStatus::Stopped);
+    let fixing_now = strongest == Some(Remedy::Fix) && stopped;
+    let still_owed: &[RuleId] = if fixing_now { &[] } else { &blocking };
+
+    let mut violated: Vec<RuleId> = still_owed
+        .iter()
+        .chain(&ids(owed, |r| r == Remedy::Tag))
+        .copied()
+        .collect();
+    violated.sort_unstable();
+    violated.dedup();
+    let mut wanted = BTreeMap::new();
+    if !violated.is_empty() {
+        wanted.insert(VIOLATION_TAG.to_owned(), joined(&violated));
     }
-    tag_and_notify(
+    if let Some(remedy) = strongest.filter(|_| !still_owed.is_empty()) {
+        wanted.insert(REMEDY_TAG.to_owned(), remedy_name(remedy).to_owned());
+        let running = n.status == Some(NotebookStatus::InService);
+        if remedy == Remedy::Fix && (running || tag(RESTART_TAG) == Some("true")) {
+            wanted.insert(RESTART_TAG.to_owned(), "true".to_owned());
+        }
+    }
+
+    let mut out = Vec::new();
+    out.extend(tag_step(
         tags,
-        &owed
-            .iter()
-            .copied()
-            .filter(|(rule, _)| !blocking.contains(rule))
-            .collect::<Vec<_>>(),
-        &mut out,
-    );
+        wanted.clone(),
+        &violated,
+        "record on the notebook what it owes",
+    ));
+    let mut deleting = false;
+    match (strongest, n.status) {
+        (Some(_), Some(NotebookStatus::InService)) => out.push(step(
+            ActionKind::StopNotebookInstance,
+            &blocking,
+            "the notebook runs against the policy; stop it",
+        )),
+        (Some(Remedy::Delete), Some(NotebookStatus::Stopped | NotebookStatus::Failed)) => {
+            deleting = true;
+            out.push(step(
+                ActionKind::DeleteNotebookInstance,
+                &blocking,
+                "the policy says delete",
+            ));
+        }
+        (Some(Remedy::Fix), Some(NotebookStatus::Stopped)) => out.push(step(
+            ActionKind::UpdateNotebookInstance {
+                root_access: Toggle::Disabled,
+            },
+            &blocking,
+            "disable root access in place",
+        )),
+        _ => {}
+    }
+    if still_owed.is_empty() && stopped && tag(RESTART_TAG) == Some("true") {
+        out.push(step(
+            ActionKind::StartNotebookInstance,
+            &[],
+            "it was running before sagefence fixed it",
+        ));
+    }
+    let stale: Vec<String> = [VIOLATION_TAG, REMEDY_TAG, RESTART_TAG]
+        .into_iter()
+        .filter(|key| tag(key).is_some() && !wanted.contains_key(*key))
+        .map(String::from)
+        .collect();
+    if !stale.is_empty() && !deleting {
+        out.push(step(
+            ActionKind::Untag { keys: stale },
+            &[],
+            "the notebook no longer owes these",
+        ));
+    }
+    notify(owed, &mut out);
     out
 }
 
@@ -199,78 +289,6 @@ fn remedy_name(remedy: Remedy) -> &'static str {
         Remedy::Delete => "delete",
         Remedy::Fix => "fix-root-access",
         _ => "stop",
-    }
-}
-
-/// A notebook that breaks a blocking rule: tag what it owes, stop it when it runs, then fix or
-/// delete it once stopped.
-fn blocked_notebook(n: &NotebookInstance, remedy: Remedy, rules: &[RuleId], out: &mut Vec<Step>) {
-    let tags = n.tags.known();
-    let mut wanted = BTreeMap::from([
-        (VIOLATION_TAG.to_owned(), joined(rules)),
-        (REMEDY_TAG.to_owned(), remedy_name(remedy).to_owned()),
-    ]);
-    let running = n.status == Some(NotebookStatus::InService);
-    if running && remedy == Remedy::Fix {
-        wanted.insert(RESTART_TAG.to_owned(), "true".to_owned());
-    }
-    out.extend(tag_step(tags, wanted, rules, "record on the notebook what it owes"));
-    match n.status {
-        Some(NotebookStatus::InService) => out.push(step(
-            ActionKind::StopNotebookInstance,
-            rules,
-            "the notebook runs against the policy; stop it",
-        )),
-        Some(NotebookStatus::Stopped) => match remedy {
-            Remedy::Delete => out.push(step(
-                ActionKind::DeleteNotebookInstance,
-                rules,
-                "the policy says delete",
-            )),
-            Remedy::Fix => {
-                out.push(step(
-                    ActionKind::UpdateNotebookInstance {
-                        root_access: Toggle::Disabled,
-                    },
-                    rules,
-                    "disable root access in place",
-                ));
-                resolved_notebook(n, out);
-            }
-            _ => {}
-        },
-        Some(NotebookStatus::Failed) if remedy == Remedy::Delete => out.push(step(
-            ActionKind::DeleteNotebookInstance,
-            rules,
-            "the policy says delete",
-        )),
-        _ => {}
-    }
-}
-
-/// A notebook that owes nothing any more: start it again if sagefence stopped it to fix it,
-/// and remove sagefence's bookkeeping tags.
-fn resolved_notebook(n: &NotebookInstance, out: &mut Vec<Step>) {
-    let tags = n.tags.known();
-    let restart = tags.and_then(|t| t.get(RESTART_TAG)) == Some("true");
-    if restart && n.status == Some(NotebookStatus::Stopped) {
-        out.push(step(
-            ActionKind::StartNotebookInstance,
-            &[],
-            "it was running before sagefence fixed it",
-        ));
-    }
-    let keys: Vec<String> = [VIOLATION_TAG, REMEDY_TAG, RESTART_TAG]
-        .into_iter()
-        .filter(|k| tags.is_some_and(|t| t.get(k).is_some()))
-        .map(String::from)
-        .collect();
-    if !keys.is_empty() {
-        out.push(step(
-            ActionKind::Untag { keys },
-            &[],
-            "the notebook owes nothing any more",
-        ));
     }
 }
 

@@ -117,7 +117,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
             println!(
                 "   -> {} {} ({})",
                 a.mode,
-                action["type"].as_str().unwrap_or_default(),
+                action.get("type").and_then(|t| t.as_str()).unwrap_or_default(),
                 a.reason
             );
         }
