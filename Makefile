@@ -7,7 +7,10 @@ STAMP := $(VENV)/.installed
 CARGO ?= cargo
 SAGEFENCE := target/debug/sagefence
 
-.PHONY: demo test lint venv bench clean-venv
+TOOLS := .venv-tools
+EMULATOR_PORT ?= 5000
+
+.PHONY: demo test lint venv tools emulator seed bench bench-guardrail
 
 ## venv: the Python virtualenv with the pinned moto server (the local AWS emulator)
 venv: $(STAMP)
@@ -26,20 +29,39 @@ lint:
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
 
-## demo: notebooks on the emulator evaluated online, then fixtures evaluated offline
+## demo: the guardrail stopping and fixing notebooks on the emulator, then `sagefence evaluate` offline
 demo: venv
 	$(CARGO) build --quiet --locked -p sagefence-cli
 	$(CARGO) run --quiet --locked -p sagefence-tests --example demo
 	@for event in \
-	    events/sagemaker/api-create-notebook-instance-compliant.json \
 	    events/sagemaker/api-create-notebook-instance-multiple-violations.json \
-	    events/sagemaker/api-create-training-job-no-vpc.json \
-	    events/sagemaker/state-notebook-instance-pending-disallowed-instance-type.json; do \
+	    events/sagemaker/api-create-training-job-no-vpc.json; do \
 	  echo; echo "== sagefence evaluate --event $$event --format table"; \
 	  $(SAGEFENCE) evaluate --event $$event --format table; code=$$?; \
-	  echo "(exit $$code)"; [ $$code -le 1 ] || exit $$code; \
+	  echo "(exit $$code: 1 means a FAILED finding)"; [ $$code -le 1 ] || exit $$code; \
 	done
+
+## bench-guardrail: handler latency per event on the emulator (release build)
+bench-guardrail: venv
+	$(CARGO) run --release --locked -p sagefence-tests --example bench_guardrail 40
 
 ## bench: evaluation throughput beside raw JSON parsing
 bench:
 	$(CARGO) bench --locked -p sagefence --bench evaluate
+
+## tools: cargo-lambda (from PyPI, a prebuilt binary) in its own venv
+tools: $(TOOLS)/.installed
+
+$(TOOLS)/.installed:
+	python3 -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check cargo-lambda==1.9.2
+	touch $@
+
+## emulator: the local AWS emulator in the foreground on 127.0.0.1:$(EMULATOR_PORT), for trying functions by hand
+emulator: venv
+	$(VENV)/bin/python tests/emulator/sagefence_moto.py --port $(EMULATOR_PORT)
+
+## seed: put a project network and a non-compliant notebook into the running emulator; prints the env to export
+seed:
+	AWS_ENDPOINT_URL=http://127.0.0.1:$(EMULATOR_PORT) AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing \
+	AWS_REGION=eu-west-1 $(CARGO) run --quiet --locked -p sagefence-tests --example seed

@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
+use crate::account::{KeyState, KmsKey, Role, SecurityGroup, Subnet, Vpc};
 use crate::catalog::{RuleId, Severity};
 use crate::model::{
     AppNetworkAccess, Domain, EndpointConfig, Fact, Job, JobSpec, Model, NotebookInstance, Resource, ResourceRef, Tags,
@@ -105,7 +106,8 @@ fn not_applicable(reason: impl Into<String>) -> Verdict {
 }
 
 /// Evaluates every rule that governs `resource`. Returns no finding when the resource is
-/// outside the policy's scope (region or project), and none for rules that are `off`.
+/// outside the policy's scope (region, except for global IAM roles, or project), and none for
+/// rules that are `off`.
 pub fn evaluate(
     policy: &Policy,
     resource: &Resource,
@@ -122,6 +124,11 @@ pub fn evaluate(
         Resource::Model(m) => model(policy, m, facts),
         Resource::EndpointConfig(e) => endpoint_config(policy, e),
         Resource::Domain(d) => domain(policy, d),
+        Resource::Vpc(v) => vpc(policy, v, region),
+        Resource::Subnet(subnet) => vec![(RuleId::SubnetNoPublicIp, subnet_public_ip(subnet))],
+        Resource::SecurityGroup(g) => vec![(RuleId::SecurityGroupNoOpenIngress, open_ingress(g))],
+        Resource::KmsKey(k) => kms_key(k),
+        Resource::Role(r) => vec![(RuleId::RoleLeastPrivilege, least_privilege(r))],
     };
     let reference = resource.reference();
     let today = now.date_naive();
@@ -156,10 +163,14 @@ pub fn evaluate(
 
 fn in_scope(policy: &Policy, resource: &Resource, region: Option<&str>, facts: &Facts) -> bool {
     let scope = &policy.scope;
-    if let Some(region) = region {
+    let global = matches!(resource, Resource::Role(_));
+    if let Some(region) = region.filter(|_| !global) {
         if !scope.regions.is_empty() && !scope.regions.iter().any(|r| r == region) {
             return false;
         }
+    }
+    if let Some(project) = resource.is_project_infrastructure(&scope.project_tag_key) {
+        return project;
     }
     match scope.resources {
         ResourceScope::All => true,
@@ -184,6 +195,11 @@ fn placed_in_project(resource: &Resource, facts: &Facts) -> bool {
         Resource::Model(m) => m.vpc.as_ref().is_some_and(|vpc| vpc.subnets.iter().any(in_project)),
         Resource::EndpointConfig(_) => false,
         Resource::Domain(d) => d.subnet_ids.iter().any(in_project),
+        Resource::Vpc(_)
+        | Resource::Subnet(_)
+        | Resource::SecurityGroup(_)
+        | Resource::KmsKey(_)
+        | Resource::Role(_) => false,
     }
 }
 
@@ -436,4 +452,112 @@ fn domain(policy: &Policy, d: &Domain) -> Vec<(RuleId, Verdict)> {
         (RuleId::DomainKms, kms),
         (RuleId::NotebookRequiredTags, required_tags(policy, Some(&d.tags))),
     ]
+}
+
+fn vpc(policy: &Policy, v: &Vpc, region: Option<&str>) -> Vec<(RuleId, Verdict)> {
+    let gateways = if v.internet_gateways.is_empty() {
+        pass("no internet gateway is attached")
+    } else {
+        fail(format!(
+            "internet gateway(s) {} attached",
+            backticked(&v.internet_gateways)
+        ))
+    };
+    let peering_ids: Vec<String> = v.peerings.iter().map(|p| p.id.clone()).collect();
+    let outside = match (v.nat_gateways.is_empty(), peering_ids.is_empty()) {
+        (true, true) => pass("no NAT gateway and no peering connection"),
+        (false, true) => fail(format!("NAT gateway(s) {}", backticked(&v.nat_gateways))),
+        (true, false) => fail(format!("peering connection(s) {}", backticked(&peering_ids))),
+        (false, false) => fail(format!(
+            "NAT gateway(s) {} and peering connection(s) {}",
+            backticked(&v.nat_gateways),
+            backticked(&peering_ids)
+        )),
+    };
+    let flow_logs = if v.flow_logs.is_empty() {
+        fail("no active flow log")
+    } else {
+        pass(format!("flow log(s) {}", backticked(&v.flow_logs)))
+    };
+    let missing: Vec<String> = policy
+        .rules
+        .vpc_required_endpoints
+        .services
+        .iter()
+        .filter(|service| {
+            !v.endpoint_services.iter().any(|name| match region {
+                Some(region) => *name == format!("com.amazonaws.{region}.{service}"),
+                None => name.ends_with(&format!(".{service}")),
+            })
+        })
+        .cloned()
+        .collect();
+    let endpoints = if missing.is_empty() {
+        pass("every required VPC endpoint is present")
+    } else {
+        fail(format!("missing VPC endpoint(s) {}", backticked(&missing)))
+    };
+    vec![
+        (RuleId::VpcNoInternetGateway, gateways),
+        (RuleId::VpcNoNatOrPeering, outside),
+        (RuleId::VpcFlowLogsEnabled, flow_logs),
+        (RuleId::VpcRequiredEndpoints, endpoints),
+    ]
+}
+
+fn subnet_public_ip(subnet: &Subnet) -> Verdict {
+    if subnet.map_public_ip_on_launch {
+        fail("MapPublicIpOnLaunch is true")
+    } else {
+        pass("MapPublicIpOnLaunch is false")
+    }
+}
+
+fn open_ingress(group: &SecurityGroup) -> Verdict {
+    let open: Vec<String> = group
+        .ingress
+        .iter()
+        .filter(|range| range.is_open())
+        .map(|range| match (range.from_port, range.to_port) {
+            (Some(from), Some(to)) if from == to => format!("{} {from} from {}", range.protocol, range.cidr),
+            (Some(from), Some(to)) => format!("{} {from}-{to} from {}", range.protocol, range.cidr),
+            _ => format!("{} from {}", range.protocol, range.cidr),
+        })
+        .collect();
+    if open.is_empty() {
+        pass("no ingress from the whole internet")
+    } else {
+        fail(format!("ingress open to the internet: {}", backticked(&open)))
+    }
+}
+
+fn kms_key(key: &KmsKey) -> Vec<(RuleId, Verdict)> {
+    let rotation = if key.rotation_enabled {
+        pass("automatic rotation is on")
+    } else {
+        fail("automatic rotation is off")
+    };
+    let deletion = if key.state == KeyState::PendingDeletion {
+        fail("the key is scheduled for deletion")
+    } else {
+        pass("the key is not scheduled for deletion")
+    };
+    vec![
+        (RuleId::KmsRotationEnabled, rotation),
+        (RuleId::KmsNoPendingDeletion, deletion),
+    ]
+}
+
+fn least_privilege(role: &Role) -> Verdict {
+    let broad: Vec<String> = role
+        .policies
+        .iter()
+        .filter(|p| p.grants_everything)
+        .map(|p| p.id.clone())
+        .collect();
+    if broad.is_empty() {
+        pass("no policy grants every action")
+    } else {
+        fail(format!("policy(ies) {} grant every action", backticked(&broad)))
+    }
 }

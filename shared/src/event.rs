@@ -498,6 +498,13 @@ fn set_arn(resource: &mut Resource, arn: String) {
         Resource::Model(m) => &mut m.arn,
         Resource::EndpointConfig(e) => &mut e.arn,
         Resource::Domain(d) => &mut d.arn,
+        Resource::Vpc(_)
+        | Resource::Subnet(_)
+        | Resource::SecurityGroup(_)
+        | Resource::KmsKey(_)
+        | Resource::Role(_) => {
+            return;
+        }
     };
     slot.get_or_insert(arn);
 }

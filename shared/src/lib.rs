@@ -4,6 +4,8 @@
 //!
 //! The one entry point is [`assess_event`]: event bytes in, findings and planned actions out.
 
+pub mod account;
+pub mod audit;
 pub mod catalog;
 pub mod error;
 pub mod evaluate;
@@ -11,6 +13,7 @@ pub mod event;
 pub mod model;
 pub mod plan;
 pub mod policy;
+pub mod ports;
 mod wire;
 
 #[cfg(feature = "aws")]

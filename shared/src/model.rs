@@ -327,6 +327,16 @@ pub enum Resource {
     EndpointConfig(EndpointConfig),
     /// A Studio domain.
     Domain(Domain),
+    /// A project VPC.
+    Vpc(crate::account::Vpc),
+    /// A project subnet.
+    Subnet(crate::account::Subnet),
+    /// A project security group.
+    SecurityGroup(crate::account::SecurityGroup),
+    /// A project KMS key.
+    KmsKey(crate::account::KmsKey),
+    /// A project role.
+    Role(crate::account::Role),
 }
 
 /// The kind of a resource named in findings and actions.
@@ -349,6 +359,16 @@ pub enum ResourceKind {
     EndpointConfig,
     /// A Studio domain.
     Domain,
+    /// A VPC.
+    Vpc,
+    /// A subnet.
+    Subnet,
+    /// A security group.
+    SecurityGroup,
+    /// A KMS key.
+    KmsKey,
+    /// An IAM role.
+    Role,
 }
 
 impl ResourceKind {
@@ -363,6 +383,11 @@ impl ResourceKind {
             ResourceKind::Model => "model",
             ResourceKind::EndpointConfig => "endpoint-config",
             ResourceKind::Domain => "domain",
+            ResourceKind::Vpc => "vpc",
+            ResourceKind::Subnet => "subnet",
+            ResourceKind::SecurityGroup => "security-group",
+            ResourceKind::KmsKey => "kms-key",
+            ResourceKind::Role => "role",
         }
     }
 }
@@ -403,6 +428,23 @@ impl Resource {
             Resource::Model(m) => (ResourceKind::Model, &m.name, &m.arn),
             Resource::EndpointConfig(e) => (ResourceKind::EndpointConfig, &e.name, &e.arn),
             Resource::Domain(d) => (ResourceKind::Domain, &d.name, &d.arn),
+            Resource::Vpc(v) => (ResourceKind::Vpc, &v.id, &None),
+            Resource::Subnet(s) => (ResourceKind::Subnet, &s.id, &None),
+            Resource::SecurityGroup(g) => (ResourceKind::SecurityGroup, &g.id, &None),
+            Resource::KmsKey(k) => {
+                return ResourceRef {
+                    kind: ResourceKind::KmsKey,
+                    name: k.id.clone(),
+                    arn: Some(k.arn.clone()),
+                }
+            }
+            Resource::Role(r) => {
+                return ResourceRef {
+                    kind: ResourceKind::Role,
+                    name: r.name.clone(),
+                    arn: Some(r.arn.clone()),
+                }
+            }
         };
         ResourceRef {
             kind,
@@ -411,7 +453,8 @@ impl Resource {
         }
     }
 
-    /// The resource's tags, where the input tells them.
+    /// The resource's tags, where the input tells them; for subnets and security groups, the
+    /// tags of their VPC (which make them project resources).
     pub fn tags(&self) -> Option<&Tags> {
         match self {
             Resource::NotebookInstance(n) => n.tags.known(),
@@ -419,6 +462,28 @@ impl Resource {
             Resource::Model(m) => Some(&m.tags),
             Resource::EndpointConfig(e) => Some(&e.tags),
             Resource::Domain(d) => Some(&d.tags),
+            Resource::Vpc(v) => Some(&v.tags),
+            Resource::Subnet(s) => Some(&s.vpc_tags),
+            Resource::SecurityGroup(g) => Some(&g.vpc_tags),
+            Resource::KmsKey(k) => Some(&k.tags),
+            Resource::Role(r) => Some(&r.tags),
+        }
+    }
+
+    /// Whether this is a project network, key or role resource (one the project tag marks);
+    /// `None` for SageMaker resources, whose scope the policy decides.
+    pub fn is_project_infrastructure(&self, project_tag_key: &str) -> Option<bool> {
+        match self {
+            Resource::NotebookInstance(_)
+            | Resource::Job(_)
+            | Resource::Model(_)
+            | Resource::EndpointConfig(_)
+            | Resource::Domain(_) => None,
+            _ => Some(
+                self.tags()
+                    .and_then(|t| t.get(project_tag_key))
+                    .is_some_and(|v| !v.trim().is_empty()),
+            ),
         }
     }
 }

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::account::{IngressRange, KeyState};
 use crate::catalog::RuleId;
 use crate::evaluate::{Finding, Status};
 use crate::model::{Job, JobStatus, NotebookInstance, NotebookStatus, Resource, ResourceRef, Tags, Toggle};
@@ -49,6 +50,44 @@ pub enum ActionKind {
     DeleteModel,
     /// Delete an endpoint configuration no endpoint uses; notify otherwise.
     DeleteEndpointConfigIfUnused,
+    /// Detach an internet gateway from the VPC and delete it.
+    DeleteInternetGateway {
+        /// The gateway.
+        internet_gateway_id: String,
+    },
+    /// Delete a NAT gateway.
+    DeleteNatGateway {
+        /// The gateway.
+        nat_gateway_id: String,
+    },
+    /// Reject (when pending) or delete a peering connection.
+    RemoveVpcPeeringConnection {
+        /// The connection.
+        peering_connection_id: String,
+    },
+    /// Create a flow log for the VPC (to the configured encrypted log group).
+    CreateFlowLog,
+    /// Set the subnet's MapPublicIpOnLaunch back to false.
+    DisableMapPublicIpOnLaunch,
+    /// Revoke these ingress permissions.
+    RevokeIngress {
+        /// The permissions to revoke.
+        ranges: Vec<IngressRange>,
+    },
+    /// Cancel the key's scheduled deletion and enable it again.
+    CancelKeyDeletion,
+    /// Turn automatic key rotation back on.
+    EnableKeyRotation,
+    /// Detach a managed policy from the role.
+    DetachRolePolicy {
+        /// The policy ARN.
+        policy_arn: String,
+    },
+    /// Delete an inline policy from the role.
+    DeleteRolePolicy {
+        /// The policy name.
+        policy_name: String,
+    },
     /// Tell the owner and the security team.
     Notify,
 }
@@ -142,6 +181,11 @@ fn steps(resource: &Resource, owed: &[(RuleId, Remedy)]) -> Vec<Step> {
     match resource {
         Resource::NotebookInstance(n) => notebook_steps(n, owed),
         Resource::Job(j) => job_steps(j, owed),
+        Resource::Vpc(_)
+        | Resource::Subnet(_)
+        | Resource::SecurityGroup(_)
+        | Resource::KmsKey(_)
+        | Resource::Role(_) => infrastructure_steps(resource, owed),
         Resource::Model(_) | Resource::EndpointConfig(_) | Resource::Domain(_) => {
             other_steps(resource.tags(), owed, |remedy| match remedy {
                 Remedy::Delete => Some(ActionKind::DeleteModel),
@@ -324,5 +368,106 @@ fn other_steps(
     if !out.iter().any(|s| s.action == ActionKind::DeleteModel) {
         tag_and_notify(tags, owed, &mut out);
     }
+    out
+}
+
+/// Fixes for a project's network, keys and roles: each failed rule with the `fix` remedy
+/// becomes the actions that undo the drift; `notify` remedies become one notification.
+fn infrastructure_steps(resource: &Resource, owed: &[(RuleId, Remedy)]) -> Vec<Step> {
+    let mut out = Vec::new();
+    let fixes = ids(owed, |r| r == Remedy::Fix);
+    let fixing = |rule: RuleId| fixes.contains(&rule);
+    let rules = |rule: RuleId| [rule];
+    match resource {
+        Resource::Vpc(v) => {
+            if fixing(RuleId::VpcNoInternetGateway) {
+                for id in &v.internet_gateways {
+                    out.push(step(
+                        ActionKind::DeleteInternetGateway {
+                            internet_gateway_id: id.clone(),
+                        },
+                        &rules(RuleId::VpcNoInternetGateway),
+                        "a project VPC has no route to the internet",
+                    ));
+                }
+            }
+            if fixing(RuleId::VpcNoNatOrPeering) {
+                for id in &v.nat_gateways {
+                    out.push(step(
+                        ActionKind::DeleteNatGateway {
+                            nat_gateway_id: id.clone(),
+                        },
+                        &rules(RuleId::VpcNoNatOrPeering),
+                        "a project VPC has no NAT gateway",
+                    ));
+                }
+                for peering in &v.peerings {
+                    out.push(step(
+                        ActionKind::RemoveVpcPeeringConnection {
+                            peering_connection_id: peering.id.clone(),
+                        },
+                        &rules(RuleId::VpcNoNatOrPeering),
+                        "a project VPC is not peered",
+                    ));
+                }
+            }
+            if fixing(RuleId::VpcFlowLogsEnabled) {
+                out.push(step(
+                    ActionKind::CreateFlowLog,
+                    &rules(RuleId::VpcFlowLogsEnabled),
+                    "a project VPC logs its flows",
+                ));
+            }
+        }
+        Resource::Subnet(_) if fixing(RuleId::SubnetNoPublicIp) => out.push(step(
+            ActionKind::DisableMapPublicIpOnLaunch,
+            &rules(RuleId::SubnetNoPublicIp),
+            "a project subnet gives no public IPs",
+        )),
+        Resource::SecurityGroup(g) if fixing(RuleId::SecurityGroupNoOpenIngress) => out.push(step(
+            ActionKind::RevokeIngress {
+                ranges: g.ingress.iter().filter(|r| r.is_open()).cloned().collect(),
+            },
+            &rules(RuleId::SecurityGroupNoOpenIngress),
+            "a project security group admits nothing from the internet",
+        )),
+        Resource::KmsKey(k) => {
+            if fixing(RuleId::KmsNoPendingDeletion) {
+                out.push(step(
+                    ActionKind::CancelKeyDeletion,
+                    &rules(RuleId::KmsNoPendingDeletion),
+                    "a project key must not be deleted",
+                ));
+            }
+            let can_rotate = k.state != KeyState::PendingDeletion || fixing(RuleId::KmsNoPendingDeletion);
+            if fixing(RuleId::KmsRotationEnabled) && can_rotate {
+                out.push(step(
+                    ActionKind::EnableKeyRotation,
+                    &rules(RuleId::KmsRotationEnabled),
+                    "a project key rotates",
+                ));
+            }
+        }
+        Resource::Role(r) if fixing(RuleId::RoleLeastPrivilege) => {
+            for policy in r.policies.iter().filter(|p| p.grants_everything) {
+                let action = if policy.managed {
+                    ActionKind::DetachRolePolicy {
+                        policy_arn: policy.id.clone(),
+                    }
+                } else {
+                    ActionKind::DeleteRolePolicy {
+                        policy_name: policy.id.clone(),
+                    }
+                };
+                out.push(step(
+                    action,
+                    &rules(RuleId::RoleLeastPrivilege),
+                    "a notebook role grants no more than it needs",
+                ));
+            }
+        }
+        _ => {}
+    }
+    notify(owed, &mut out);
     out
 }

@@ -440,8 +440,9 @@ impl<'de> Deserialize<'de> for ResourcePattern {
     }
 }
 
-/// Iterative wildcard matching with single-star backtracking: linear in practice, never panics.
-fn wildcard_match(pattern: &[u8], text: &[u8]) -> bool {
+/// Whether `pattern` (`*` any run, `?` one character) matches all of `text`. Iterative with
+/// single-star backtracking: linear in practice, never panics.
+pub fn wildcard_match(pattern: &[u8], text: &[u8]) -> bool {
     let (mut p, mut t) = (0usize, 0usize);
     let mut star: Option<(usize, usize)> = None;
     while t < text.len() {

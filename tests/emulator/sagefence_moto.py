@@ -5,8 +5,9 @@ Usage: ``python tests/emulator/sagefence_moto.py --port N`` binds 127.0.0.1:N
 serves until SIGTERM/SIGINT.
 
 Each patch below follows the semantics of the Amazon SageMaker API reference
-(https://docs.aws.amazon.com/sagemaker/latest/APIReference/) and is applied to
-moto's classes before the server starts.  Test-only controls live under
+(https://docs.aws.amazon.com/sagemaker/latest/APIReference/), or of the EC2,
+KMS and IAM references for the few gaps the AWS adapters' tests met there, and
+is applied to moto's classes before the server starts.  Test-only controls live under
 ``/_sagefence/``, a path no AWS API uses; README.md lists them.
 """
 
@@ -21,8 +22,19 @@ import time
 import uuid
 from urllib.parse import parse_qs
 
+from moto.core.exceptions import JsonRESTError
 from moto.core.responses import ActionResult, EmptyResult
 from moto.core.utils import camelcase_to_underscores, utcnow
+from moto.ec2.exceptions import EC2ClientError, InvalidVPCPeeringConnectionIdError
+from moto.ec2.models.core import TaggedEC2Resource
+from moto.ec2.models.nat_gateways import NatGatewayBackend
+from moto.ec2.models.vpc_peering_connections import (
+    VPCPeeringConnection,
+    VPCPeeringConnectionBackend,
+)
+from moto.ec2.responses.vpc_peering_connections import VPCPeeringConnections
+from moto.ec2.utils import generic_filter
+from moto.kms.models import KmsBackend
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
     MotoRequestHandler,
@@ -322,8 +334,118 @@ def create_model_response(self):
     return ActionResult(model.response_create)
 
 
+def add_tags(self, arn, tags):
+    """AddTags overwriting the value of a key the resource already has, as
+    AWS does (moto appends a second tag with the same key)."""
+    resource = self._get_resource_from_arn(arn)
+    keys = {tag["Key"] for tag in tags}
+    resource.tags = [tag for tag in resource.tags if tag["Key"] not in keys] + list(tags)
+    return resource.tags
+
+
+# --- EC2, KMS and IAM gaps ----------------------------------------------------
+
+PEERING_FILTERS = {
+    "vpc-peering-connection-id": lambda pcx: pcx.id,
+    "status-code": lambda pcx: pcx._status.code,
+    "requester-vpc-info.vpc-id": lambda pcx: pcx.vpc.id,
+    "requester-vpc-info.owner-id": lambda pcx: pcx.vpc.owner_id,
+    "requester-vpc-info.cidr-block": lambda pcx: pcx.vpc.cidr_block,
+    "accepter-vpc-info.vpc-id": lambda pcx: pcx.peer_vpc.id,
+    "accepter-vpc-info.owner-id": lambda pcx: pcx.peer_vpc.owner_id,
+    "accepter-vpc-info.cidr-block": lambda pcx: pcx.peer_vpc.cidr_block,
+}
+
+
+def peering_filter_value(self, filter_name, method_name=None):
+    """The DescribeVpcPeeringConnections filters of the EC2 API reference
+    (ids, status code, each side's VPC, owner and CIDR; tags as for any resource)."""
+    if filter_name in PEERING_FILTERS:
+        return PEERING_FILTERS[filter_name](self)
+    return TaggedEC2Resource.get_filter_value(self, filter_name, "DescribeVpcPeeringConnections")
+
+
+def describe_vpc_peering_connections(self, vpc_peering_ids=None, filters=None):
+    """DescribeVpcPeeringConnections honouring ``Filters`` (moto ignores them
+    and lists every connection); an unknown id is
+    ``InvalidVpcPeeringConnectionId.NotFound``, as in AWS."""
+    pcxs = list(self.vpc_pcxs.values())
+    if vpc_peering_ids:
+        unknown = [pcx_id for pcx_id in vpc_peering_ids if pcx_id not in self.vpc_pcxs]
+        if unknown:
+            raise InvalidVPCPeeringConnectionIdError(unknown[0])
+        pcxs = [pcx for pcx in pcxs if pcx.id in vpc_peering_ids]
+    return generic_filter(filters, pcxs)
+
+
+def describe_vpc_peering_connections_response(self):
+    """DescribeVpcPeeringConnections on the wire, passing the filters on."""
+    pcxs = self.ec2_backend.describe_vpc_peering_connections(
+        vpc_peering_ids=self._get_param("VpcPeeringConnectionIds", []),
+        filters=self._filters_from_querystring(),
+    )
+    return ActionResult({"VpcPeeringConnections": pcxs})
+
+
+def delete_nat_gateway(original):
+    """DeleteNatGateway of an unknown id: AWS's ``NatGatewayNotFound`` (moto
+    fails with an internal error)."""
+
+    def delete(self, nat_gateway_id):
+        if nat_gateway_id not in self.nat_gateways:
+            raise EC2ClientError(
+                "NatGatewayNotFound", f"The Nat Gateway {nat_gateway_id} was not found"
+            )
+        return original(self, nat_gateway_id)
+
+    return delete
+
+
+KEY_STATES = {"PendingDeletion": "pending deletion", "Disabled": "disabled", "Enabled": "enabled"}
+
+
+def kms_invalid_state(key, allowed):
+    """KMS's KMSInvalidStateException for a key whose state does not allow the call."""
+    if allowed == ["PendingDeletion"]:
+        message = f"{key.arn} is not pending deletion."
+    else:
+        message = f"{key.arn} is {KEY_STATES.get(key.key_state, key.key_state)}."
+    return JsonRESTError("KMSInvalidStateException", message)
+
+
+def kms_key_call(original, allowed=None):
+    """A KMS key call accepting a key ARN as well as a key id (moto indexes
+    by id only and fails with an internal error on an ARN); with ``allowed``,
+    a key in another state is refused with KMSInvalidStateException, after
+    the key-state table of the AWS KMS developer guide."""
+
+    def call(self, key_id, *args, **kwargs):
+        key_id = self.get_key_id(key_id)
+        key = self.keys.get(key_id)
+        if key is not None and allowed is not None and key.key_state not in allowed:
+            raise kms_invalid_state(key, allowed)
+        return original(self, key_id, *args, **kwargs)
+
+    return call
+
+
+def generate_default_keys(original):
+    """AWS managed keys (created on first use of an ``alias/aws/<service>``
+    alias) report KeyManager ``AWS`` and rotate every year, as in AWS (moto
+    reports them customer managed, not rotating)."""
+
+    def generate(self, alias_name):
+        key_id = original(self, alias_name)
+        if key_id is not None:
+            self.keys[key_id].key_manager = "AWS"
+            self.keys[key_id].key_rotation_status = True
+        return key_id
+
+    return generate
+
+
 def install_patches():
-    """Apply every SageMaker patch to moto's classes (once per process)."""
+    """Apply every patch to moto's classes (once per process)."""
     Backend.create_notebook_instance = patched_create_notebook(Backend.create_notebook_instance)
     Backend.start_notebook_instance = start_notebook_instance
     Backend.stop_notebook_instance = stop_notebook_instance
@@ -334,6 +456,21 @@ def install_patches():
         setattr(Backend, spec["stop"], backend_stop_job(kind))
         setattr(SageMakerResponse, spec["stop"], response_stop_job(kind))
     SageMakerResponse.create_model = create_model_response
+    Backend.add_tags = add_tags
+    VPCPeeringConnection.get_filter_value = peering_filter_value
+    VPCPeeringConnectionBackend.describe_vpc_peering_connections = describe_vpc_peering_connections
+    VPCPeeringConnections.describe_vpc_peering_connections = (
+        describe_vpc_peering_connections_response
+    )
+    NatGatewayBackend.delete_nat_gateway = delete_nat_gateway(NatGatewayBackend.delete_nat_gateway)
+    KmsBackend.cancel_key_deletion = kms_key_call(
+        KmsBackend.cancel_key_deletion, ["PendingDeletion"]
+    )
+    KmsBackend.enable_key = kms_key_call(KmsBackend.enable_key, ["Enabled", "Disabled"])
+    KmsBackend.enable_key_rotation = kms_key_call(KmsBackend.enable_key_rotation, ["Enabled"])
+    KmsBackend.disable_key = kms_key_call(KmsBackend.disable_key)
+    KmsBackend.schedule_key_deletion = kms_key_call(KmsBackend.schedule_key_deletion)
+    KmsBackend._generate_default_keys = generate_default_keys(KmsBackend._generate_default_keys)
 
 
 # --- test controls and throttling injection ---------------------------------
@@ -546,6 +683,7 @@ def main():
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     args = parser.parse_args()
 
+    os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
     install_patches()
     app = SagefenceMiddleware(DomainDispatcherApplication(create_backend_app))
     server = make_server(

@@ -1,155 +1,179 @@
-//! `make demo`: a project network and three notebooks on the local emulator, each described
-//! back through the SDK and evaluated online against the built-in policy, with the remedies
-//! the planner would apply.
+//! `make demo`: the guardrail on the local emulator. A project network, then three stories
+//! told through the real guardrail handler and SDK adapters, each step an EventBridge event:
+//! a notebook launched with internet access is stopped when it comes up; a running notebook
+//! with root access is fixed in place and started again; an internet gateway attached to the
+//! project VPC is removed. Ends with the audit trail's size and the notifications sent.
 
 use std::error::Error;
 
-use aws_sdk_ec2::types::{ResourceType, Tag as Ec2Tag, TagSpecification};
-use aws_sdk_sagemaker::types::{DirectInternetAccess, InstanceType, RootAccess, Tag};
-use sagefence::{evaluate, plan, Facts, Policy};
+use sagefence_tests::guardrail::{
+    notebook_call_event, notebook_state_event, EventTemplate, GuardrailUnderTest, ProjectNetwork,
+};
 use sagefence_tests::Emulator;
+use serde_json::Value;
 
-const ASSUME_SAGEMAKER: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"sagemaker.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
-
-struct Notebook<'a> {
-    name: &'a str,
-    subnet: Option<&'a str>,
-    key: Option<&'a str>,
-    direct_internet: DirectInternetAccess,
-    root: RootAccess,
-}
-
-#[tokio::main]
-async fn main() -> Result<(), Box<dyn Error>> {
-    println!("== starting the local AWS emulator (moto, with sagefence's SageMaker gaps filled)");
-    let emulator = Emulator::start().await?;
-    let (ec2, kms, iam, sagemaker) = (emulator.ec2(), emulator.kms(), emulator.iam(), emulator.sagemaker());
-
-    let project_vpc = create_vpc(&ec2, "10.20.0.0/16", "alpha").await?;
-    let project_subnet = create_subnet(&ec2, &project_vpc, "10.20.1.0/24").await?;
-    let other_vpc = create_vpc(&ec2, "10.99.0.0/16", "").await?;
-    let other_subnet = create_subnet(&ec2, &other_vpc, "10.99.1.0/24").await?;
-    let key = kms.create_key().description("project alpha").send().await?;
-    let key_arn = key.key_metadata().and_then(|m| m.arn()).ok_or("no key arn")?.to_owned();
-    let role = iam
-        .create_role()
-        .role_name("sagefence-alpha-notebook-alice")
-        .assume_role_policy_document(ASSUME_SAGEMAKER)
-        .send()
-        .await?;
-    let role_arn = role.role().map(|r| r.arn().to_owned()).ok_or("no role arn")?;
-    println!("   project VPC {project_vpc} (subnet {project_subnet}), other VPC {other_vpc}, key {key_arn}");
-
-    let notebooks = [
-        Notebook {
-            name: "alpha-alice-compliant",
-            subnet: Some(&project_subnet),
-            key: Some(&key_arn),
-            direct_internet: DirectInternetAccess::Disabled,
-            root: RootAccess::Disabled,
-        },
-        Notebook {
-            name: "alpha-bob-open",
-            subnet: None,
-            key: None,
-            direct_internet: DirectInternetAccess::Enabled,
-            root: RootAccess::Enabled,
-        },
-        Notebook {
-            name: "alpha-carol-wrong-vpc",
-            subnet: Some(&other_subnet),
-            key: Some(&key_arn),
-            direct_internet: DirectInternetAccess::Disabled,
-            root: RootAccess::Enabled,
-        },
-    ];
-    for n in &notebooks {
-        sagemaker
-            .create_notebook_instance()
-            .notebook_instance_name(n.name)
-            .instance_type(InstanceType::MlT3Medium)
-            .role_arn(&role_arn)
-            .set_subnet_id(n.subnet.map(str::to_owned))
-            .set_kms_key_id(n.key.map(str::to_owned))
-            .direct_internet_access(n.direct_internet.clone())
-            .root_access(n.root.clone())
-            .tags(Tag::builder().key("sagefence:project").value("alpha").build())
-            .tags(Tag::builder().key("sagefence:owner").value("alice").build())
-            .send()
-            .await?;
-    }
-
-    // What the guardrail resolves online: project subnets and the project key.
-    let facts = Facts {
-        online: true,
-        project_subnets: [project_subnet.clone()].into(),
-        project_keys: [key_arn.clone()].into(),
-    };
-    let policy = Policy::builtin();
-    for n in &notebooks {
-        let described = sagemaker
-            .describe_notebook_instance()
-            .notebook_instance_name(n.name)
-            .send()
-            .await?;
-        let arn = described.notebook_instance_arn().ok_or("no notebook arn")?;
-        let listed = sagemaker.list_tags().resource_arn(arn).send().await?;
-        let notebook = sagefence::aws::notebook_instance(&described, sagefence::aws::tags(listed.tags()))?;
-        let resource = sagefence::Resource::NotebookInstance(notebook);
-        let findings = evaluate(&policy, &resource, Some("eu-west-1"), &facts, chrono::Utc::now());
-        let actions = plan(&policy, &resource, &findings);
+async fn step(guardrail: &GuardrailUnderTest, what: &str, event: &Value) -> Result<(), Box<dyn Error>> {
+    println!("   event: {what}");
+    let summary = guardrail.handle(event).await?;
+    if summary.actions.is_empty() {
         println!(
-            "\n== notebook `{}` ({:?})",
-            n.name,
-            described.notebook_instance_status()
+            "     -> nothing to do ({} findings, {} failed)",
+            summary.findings, summary.failed
         );
-        for f in &findings {
-            let status = serde_json::to_value(f.status)?;
-            println!(
-                "   {:<15} {:<35} {}",
-                status.as_str().unwrap_or_default(),
-                f.rule,
-                f.reason
-            );
-        }
-        for a in &actions {
-            let action = serde_json::to_value(&a.action)?;
-            println!(
-                "   -> {} {} ({})",
-                a.mode,
-                action.get("type").and_then(|t| t.as_str()).unwrap_or_default(),
-                a.reason
-            );
-        }
+    }
+    for action in &summary.actions {
+        let outcome = serde_json::to_value(&action.outcome)?;
+        let outcome = outcome
+            .get("outcome")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        println!("     -> {}: {outcome}", action.action);
     }
     Ok(())
 }
 
-async fn create_vpc(ec2: &aws_sdk_ec2::Client, cidr: &str, project: &str) -> Result<String, Box<dyn Error>> {
-    let mut tags = TagSpecification::builder().resource_type(ResourceType::Vpc);
-    if !project.is_empty() {
-        tags = tags.tags(Ec2Tag::builder().key("sagefence:project").value(project).build());
-    }
-    let vpc = ec2
-        .create_vpc()
-        .cidr_block(cidr)
-        .tag_specifications(tags.build())
+async fn show_notebook(emulator: &Emulator, name: &str) -> Result<(), Box<dyn Error>> {
+    let sagemaker = emulator.sagemaker();
+    let described = sagemaker
+        .describe_notebook_instance()
+        .notebook_instance_name(name)
         .send()
-        .await?;
-    Ok(vpc.vpc().and_then(|v| v.vpc_id()).ok_or("no vpc id")?.to_owned())
+        .await;
+    match described {
+        Ok(n) => {
+            let arn = n.notebook_instance_arn().unwrap_or_default();
+            let tags = sagemaker.list_tags().resource_arn(arn).send().await?;
+            let ours: Vec<String> = tags
+                .tags()
+                .iter()
+                .filter(|t| {
+                    t.key().is_some_and(|k| {
+                        k.starts_with("sagefence:") && k != "sagefence:project" && k != "sagefence:owner"
+                    })
+                })
+                .map(|t| format!("{}={}", t.key().unwrap_or_default(), t.value().unwrap_or_default()))
+                .collect();
+            println!(
+                "   notebook `{name}`: {}, RootAccess {}, DirectInternetAccess {}, sagefence tags [{}]",
+                n.notebook_instance_status().map(|s| s.as_str()).unwrap_or("?"),
+                n.root_access().map(|r| r.as_str()).unwrap_or("?"),
+                n.direct_internet_access().map(|d| d.as_str()).unwrap_or("?"),
+                ours.join(", ")
+            );
+        }
+        Err(_) => println!("   notebook `{name}`: gone"),
+    }
+    Ok(())
 }
 
-async fn create_subnet(ec2: &aws_sdk_ec2::Client, vpc: &str, cidr: &str) -> Result<String, Box<dyn Error>> {
-    let subnet = ec2
-        .create_subnet()
-        .vpc_id(vpc)
-        .cidr_block(cidr)
-        .availability_zone("eu-west-1a")
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn Error>> {
+    println!("== the local AWS emulator (moto, with sagefence's SageMaker gaps filled) and a project network");
+    let emulator = Emulator::start().await?;
+    let network = ProjectNetwork::create(&emulator).await?;
+    let guardrail = GuardrailUnderTest::start(&emulator).await?;
+    println!(
+        "   project VPC {} (no internet gateway), subnet {}, project key {}",
+        network.vpc_id, network.subnet_id, network.key_id
+    );
+
+    println!("\n== 1. alice launches a notebook with direct internet access");
+    let open = "alpha-alice-open";
+    emulator.set_notebook_initial_status("Pending").await?;
+    let arn = network.notebook(open).with_direct_internet().create(&emulator).await?;
+    let create = notebook_call_event(
+        "sagemaker/api-create-notebook-instance-direct-internet.json",
+        open,
+        &arn,
+    )?;
+    step(
+        &guardrail,
+        "CreateNotebookInstance (the notebook is still Pending)",
+        &create,
+    )
+    .await?;
+    show_notebook(&emulator, open).await?;
+    emulator.set_notebook_status(open, "InService").await?;
+    step(
+        &guardrail,
+        "state change: InService",
+        &notebook_state_event(open, &arn, "InService")?,
+    )
+    .await?;
+    step(
+        &guardrail,
+        "state change: Stopped",
+        &notebook_state_event(open, &arn, "Stopped")?,
+    )
+    .await?;
+    step(
+        &guardrail,
+        "the same Stopped event again (EventBridge may deliver twice)",
+        &notebook_state_event(open, &arn, "Stopped")?,
+    )
+    .await?;
+    show_notebook(&emulator, open).await?;
+
+    println!("\n== 2. a running notebook with root access is fixed in place");
+    emulator.set_notebook_initial_status("InService").await?;
+    let rooted = "alpha-alice-root";
+    let arn = network.notebook(rooted).with_root_access().create(&emulator).await?;
+    show_notebook(&emulator, rooted).await?;
+    step(
+        &guardrail,
+        "state change: InService",
+        &notebook_state_event(rooted, &arn, "InService")?,
+    )
+    .await?;
+    show_notebook(&emulator, rooted).await?;
+    step(
+        &guardrail,
+        "state change: Stopped",
+        &notebook_state_event(rooted, &arn, "Stopped")?,
+    )
+    .await?;
+    show_notebook(&emulator, rooted).await?;
+
+    println!("\n== 3. someone attaches an internet gateway to the project VPC");
+    let ec2 = emulator.ec2();
+    let gateway = ec2.create_internet_gateway().send().await?;
+    let gateway_id = gateway
+        .internet_gateway()
+        .and_then(|g| g.internet_gateway_id())
+        .ok_or("no gateway id")?
+        .to_owned();
+    ec2.attach_internet_gateway()
+        .internet_gateway_id(&gateway_id)
+        .vpc_id(&network.vpc_id)
         .send()
         .await?;
-    Ok(subnet
-        .subnet()
-        .and_then(|s| s.subnet_id())
-        .ok_or("no subnet id")?
-        .to_owned())
+    let attach = EventTemplate::load("ec2/api-attach-internet-gateway.json")?
+        .set("/detail/requestParameters/internetGatewayId", gateway_id.as_str())?
+        .set("/detail/requestParameters/vpcId", network.vpc_id.as_str())?
+        .build();
+    step(&guardrail, "AttachInternetGateway", &attach).await?;
+    let left = ec2
+        .describe_internet_gateways()
+        .internet_gateway_ids(&gateway_id)
+        .send()
+        .await;
+    let remaining = left.map(|l| l.internet_gateways().len()).unwrap_or(0);
+    println!(
+        "   internet gateway {gateway_id}: {}",
+        if remaining == 0 {
+            "detached and deleted"
+        } else {
+            "still there"
+        }
+    );
+
+    let records = guardrail.audit_records()?;
+    let notifications = guardrail.notifications().await?;
+    println!(
+        "\n== evidence: {} audit records (SAGEFENCE_AUDIT JSON lines), {} SNS notifications to owners and security",
+        records.len(),
+        notifications.len()
+    );
+    Ok(())
 }

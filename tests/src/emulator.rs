@@ -2,9 +2,9 @@
 
 use std::fs::{self, File};
 use std::io::{self, Read, Seek, SeekFrom};
-use std::net::{Ipv4Addr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use aws_config::retry::RetryConfig;
@@ -26,7 +26,8 @@ const START_TIMEOUT: Duration = Duration::from_secs(30);
 /// Pause between two readiness probes.
 const POLL_INTERVAL: Duration = Duration::from_millis(100);
 /// Spawn attempts, for the rare case another process takes the picked port first.
-const START_ATTEMPTS: usize = 3;
+/// Numbers the emulators this process starts, for their log file names.
+static STARTED: AtomicUsize = AtomicUsize::new(0);
 /// Bytes of log quoted when the emulator dies early.
 const LOG_TAIL_BYTES: u64 = 4000;
 
@@ -81,31 +82,22 @@ impl Emulator {
             path: log_dir.clone(),
             source,
         })?;
-        let mut attempt = 1;
-        loop {
-            let port = free_port()?;
-            let log_path = log_dir.join(format!("moto-{}-{port}.log", std::process::id()));
-            let child = spawn(&python, &script, port, &log_path)?;
-            match wait_ready(child, port, &log_path).await {
-                Ok(child) => {
-                    let endpoint_url = format!("http://127.0.0.1:{port}");
-                    let sdk_config = sdk_config_for(&endpoint_url).await;
-                    return Ok(Self {
-                        child,
-                        port,
-                        endpoint_url,
-                        log_path,
-                        sdk_config,
-                    });
-                }
-                Err(HarnessError::Exited { tail, .. })
-                    if attempt < START_ATTEMPTS && tail.contains("Address already in use") =>
-                {
-                    attempt += 1;
-                }
-                Err(error) => return Err(error),
-            }
-        }
+        let log_path = log_dir.join(format!(
+            "moto-{}-{}.log",
+            std::process::id(),
+            STARTED.fetch_add(1, Ordering::Relaxed)
+        ));
+        let child = spawn(&python, &script, &log_path)?;
+        let (child, port) = wait_ready(child, &log_path).await?;
+        let endpoint_url = format!("http://127.0.0.1:{port}");
+        let sdk_config = sdk_config_for(&endpoint_url).await;
+        Ok(Self {
+            child,
+            port,
+            endpoint_url,
+            log_path,
+            sdk_config,
+        })
     }
 
     /// The emulator's base URL, `http://127.0.0.1:<port>`.
@@ -251,14 +243,9 @@ fn python() -> Result<PathBuf, HarnessError> {
     }
 }
 
-fn free_port() -> Result<u16, HarnessError> {
-    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).map_err(HarnessError::Port)?;
-    let port = listener.local_addr().map_err(HarnessError::Port)?.port();
-    drop(listener);
-    Ok(port)
-}
-
-fn spawn(python: &Path, script: &Path, port: u16, log_path: &Path) -> Result<Child, HarnessError> {
+/// Starts the server on a port it picks itself (`--port 0`), so no other process can take the
+/// port between choosing and binding it; the server names it in its `ready <port>` line.
+fn spawn(python: &Path, script: &Path, log_path: &Path) -> Result<Child, HarnessError> {
     let log_error = |source| HarnessError::Log {
         path: log_path.to_path_buf(),
         source,
@@ -268,7 +255,7 @@ fn spawn(python: &Path, script: &Path, port: u16, log_path: &Path) -> Result<Chi
     Command::new(python)
         .arg(script)
         .arg("--port")
-        .arg(port.to_string())
+        .arg("0")
         .env("PYTHONUNBUFFERED", "1")
         .stdin(Stdio::null())
         .stdout(stdout)
@@ -282,8 +269,9 @@ fn spawn(python: &Path, script: &Path, port: u16, log_path: &Path) -> Result<Chi
         })
 }
 
-/// Polls `GET /_sagefence/health` until it answers 200; kills the child on failure.
-async fn wait_ready(mut child: Child, port: u16, log_path: &Path) -> Result<Child, HarnessError> {
+/// Reads the port from the child's own `ready <port>` line, then polls
+/// `GET /_sagefence/health` there until it answers 200; kills the child on failure.
+async fn wait_ready(mut child: Child, log_path: &Path) -> Result<(Child, u16), HarnessError> {
     let deadline = Instant::now() + START_TIMEOUT;
     loop {
         if let Ok(Some(status)) = child.try_wait() {
@@ -293,22 +281,31 @@ async fn wait_ready(mut child: Child, port: u16, log_path: &Path) -> Result<Chil
                 tail: log_tail(log_path),
             });
         }
-        if let Ok(answer) = control::request(port, "GET", "/_sagefence/health", None).await {
-            if answer.status == 200 {
-                return Ok(child);
+        if let Some(port) = announced_port(log_path) {
+            if let Ok(answer) = control::request(port, "GET", "/_sagefence/health", None).await {
+                if answer.status == 200 {
+                    return Ok((child, port));
+                }
             }
         }
         if Instant::now() >= deadline {
             let _ = child.kill();
             let _ = child.wait();
             return Err(HarnessError::Timeout {
-                port,
                 secs: START_TIMEOUT.as_secs(),
                 log: log_path.to_path_buf(),
             });
         }
         tokio::time::sleep(POLL_INTERVAL).await;
     }
+}
+
+/// The port of the `ready <port>` line the server prints once it listens.
+fn announced_port(log_path: &Path) -> Option<u16> {
+    let text = fs::read_to_string(log_path).ok()?;
+    text.lines()
+        .find_map(|line| line.strip_prefix("ready "))
+        .and_then(|port| port.trim().parse().ok())
 }
 
 fn log_tail(log_path: &Path) -> String {

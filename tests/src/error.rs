@@ -15,9 +15,6 @@ pub enum HarnessError {
         /// Where the interpreter was looked for.
         path: PathBuf,
     },
-    /// No free loopback port could be reserved.
-    #[error("cannot pick a free port on 127.0.0.1: {0}")]
-    Port(#[source] io::Error),
     /// The emulator's log file could not be created.
     #[error("cannot create emulator log {}: {source}", path.display())]
     Log {
@@ -51,10 +48,8 @@ pub enum HarnessError {
         tail: String,
     },
     /// The emulator did not answer within the start-up deadline.
-    #[error("emulator did not answer on 127.0.0.1:{port} within {secs} s; log {}", log.display())]
+    #[error("emulator did not announce a port and answer on it within {secs} s; log {}", log.display())]
     Timeout {
-        /// The port it was started on.
-        port: u16,
         /// The deadline.
         secs: u64,
         /// The emulator's log file.

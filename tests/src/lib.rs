@@ -8,6 +8,7 @@
 mod control;
 mod emulator;
 mod error;
+pub mod guardrail;
 
 pub use emulator::{Emulator, JobKind, REGION};
 pub use error::HarnessError;

@@ -1,27 +1,73 @@
-//! The guardrail's errors, mapped to Lambda diagnostics with stable error types.
+//! The guardrail's errors, mapped to Lambda diagnostics with stable error types. Only what a
+//! retry can fix is reported as retryable.
 
 use lambda_runtime::Diagnostic;
+use sagefence::ports::PortError;
 use thiserror::Error;
 
 /// Why the guardrail could not handle an event.
 #[derive(Debug, Error)]
 pub enum GuardrailError {
-    /// The configured policy is invalid (cold start; not retryable).
+    /// The configured policy is invalid (cold start).
     #[error("configured policy is invalid: {0}")]
     Policy(#[source] sagefence::PolicyError),
-    /// The event is malformed (not retryable: retrying cannot fix it).
+    /// A required setting is missing (cold start).
+    #[error("missing setting `{name}`")]
+    Config {
+        /// The environment variable.
+        name: &'static str,
+    },
+    /// The event is malformed: recorded, nothing acted on; a retry cannot fix it.
     #[error("malformed event: {0}")]
     Event(#[source] sagefence::ParseEventError),
+    /// Reading the account failed, so nothing was decided.
+    #[error("cannot read the account: {0}")]
+    Lookup(#[source] PortError),
+    /// Some remedies failed; those that are retryable make the whole event worth retrying
+    /// (every remedy is idempotent).
+    #[error("{failed} remedy(ies) failed, first: {first}")]
+    Remedy {
+        /// How many failed.
+        failed: usize,
+        /// The first failure.
+        first: String,
+        /// Whether a retry of the event may succeed.
+        retryable: bool,
+    },
+    /// The audit record could not be written.
+    #[error("cannot write the audit record: {0}")]
+    Audit(#[source] PortError),
+}
+
+impl GuardrailError {
+    /// Whether retrying the event may succeed.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            GuardrailError::Policy(_) | GuardrailError::Config { .. } | GuardrailError::Event(_) => false,
+            GuardrailError::Lookup(e) | GuardrailError::Audit(e) => e.is_retryable(),
+            GuardrailError::Remedy { retryable, .. } => *retryable,
+        }
+    }
+
+    /// The stable error type reported to Lambda.
+    pub fn error_type(&self) -> &'static str {
+        match self {
+            GuardrailError::Policy(_) => "Sagefence.InvalidPolicy",
+            GuardrailError::Config { .. } => "Sagefence.MissingSetting",
+            GuardrailError::Event(_) => "Sagefence.MalformedEvent",
+            GuardrailError::Lookup(_) if self.is_retryable() => "Sagefence.Retryable.Lookup",
+            GuardrailError::Lookup(_) => "Sagefence.LookupFailed",
+            GuardrailError::Remedy { .. } if self.is_retryable() => "Sagefence.Retryable.Remedy",
+            GuardrailError::Remedy { .. } => "Sagefence.RemedyFailed",
+            GuardrailError::Audit(_) => "Sagefence.AuditFailed",
+        }
+    }
 }
 
 impl From<GuardrailError> for Diagnostic {
     fn from(err: GuardrailError) -> Diagnostic {
-        let error_type = match err {
-            GuardrailError::Policy(_) => "Sagefence.InvalidPolicy",
-            GuardrailError::Event(_) => "Sagefence.MalformedEvent",
-        };
         Diagnostic {
-            error_type: error_type.to_owned(),
+            error_type: err.error_type().to_owned(),
             error_message: err.to_string(),
         }
     }

@@ -1,41 +1,249 @@
-//! One event: parse, evaluate, plan, record.
+//! One event: parse, resolve online, evaluate, plan, act through the ports, record.
 
 use chrono::{DateTime, Utc};
-use sagefence::event::{self, Event};
-use sagefence::{assess, Assessment, Facts, Policy};
-use serde_json::value::RawValue;
+use sagefence::audit::{record_id, AuditRecord, Notification, Outcome, Subject};
+use sagefence::event::{self, Event, EventMeta};
+use sagefence::plan::ActionKind;
+use sagefence::ports::{AuditSink, Keys, Network, Notifier, Roles, SageMaker};
+use sagefence::{evaluate, plan, Policy, Status};
+use serde::Serialize;
 
 use crate::error::GuardrailError;
+use crate::retry::retrying;
+use crate::settings::Settings;
 
-/// Handles one EventBridge event and returns the assessment it recorded.
-pub fn handle(policy: &Policy, payload: &RawValue, now: DateTime<Utc>) -> Result<Assessment, GuardrailError> {
-    let event: Event = match event::parse(payload.get().as_bytes()).map_err(GuardrailError::Event) {
-        Ok(event) => event,
-        Err(err) => {
-            tracing::warn!(error = %err, "malformed event recorded; nothing acted on");
-            return Err(err);
+/// The guardrail with its policy, settings and ports, built once at cold start.
+#[derive(Debug)]
+pub struct Guardrail<S, N, K, R, T, A> {
+    /// The policy.
+    pub policy: Policy,
+    /// Settings beyond the policy.
+    pub settings: Settings,
+    /// SageMaker.
+    pub sagemaker: S,
+    /// EC2.
+    pub network: N,
+    /// KMS.
+    pub keys: K,
+    /// IAM.
+    pub roles: R,
+    /// SNS.
+    pub notifier: T,
+    /// Where audit records go.
+    pub audit: A,
+}
+
+/// What the guardrail did with one event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    /// The EventBridge event id.
+    pub event_id: Option<String>,
+    /// `ignored`, `own-call` or `evaluated`.
+    pub disposition: &'static str,
+    /// Findings recorded.
+    pub findings: usize,
+    /// Of which FAILED.
+    pub failed: usize,
+    /// Each action and how it ended.
+    pub actions: Vec<ActionReport>,
+}
+
+/// One action and how it ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ActionReport {
+    /// The action's kind, e.g. `stop-notebook-instance`.
+    pub action: String,
+    /// The resource.
+    pub resource: String,
+    /// How it ended.
+    pub outcome: Outcome,
+}
+
+impl Summary {
+    fn new(meta: &EventMeta, disposition: &'static str) -> Summary {
+        Summary {
+            event_id: meta.id.clone(),
+            disposition,
+            findings: 0,
+            failed: 0,
+            actions: Vec::new(),
         }
-    };
-    let assessment = assess(policy, &event, &Facts::default(), now);
-    let meta = event.meta();
-    for finding in &assessment.findings {
-        tracing::info!(
-            event_id = meta.id.as_deref(),
-            rule = finding.rule.as_str(),
-            status = ?finding.status,
-            resource = %finding.resource,
-            reason = %finding.reason,
-            "finding"
-        );
     }
-    for action in &assessment.actions {
-        tracing::info!(
-            event_id = meta.id.as_deref(),
-            action = ?action.action,
-            mode = %action.mode,
-            resource = %action.resource,
-            "planned action (not applied: evaluate-only)"
-        );
+}
+
+impl<S, N, K, R, T, A> Guardrail<S, N, K, R, T, A>
+where
+    S: SageMaker + Sync,
+    N: Network + Sync,
+    K: Keys + Sync,
+    R: Roles + Sync,
+    T: Notifier + Sync,
+    A: AuditSink + Sync,
+{
+    /// Handles one EventBridge event (its raw JSON).
+    pub async fn handle(&self, payload: &[u8], now: DateTime<Utc>) -> Result<Summary, GuardrailError> {
+        let event = match event::parse(payload) {
+            Ok(event) => event,
+            Err(err) => {
+                let id = record_id(&["malformed", &String::from_utf8_lossy(payload)]);
+                let record = self.record_for(
+                    &EventMeta::default(),
+                    None,
+                    id,
+                    now,
+                    Subject::Malformed { error: err.to_string() },
+                );
+                self.audit.record(&record).await.map_err(GuardrailError::Audit)?;
+                return Err(GuardrailError::Event(err));
+            }
+        };
+        let meta = event.meta();
+        let event_key = meta.id.clone().unwrap_or_default();
+        match &event {
+            Event::Ignored { reason, .. } => {
+                let subject = Subject::Ignored { reason: reason.clone() };
+                self.write(meta, None, record_id(&[&event_key, "ignored"]), now, subject)
+                    .await?;
+                return Ok(Summary::new(meta, "ignored"));
+            }
+            Event::Scheduled { .. } => {
+                let subject = Subject::Ignored {
+                    reason: event::IgnoreReason::UnhandledEvent,
+                };
+                self.write(meta, None, record_id(&[&event_key, "ignored"]), now, subject)
+                    .await?;
+                return Ok(Summary::new(meta, "ignored"));
+            }
+            Event::ApiCall(call) => {
+                let own = [&call.actor.role_arn, &call.actor.arn]
+                    .into_iter()
+                    .flatten()
+                    .any(|arn| self.settings.is_own(arn));
+                if own {
+                    let actor = Some(call.actor.clone());
+                    self.write(meta, actor, record_id(&[&event_key, "own-call"]), now, Subject::OwnCall)
+                        .await?;
+                    return Ok(Summary::new(meta, "own-call"));
+                }
+            }
+            Event::StateChange { .. } => {}
+        }
+        let actor = match &event {
+            Event::ApiCall(call) => Some(call.actor.clone()),
+            _ => None,
+        };
+
+        let resolved = self.resolve(&event).await.map_err(GuardrailError::Lookup)?;
+        let mut summary = Summary::new(meta, "evaluated");
+        let mut failures: Vec<(String, bool)> = Vec::new();
+        for resource in &resolved.resources {
+            let findings = evaluate(&self.policy, resource, meta.region.as_deref(), &resolved.facts, now);
+            for finding in &findings {
+                let id = record_id(&[&event_key, "finding", finding.rule.as_str(), &finding.resource.name]);
+                let subject = Subject::Finding {
+                    finding: finding.clone(),
+                };
+                self.write(meta, actor.clone(), id, now, subject).await?;
+            }
+            summary.findings += findings.len();
+            summary.failed += findings.iter().filter(|f| f.status == Status::Failed).count();
+
+            let owner = resource
+                .tags()
+                .and_then(|tags| tags.get(&self.policy.scope.owner_tag_key))
+                .map(str::to_owned);
+            let mut blocked = false;
+            for (step, action) in plan(&self.policy, resource, &findings).into_iter().enumerate() {
+                let outcome = if blocked && action.action != ActionKind::Notify {
+                    Outcome::Deferred {
+                        detail: "an earlier step for this resource did not complete".to_owned(),
+                    }
+                } else {
+                    self.apply(resource, &action).await
+                };
+                match &outcome {
+                    Outcome::Failed { .. } | Outcome::Deferred { .. } => blocked = true,
+                    _ => {}
+                }
+                if let Outcome::Failed { error, retryable } = &outcome {
+                    failures.push((error.clone(), *retryable));
+                }
+                let name = sagefence::audit::action_name(&action);
+                let ended = serde_json::to_value(&outcome)
+                    .ok()
+                    .and_then(|v| v.get("outcome").and_then(|o| o.as_str()).map(str::to_owned))
+                    .unwrap_or_default();
+                let id = record_id(&[
+                    &event_key,
+                    "action",
+                    &step.to_string(),
+                    &name,
+                    &action.resource.name,
+                    &ended,
+                ]);
+                // Bookkeeping tags are not news; `notify` actions notify when applied.
+                let notify = !matches!(
+                    action.action,
+                    ActionKind::Tag { .. } | ActionKind::Untag { .. } | ActionKind::Notify
+                ) && action.mode == sagefence::Mode::Enforce
+                    && matches!(outcome, Outcome::Applied);
+                if notify {
+                    let notification = Notification::for_action(&action, &outcome, owner.as_deref());
+                    if let Err(err) = retrying(&self.settings, || self.notifier.notify(&notification)).await {
+                        tracing::warn!(error = %err, "notification failed; the remedy stands");
+                    }
+                }
+                summary.actions.push(ActionReport {
+                    action: name,
+                    resource: action.resource.to_string(),
+                    outcome: outcome.clone(),
+                });
+                self.write(meta, actor.clone(), id, now, Subject::Action { action, outcome })
+                    .await?;
+            }
+        }
+        for gone in &resolved.gone {
+            tracing::info!(resource = %gone, "the resource no longer exists; nothing to do");
+        }
+        match failures.first() {
+            None => Ok(summary),
+            Some((first, _)) => Err(GuardrailError::Remedy {
+                failed: failures.len(),
+                first: first.clone(),
+                retryable: failures.iter().any(|(_, retryable)| *retryable),
+            }),
+        }
     }
-    Ok(assessment)
+
+    fn record_for(
+        &self,
+        meta: &EventMeta,
+        actor: Option<sagefence::event::Actor>,
+        id: String,
+        now: DateTime<Utc>,
+        subject: Subject,
+    ) -> AuditRecord {
+        AuditRecord {
+            id,
+            time: now,
+            function: "guardrail",
+            event_id: meta.id.clone(),
+            account: meta.account.clone(),
+            region: meta.region.clone(),
+            actor,
+            subject,
+        }
+    }
+
+    async fn write(
+        &self,
+        meta: &EventMeta,
+        actor: Option<sagefence::event::Actor>,
+        id: String,
+        now: DateTime<Utc>,
+        subject: Subject,
+    ) -> Result<(), GuardrailError> {
+        let record = self.record_for(meta, actor, id, now, subject);
+        self.audit.record(&record).await.map_err(GuardrailError::Audit)
+    }
 }

@@ -1,15 +1,16 @@
-//! The guardrail Lambda: receives CloudTrail API-call and SageMaker state-change events from
-//! EventBridge, evaluates them against the policy and logs the findings and planned remedies.
-//! Online look-ups and applying remedies arrive with the guardrail issue; until then it
-//! evaluates offline and changes nothing.
-
-mod error;
-mod handler;
+//! The guardrail Lambda's entry point: telemetry, configuration, SDK clients and adapters
+//! built once, then the runtime loop.
 
 use lambda_runtime::{service_fn, LambdaEvent};
-use sagefence::Policy;
-
-use crate::error::GuardrailError;
+use sagefence::aws::ec2::{Ec2Adapter, FlowLogSettings};
+use sagefence::aws::iam::IamAdapter;
+use sagefence::aws::kms::KmsAdapter;
+use sagefence::aws::sagemaker::SageMakerAdapter;
+use sagefence::aws::sns::SnsNotifier;
+use sagefence_guardrail::audit_log::JsonLinesAuditSink;
+use sagefence_guardrail::settings::Environment;
+use sagefence_guardrail::Guardrail;
+use serde_json::value::RawValue;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
@@ -22,15 +23,29 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         .with_current_span(false)
         .without_time()
         .init();
-    let policy = match std::env::var("SAGEFENCE_POLICY") {
-        Ok(yaml) => Policy::from_yaml(&yaml).map_err(GuardrailError::Policy)?,
-        Err(_) => Policy::builtin(),
+    let env = Environment::read(|name| std::env::var(name).ok())?;
+    let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let guardrail = Guardrail {
+        policy: env.policy,
+        settings: env.settings,
+        sagemaker: SageMakerAdapter::new(aws_sdk_sagemaker::Client::new(&sdk)),
+        network: Ec2Adapter::new(
+            aws_sdk_ec2::Client::new(&sdk),
+            FlowLogSettings {
+                log_group_prefix: env.flow_log_group_prefix,
+                delivery_role_arn: env.flow_log_role_arn,
+            },
+        ),
+        keys: KmsAdapter::new(aws_sdk_kms::Client::new(&sdk)),
+        roles: IamAdapter::new(aws_sdk_iam::Client::new(&sdk)),
+        notifier: SnsNotifier::new(aws_sdk_sns::Client::new(&sdk), env.topic_arn),
+        audit: JsonLinesAuditSink::new(std::io::stdout()),
     };
-    let policy = &policy;
-    lambda_runtime::run(service_fn(
-        move |event: LambdaEvent<Box<serde_json::value::RawValue>>| async move {
-            handler::handle(policy, &event.payload, chrono::Utc::now())
-        },
-    ))
+    let guardrail = &guardrail;
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Box<RawValue>>| async move {
+        guardrail
+            .handle(event.payload.get().as_bytes(), chrono::Utc::now())
+            .await
+    }))
     .await
 }

@@ -1,0 +1,217 @@
+//! Online resolution: what an event alone cannot tell, read through the ports. The resources
+//! an event concerns, as they are now (the current state beats the event's, which may be
+//! stale or out of order), and the facts the rules need (project subnets and keys).
+
+use std::collections::BTreeSet;
+
+use sagefence::event::{ApiCall, ApiRequest, Ec2Request, Event, IamRequest, KmsRequest};
+use sagefence::model::{Fact, Resource, ResourceRef};
+use sagefence::ports::{AuditSink, Keys, Network, Notifier, PortResult, Roles, SageMaker};
+use sagefence::{account::KeyState, Facts};
+
+use crate::handler::Guardrail;
+use crate::retry::retrying;
+
+/// What the account says about an event's subjects.
+#[derive(Debug, Default)]
+pub(crate) struct Resolved {
+    /// The resources to evaluate, as they are now.
+    pub resources: Vec<Resource>,
+    /// The project subnets and keys among those the resources use.
+    pub facts: Facts,
+    /// Resources the event names that no longer exist.
+    pub gone: Vec<ResourceRef>,
+}
+
+fn subnet_ids(resource: &Resource) -> Vec<String> {
+    match resource {
+        Resource::NotebookInstance(n) => match &n.subnet_id {
+            Fact::Known(Some(subnet)) => vec![subnet.clone()],
+            _ => Vec::new(),
+        },
+        Resource::Job(j) => j
+            .specs
+            .iter()
+            .filter_map(|s| s.network.as_ref().and_then(|n| n.vpc.as_ref()))
+            .flat_map(|vpc| vpc.subnets.iter().cloned())
+            .collect(),
+        Resource::Model(m) => m.vpc.as_ref().map(|v| v.subnets.clone()).unwrap_or_default(),
+        Resource::Domain(d) => d.subnet_ids.clone(),
+        _ => Vec::new(),
+    }
+}
+
+impl<S, N, K, R, T, A> Guardrail<S, N, K, R, T, A>
+where
+    S: SageMaker + Sync,
+    N: Network + Sync,
+    K: Keys + Sync,
+    R: Roles + Sync,
+    T: Notifier + Sync,
+    A: AuditSink + Sync,
+{
+    pub(crate) async fn resolve(&self, event: &Event) -> PortResult<Resolved> {
+        let mut resolved = Resolved::default();
+        let current = match event {
+            Event::StateChange { resource, .. }
+            | Event::ApiCall(ApiCall {
+                request: ApiRequest::SageMaker { resource, .. },
+                ..
+            }) => vec![(resource.reference(), self.current(resource).await?)],
+            Event::ApiCall(call) => self.infrastructure(call).await?,
+            Event::Scheduled { .. } | Event::Ignored { .. } => Vec::new(),
+        };
+        for (reference, resource) in current {
+            match resource {
+                Some(resource) => resolved.resources.push(resource),
+                None => resolved.gone.push(reference),
+            }
+        }
+        resolved.facts = self.facts(&resolved.resources).await?;
+        Ok(resolved)
+    }
+
+    /// A SageMaker resource as it is now; `None` when it is gone.
+    async fn current(&self, resource: &Resource) -> PortResult<Option<Resource>> {
+        let sm = &self.sagemaker;
+        let s = &self.settings;
+        Ok(match resource {
+            Resource::NotebookInstance(n) => retrying(s, || sm.notebook(&n.name))
+                .await?
+                .map(Resource::NotebookInstance),
+            Resource::Job(j) => retrying(s, || sm.job(j.kind, &j.name)).await?.map(Resource::Job),
+            Resource::Model(m) => retrying(s, || sm.model(&m.name)).await?.map(Resource::Model),
+            Resource::EndpointConfig(e) => retrying(s, || sm.endpoint_config(&e.name))
+                .await?
+                .map(Resource::EndpointConfig),
+            other => Some(other.clone()),
+        })
+    }
+
+    /// The network, key or role resources an EC2, KMS or IAM call touched, as they are now.
+    async fn infrastructure(&self, call: &ApiCall) -> PortResult<Vec<(ResourceRef, Option<Resource>)>> {
+        let s = &self.settings;
+        let net = &self.network;
+        let vpc_ids: Vec<String> = match &call.request {
+            ApiRequest::Ec2(Ec2Request::AttachInternetGateway { vpc_id, .. }) => vec![vpc_id.clone()],
+            ApiRequest::Ec2(Ec2Request::CreateNatGateway { subnet_id, .. }) => {
+                let subnets = retrying(s, || net.subnets(std::slice::from_ref(subnet_id))).await?;
+                subnets.into_iter().map(|subnet| subnet.vpc_id).collect()
+            }
+            ApiRequest::Ec2(Ec2Request::CreateVpcPeeringConnection {
+                vpc_id,
+                peer_vpc_id,
+                peering_connection_id,
+            }) => match peering_connection_id {
+                Some(id) => retrying(s, || net.peering_vpc_ids(id)).await?,
+                None => std::iter::once(vpc_id.clone()).chain(peer_vpc_id.clone()).collect(),
+            },
+            ApiRequest::Ec2(Ec2Request::AcceptVpcPeeringConnection { peering_connection_id }) => {
+                retrying(s, || net.peering_vpc_ids(peering_connection_id)).await?
+            }
+            ApiRequest::Ec2(Ec2Request::DeleteFlowLogs { .. }) => {
+                retrying(s, || net.tagged_vpc_ids(&self.policy.scope.project_tag_key)).await?
+            }
+            _ => Vec::new(),
+        };
+        let mut out = Vec::new();
+        for id in vpc_ids {
+            let vpc = retrying(s, || net.vpc(&id)).await?;
+            out.push((
+                reference(sagefence::model::ResourceKind::Vpc, &id),
+                vpc.map(Resource::Vpc),
+            ));
+        }
+        match &call.request {
+            ApiRequest::Ec2(Ec2Request::AuthorizeSecurityGroupIngress { group_id, .. }) => {
+                let group = retrying(s, || net.security_group(group_id)).await?;
+                out.push((
+                    reference(sagefence::model::ResourceKind::SecurityGroup, group_id),
+                    group.map(Resource::SecurityGroup),
+                ));
+            }
+            ApiRequest::Ec2(Ec2Request::ModifySubnetAttribute { subnet_id, .. }) => {
+                let subnets = retrying(s, || net.subnets(std::slice::from_ref(subnet_id))).await?;
+                out.push((
+                    reference(sagefence::model::ResourceKind::Subnet, subnet_id),
+                    subnets.into_iter().next().map(Resource::Subnet),
+                ));
+            }
+            ApiRequest::Kms(
+                KmsRequest::DisableKeyRotation { key_id } | KmsRequest::ScheduleKeyDeletion { key_id, .. },
+            ) => {
+                let key = retrying(s, || self.keys.key(key_id)).await?;
+                out.push((
+                    reference(sagefence::model::ResourceKind::KmsKey, key_id),
+                    key.map(Resource::KmsKey),
+                ));
+            }
+            ApiRequest::Iam(
+                IamRequest::AttachRolePolicy { role_name, .. } | IamRequest::PutRolePolicy { role_name, .. },
+            ) => {
+                let role = retrying(s, || self.roles.role(role_name)).await?;
+                out.push((
+                    reference(sagefence::model::ResourceKind::Role, role_name),
+                    role.map(Resource::Role),
+                ));
+            }
+            _ => {}
+        }
+        Ok(out)
+    }
+
+    /// Which of the subnets and keys the resources use belong to the project: a project subnet
+    /// sits in a VPC with the project tag and no internet gateway; a project key is customer
+    /// managed, enabled and carries the project tag.
+    async fn facts(&self, resources: &[Resource]) -> PortResult<Facts> {
+        let s = &self.settings;
+        let tag_key = &self.policy.scope.project_tag_key;
+        let mut facts = Facts {
+            online: true,
+            ..Facts::default()
+        };
+        let wanted: BTreeSet<String> = resources.iter().flat_map(subnet_ids).collect();
+        if !wanted.is_empty() {
+            let wanted: Vec<String> = wanted.into_iter().collect();
+            let subnets = retrying(s, || self.network.subnets(&wanted)).await?;
+            let mut private_vpcs: BTreeSet<String> = BTreeSet::new();
+            for subnet in &subnets {
+                if subnet.vpc_tags.get(tag_key).is_none() {
+                    continue;
+                }
+                if !private_vpcs.contains(&subnet.vpc_id) {
+                    let vpc = retrying(s, || self.network.vpc(&subnet.vpc_id)).await?;
+                    if vpc.is_some_and(|v| v.internet_gateways.is_empty()) {
+                        private_vpcs.insert(subnet.vpc_id.clone());
+                    }
+                }
+                if private_vpcs.contains(&subnet.vpc_id) {
+                    facts.project_subnets.insert(subnet.id.clone());
+                }
+            }
+        }
+        for resource in resources {
+            let Resource::NotebookInstance(notebook) = resource else {
+                continue;
+            };
+            let Fact::Known(Some(key_id)) = &notebook.kms_key_id else {
+                continue;
+            };
+            let key = retrying(s, || self.keys.key(key_id)).await?;
+            if let Some(key) = key {
+                if key.customer_managed && key.state == KeyState::Enabled && key.tags.get(tag_key).is_some() {
+                    facts.project_keys.extend([key_id.clone(), key.id, key.arn]);
+                }
+            }
+        }
+        Ok(facts)
+    }
+}
+
+fn reference(kind: sagefence::model::ResourceKind, name: &str) -> ResourceRef {
+    ResourceRef {
+        kind,
+        name: name.to_owned(),
+        arn: None,
+    }
+}

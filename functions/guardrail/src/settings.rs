@@ -1,0 +1,100 @@
+//! The guardrail's configuration, read once at cold start from the environment.
+
+use std::time::Duration;
+
+use sagefence::policy::wildcard_match;
+use sagefence::Policy;
+
+use crate::error::GuardrailError;
+
+/// How the guardrail behaves beyond the policy.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// ARN patterns of sagefence's own roles: calls they make are never acted on again.
+    pub own_role_arns: Vec<String>,
+    /// Attempts per AWS call when it is throttled or unavailable (at least 1).
+    pub max_attempts: u32,
+    /// The first backoff delay; it doubles on each retry.
+    pub base_delay: Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            own_role_arns: Vec::new(),
+            max_attempts: 4,
+            base_delay: Duration::from_millis(100),
+        }
+    }
+}
+
+impl Settings {
+    /// Whether a caller ARN is one of sagefence's own roles (or a session of one).
+    pub fn is_own(&self, arn: &str) -> bool {
+        self.own_role_arns
+            .iter()
+            .any(|pattern| wildcard_match(pattern.as_bytes(), arn.as_bytes()))
+    }
+}
+
+/// Environment variable names.
+pub mod env {
+    /// The policy, as YAML text (the SSM parameter's value, resolved by the deployment).
+    pub const POLICY: &str = "SAGEFENCE_POLICY";
+    /// Comma-separated ARN patterns of sagefence's own roles.
+    pub const OWN_ROLE_ARNS: &str = "SAGEFENCE_OWN_ROLE_ARNS";
+    /// The SNS topic for notifications.
+    pub const TOPIC_ARN: &str = "SAGEFENCE_TOPIC_ARN";
+    /// The log group prefix of recreated flow logs (the VPC id is appended).
+    pub const FLOW_LOG_GROUP_PREFIX: &str = "SAGEFENCE_FLOW_LOG_GROUP_PREFIX";
+    /// The role flow logs deliver with.
+    pub const FLOW_LOG_ROLE_ARN: &str = "SAGEFENCE_FLOW_LOG_ROLE_ARN";
+}
+
+/// Everything read from the environment at cold start.
+#[derive(Debug, Clone)]
+pub struct Environment {
+    /// The policy (the built-in one when unset).
+    pub policy: Policy,
+    /// The guardrail's settings.
+    pub settings: Settings,
+    /// The notification topic.
+    pub topic_arn: String,
+    /// The flow-log log group prefix.
+    pub flow_log_group_prefix: String,
+    /// The flow-log delivery role.
+    pub flow_log_role_arn: String,
+}
+
+impl Environment {
+    /// Reads the configuration through `var` (the process environment in `main`).
+    pub fn read(var: impl Fn(&str) -> Option<String>) -> Result<Environment, GuardrailError> {
+        let required = |name: &'static str| {
+            var(name)
+                .filter(|v| !v.trim().is_empty())
+                .ok_or(GuardrailError::Config { name })
+        };
+        let policy = match var(env::POLICY) {
+            Some(yaml) if !yaml.trim().is_empty() => Policy::from_yaml(&yaml).map_err(GuardrailError::Policy)?,
+            _ => Policy::builtin(),
+        };
+        let own_role_arns = var(env::OWN_ROLE_ARNS)
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect();
+        Ok(Environment {
+            policy,
+            settings: Settings {
+                own_role_arns,
+                ..Settings::default()
+            },
+            topic_arn: required(env::TOPIC_ARN)?,
+            flow_log_group_prefix: var(env::FLOW_LOG_GROUP_PREFIX)
+                .unwrap_or_else(|| "/sagefence/flow-logs/".to_owned()),
+            flow_log_role_arn: required(env::FLOW_LOG_ROLE_ARN)?,
+        })
+    }
+}
