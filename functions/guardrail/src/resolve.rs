@@ -162,34 +162,52 @@ where
 
     /// Which of the subnets and keys the resources use belong to the project: a project subnet
     /// sits in a VPC with the project tag and no internet gateway; a project key is customer
-    /// managed, enabled and carries the project tag.
+    /// managed, enabled and carries the project tag. Subnets and keys are read concurrently.
     async fn facts(&self, resources: &[Resource]) -> PortResult<Facts> {
+        let (project_subnets, project_keys) =
+            tokio::join!(self.project_subnets(resources), self.project_keys(resources));
+        Ok(Facts {
+            online: true,
+            project_subnets: project_subnets?,
+            project_keys: project_keys?,
+        })
+    }
+
+    async fn project_subnets(&self, resources: &[Resource]) -> PortResult<BTreeSet<String>> {
         let s = &self.settings;
         let tag_key = &self.policy.scope.project_tag_key;
-        let mut facts = Facts {
-            online: true,
-            ..Facts::default()
-        };
-        let wanted: BTreeSet<String> = resources.iter().flat_map(subnet_ids).collect();
-        if !wanted.is_empty() {
-            let wanted: Vec<String> = wanted.into_iter().collect();
-            let subnets = retrying(s, || self.network.subnets(&wanted)).await?;
-            let mut private_vpcs: BTreeSet<String> = BTreeSet::new();
-            for subnet in &subnets {
-                if subnet.vpc_tags.get(tag_key).is_none() {
-                    continue;
-                }
-                if !private_vpcs.contains(&subnet.vpc_id) {
-                    let vpc = retrying(s, || self.network.vpc(&subnet.vpc_id)).await?;
-                    if vpc.is_some_and(|v| v.internet_gateways.is_empty()) {
-                        private_vpcs.insert(subnet.vpc_id.clone());
-                    }
-                }
-                if private_vpcs.contains(&subnet.vpc_id) {
-                    facts.project_subnets.insert(subnet.id.clone());
+        let wanted: Vec<String> = resources
+            .iter()
+            .flat_map(subnet_ids)
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let mut project = BTreeSet::new();
+        if wanted.is_empty() {
+            return Ok(project);
+        }
+        let subnets = retrying(s, || self.network.subnets(&wanted)).await?;
+        let mut private_vpcs: BTreeSet<String> = BTreeSet::new();
+        for subnet in &subnets {
+            if subnet.vpc_tags.get(tag_key).is_none() {
+                continue;
+            }
+            if !private_vpcs.contains(&subnet.vpc_id) {
+                let vpc = retrying(s, || self.network.vpc(&subnet.vpc_id)).await?;
+                if vpc.is_some_and(|v| v.internet_gateways.is_empty()) {
+                    private_vpcs.insert(subnet.vpc_id.clone());
                 }
             }
+            if private_vpcs.contains(&subnet.vpc_id) {
+                project.insert(subnet.id.clone());
+            }
         }
+        Ok(project)
+    }
+
+    async fn project_keys(&self, resources: &[Resource]) -> PortResult<BTreeSet<String>> {
+        let tag_key = &self.policy.scope.project_tag_key;
+        let mut project = BTreeSet::new();
         for resource in resources {
             let Resource::NotebookInstance(notebook) = resource else {
                 continue;
@@ -197,14 +215,14 @@ where
             let Fact::Known(Some(key_id)) = &notebook.kms_key_id else {
                 continue;
             };
-            let key = retrying(s, || self.keys.key(key_id)).await?;
+            let key = retrying(&self.settings, || self.keys.key(key_id)).await?;
             if let Some(key) = key {
                 if key.customer_managed && key.state == KeyState::Enabled && key.tags.get(tag_key).is_some() {
-                    facts.project_keys.extend([key_id.clone(), key.id, key.arn]);
+                    project.extend([key_id.clone(), key.id, key.arn]);
                 }
             }
         }
-        Ok(facts)
+        Ok(project)
     }
 }
 

@@ -243,14 +243,23 @@ impl Network for Ec2Adapter {
         let Some(vpc_tags) = self.vpc_tags(&BTreeSet::from([id])).await?.remove(id) else {
             return Ok(None);
         };
+        let (internet_gateways, nat_gateways, peerings, flow_logs, endpoint_services) =
+            futures_util::future::try_join5(
+                self.internet_gateways(id),
+                self.nat_gateways(id),
+                self.peerings(id),
+                self.flow_logs(id),
+                self.endpoint_services(id),
+            )
+            .await?;
         Ok(Some(Vpc {
             id: id.to_owned(),
             tags: vpc_tags,
-            internet_gateways: self.internet_gateways(id).await?,
-            nat_gateways: self.nat_gateways(id).await?,
-            peerings: self.peerings(id).await?,
-            flow_logs: self.flow_logs(id).await?,
-            endpoint_services: self.endpoint_services(id).await?,
+            internet_gateways,
+            nat_gateways,
+            peerings,
+            flow_logs,
+            endpoint_services,
         }))
     }
 
