@@ -91,7 +91,22 @@ async fn main() -> Result<(), Box<dyn Error>> {
             .build();
         timed(&guardrail, &ingress, &mut revoked).await?;
     }
-    let all: Vec<Duration> = remedied.iter().chain(&compliant).chain(&revoked).copied().collect();
+    let mut floor = Vec::with_capacity(n);
+    let sagemaker = emulator.sagemaker();
+    for i in 0..n {
+        let start = Instant::now();
+        sagemaker.describe_notebook_instance().notebook_instance_name(format!("fine-{i}")).send().await?;
+        floor.push(start.elapsed());
+    }
+    floor.sort_unstable();
+    let round_trip = percentile(&floor, 0.5);
+    let mut all: Vec<Duration> = remedied.iter().chain(&compliant).chain(&revoked).copied().collect();
+    all.sort_unstable();
+    println!(
+        "one emulator round trip (DescribeNotebookInstance) median={:.2} ms; a median event costs {:.1} round trips",
+        round_trip.as_secs_f64() * 1e3,
+        percentile(&all, 0.5).as_secs_f64() / round_trip.as_secs_f64().max(f64::EPSILON)
+    );
     report("(a) non-compliant notebook: tag + stop + notify", remedied);
     report("(b) compliant notebook state change", compliant);
     report("(c) open ingress: revoke + notify", revoked);
