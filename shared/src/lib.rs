@@ -11,6 +11,7 @@ pub mod error;
 pub mod evaluate;
 pub mod event;
 pub mod model;
+pub mod ocsf;
 pub mod plan;
 pub mod policy;
 pub mod ports;
