@@ -15,6 +15,7 @@ pub mod ocsf;
 pub mod plan;
 pub mod policy;
 pub mod ports;
+pub mod trail;
 mod wire;
 
 #[cfg(feature = "aws")]
