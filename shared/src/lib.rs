@@ -5,6 +5,7 @@
 //! The one entry point is [`assess_event`]: event bytes in, findings and planned actions out.
 
 pub mod account;
+pub mod asff;
 pub mod audit;
 pub mod catalog;
 pub mod error;
