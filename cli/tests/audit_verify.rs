@@ -114,7 +114,7 @@ fn a_reordered_pair_or_replaced_digest_exits_1() {
 
     let (dir, sealed) = trail("replaced");
     let mut digest = sealed[1].digest.clone();
-    digest.last_time = digest.last_time + chrono::Duration::seconds(1);
+    digest.last_time += chrono::Duration::seconds(1);
     write(&dir, &sealed[1].digest_key, &serde_json::to_vec(&digest).unwrap());
     let (code, _, stderr) = verify(&dir);
     assert_eq!(code, 1);

@@ -48,7 +48,7 @@ pub fn payload(bytes: &[u8]) -> Result<Payload, ShipperError> {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Item {
     /// A sagefence audit record.
-    Record(RecordLine),
+    Record(Box<RecordLine>),
     /// A governed API call, already in OCSF (API Activity), with its record id.
     ApiCall {
         /// The record id.
@@ -71,7 +71,7 @@ pub enum Item {
 /// Decodes one audit record (an SQS message body, or a log line after its prefix).
 pub fn record(json: &str) -> Item {
     match RecordLine::from_json(json.trim()) {
-        Ok(record) => Item::Record(record),
+        Ok(record) => Item::Record(Box::new(record)),
         Err(err) => Item::Unreadable(format!("not an audit record: {err}")),
     }
 }

@@ -87,6 +87,7 @@ impl Shipment {
                 sources: Vec::new(),
             })),
             Item::Record(record) => {
+                let record = *record;
                 let Some(ocsf) = ocsf::from_record(&record) else {
                     return Ok(None);
                 };

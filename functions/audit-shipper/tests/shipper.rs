@@ -40,8 +40,7 @@ impl TrailWriter for Bucket {
             .lock()
             .unwrap()
             .keys()
-            .filter(|k| k.starts_with(prefix) && start_after.is_none_or(|s| k.as_str() > s))
-            .next_back()
+            .rfind(|k| k.starts_with(prefix) && start_after.is_none_or(|s| k.as_str() > s))
             .cloned())
     }
 
