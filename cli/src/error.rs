@@ -37,6 +37,18 @@ pub enum CliError {
         /// What is wrong.
         source: sagefence::ParseEventError,
     },
+    /// The command line is incomplete.
+    #[error("{0}")]
+    Usage(String),
+    /// A trail holds no objects to verify.
+    #[error("no audit trail objects under `{0}`")]
+    EmptyTrail(String),
+    /// The trail's bucket could not be read.
+    #[error("cannot read the trail: {0}")]
+    Bucket(sagefence::ports::PortError),
+    /// The async runtime could not start.
+    #[error("cannot start the runtime: {0}")]
+    Runtime(std::io::Error),
     /// Output could not be serialized.
     #[error("cannot serialize output: {0}")]
     Serialize(serde_json::Error),

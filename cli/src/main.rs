@@ -1,7 +1,9 @@
-//! `sagefence`, the operator CLI: evaluate events offline and check policies.
+//! `sagefence`, the operator CLI: evaluate events offline, check policies, verify the audit trail.
 //!
-//! Exit codes: 0 nothing failed, 1 at least one FAILED finding, 2 bad input or usage.
+//! Exit codes: 0 nothing failed (the trail is intact), 1 at least one FAILED finding (a broken
+//! link in the trail), 2 bad input or usage.
 
+mod audit;
 mod error;
 mod table;
 
@@ -43,6 +45,32 @@ enum Command {
     Policy {
         #[command(subcommand)]
         command: PolicyCommand,
+    },
+    /// The audit trail the audit-shipper writes.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditCommand {
+    /// Walk the trail's digest chains and name the first broken link.
+    Verify {
+        /// A local copy of the trail (e.g. from `aws s3 sync s3://BUCKET/PREFIX DIR`).
+        #[arg(
+            long,
+            value_name = "DIR",
+            conflicts_with = "bucket",
+            required_unless_present = "bucket"
+        )]
+        dir: Option<PathBuf>,
+        /// The trail's S3 bucket (credentials and region from the usual AWS settings).
+        #[arg(long, value_name = "BUCKET")]
+        bucket: Option<String>,
+        /// The trail's key prefix (with `--dir`: the prefix the copy was made under).
+        #[arg(long, value_name = "PREFIX", default_value = "")]
+        prefix: String,
     },
 }
 
@@ -87,6 +115,25 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
                 .map_err(|source| CliError::Event { path: event, source })?;
             print_assessment(&assessment, format)?;
             Ok(ExitCode::from(u8::from(assessment.has_violation())))
+        }
+        Command::Audit {
+            command: AuditCommand::Verify { dir, bucket, prefix },
+        } => {
+            let objects = match (dir, bucket) {
+                (Some(dir), _) => audit::read_dir(&dir, &prefix)?,
+                (None, Some(bucket)) => audit::read_bucket(&bucket, &prefix)?,
+                (None, None) => return Err(CliError::Usage("give `--dir` or `--bucket`".to_owned())),
+            };
+            match sagefence::trail::verify(&objects) {
+                Ok(report) => {
+                    write_out(&format!("{}\n", json(&report)?))?;
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(broken) => {
+                    eprintln!("sagefence: broken link: {broken}");
+                    Ok(ExitCode::from(1))
+                }
+            }
         }
         Command::Policy { command } => match command {
             PolicyCommand::Check { file } => {

@@ -5,15 +5,18 @@
 //! The one entry point is [`assess_event`]: event bytes in, findings and planned actions out.
 
 pub mod account;
+pub mod asff;
 pub mod audit;
 pub mod catalog;
 pub mod error;
 pub mod evaluate;
 pub mod event;
 pub mod model;
+pub mod ocsf;
 pub mod plan;
 pub mod policy;
 pub mod ports;
+pub mod trail;
 mod wire;
 
 #[cfg(feature = "aws")]

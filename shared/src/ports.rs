@@ -154,3 +154,36 @@ pub trait AuditSink {
     /// Records one decision or action.
     fn record(&self, record: &AuditRecord) -> impl Future<Output = PortResult<()>> + Send;
 }
+
+/// The audit trail's bucket, as the audit-shipper writes it: objects encrypted with the
+/// trail's KMS key, and the newest digest to chain to.
+pub trait TrailWriter {
+    /// Writes one object (SSE-KMS with the trail's key).
+    fn put(&self, key: &str, bytes: Vec<u8>, content_type: &'static str)
+        -> impl Future<Output = PortResult<()>> + Send;
+    /// The lexicographically last key under `prefix` (after `start_after`, when given).
+    fn last_key(
+        &self,
+        prefix: &str,
+        start_after: Option<&str>,
+    ) -> impl Future<Output = PortResult<Option<String>>> + Send;
+    /// An object's bytes; `None` when it does not exist.
+    fn get(&self, key: &str) -> impl Future<Output = PortResult<Option<Vec<u8>>>> + Send;
+}
+
+/// The audit trail's bucket, as an auditor reads it.
+pub trait TrailReader {
+    /// Every key under `prefix`, in order.
+    fn list(&self, prefix: &str) -> impl Future<Output = PortResult<Vec<String>>> + Send;
+    /// An object's bytes; `None` when it does not exist.
+    fn get(&self, key: &str) -> impl Future<Output = PortResult<Option<Vec<u8>>>> + Send;
+}
+
+/// Security Hub, as the audit-shipper uses it: import findings, learn which were refused.
+pub trait FindingsImporter {
+    /// Imports up to 100 findings; answers the ones Security Hub refused.
+    fn import(
+        &self,
+        findings: &[crate::asff::AsffFinding],
+    ) -> impl Future<Output = PortResult<Vec<crate::asff::RefusedFinding>>> + Send;
+}

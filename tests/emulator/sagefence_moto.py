@@ -518,13 +518,34 @@ def request_service(environ):
     return scope[3].lower() if len(scope) == 5 else None
 
 
-def request_action(environ):
+def request_action(environ, service=None):
     """(action, protocol) of an AWS call: awsJson names it in X-Amz-Target,
-    the query protocols (EC2, IAM, STS) in the ``Action`` form field."""
+    the query protocols (EC2, IAM, STS) in the ``Action`` form field; the REST
+    protocols by method and path (S3: ``PutObject``, ``GetObject``,
+    ``ListObjectsV2``; Security Hub: ``BatchImportFindings``, ``GetFindings``)."""
     target = environ.get("HTTP_X_AMZ_TARGET")
     if target:
         return target.rsplit(".", 1)[-1], "json"
-    action = parse_qs(environ.get("QUERY_STRING", "")).get("Action")
+    method = environ.get("REQUEST_METHOD", "GET")
+    path = environ.get("PATH_INFO", "")
+    query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+    if service == "s3":
+        # The AWS SDKs name most S3 operations in an ``x-id`` query parameter.
+        if query.get("x-id"):
+            return query["x-id"][0], "rest-xml"
+        has_key = "/" in path.strip("/")
+        if method == "PUT" and has_key and not query and "HTTP_X_AMZ_COPY_SOURCE" not in environ:
+            return "PutObject", "rest-xml"
+        if method == "GET" and has_key and not query:
+            return "GetObject", "rest-xml"
+        if method == "GET" and not has_key and query.get("list-type") == ["2"]:
+            return "ListObjectsV2", "rest-xml"
+        return None, None
+    if service == "securityhub":
+        routes = {("POST", "/findings/import"): "BatchImportFindings", ("POST", "/findings"): "GetFindings"}
+        action = routes.get((method, path.rstrip("/")))
+        return (action, "rest-json") if action else (None, None)
+    action = query.get("Action")
     if not action and "x-www-form-urlencoded" in environ.get("CONTENT_TYPE", ""):
         length = int(environ.get("CONTENT_LENGTH") or 0)
         body = environ["wsgi.input"].read(length) if length else b""
@@ -552,6 +573,21 @@ def throttling_error(protocol, service, code):
     ``RequestLimitExceeded`` 503 in ``<Response><Errors><Error>``; awsQuery
     (IAM, STS) ``Throttling`` 400 in ``<ErrorResponse><Error>``."""
     request_id = str(uuid.uuid4())
+    if protocol == "rest-xml":
+        # S3 throttles with 503 SlowDown in a bare <Error> document.
+        code = code or "SlowDown"
+        body = (
+            '<?xml version="1.0" encoding="UTF-8"?>\n<Error>'
+            f"<Code>{code}</Code><Message>Please reduce your request rate.</Message>"
+            f"<RequestId>{request_id}</RequestId></Error>"
+        )
+        return "503 Slow Down", [("Content-Type", "application/xml"), ("x-amz-request-id", request_id)], body
+    if protocol == "rest-json":
+        # Security Hub (restJson1): 429 TooManyRequestsException, code in x-amzn-ErrorType.
+        code = code or "TooManyRequestsException"
+        body = json.dumps({"Code": code, "Message": "Rate exceeded"})
+        headers = [("Content-Type", "application/json"), ("x-amzn-ErrorType", code)]
+        return "429 Too Many Requests", headers + [("x-amzn-RequestId", request_id)], body
     if protocol == "json":
         code = code or "ThrottlingException"
         body = json.dumps({"__type": code, "message": "Rate exceeded"})
@@ -597,8 +633,8 @@ class SagefenceMiddleware:
                 json.dumps(payload),
             )
         if STATE["throttles"]:
-            action, protocol = request_action(environ)
             service = request_service(environ)
+            action, protocol = request_action(environ, service)
             code = take_throttle(action, service) if action else False
             if code is not False:
                 return self.reply(start_response, *throttling_error(protocol, service, code))

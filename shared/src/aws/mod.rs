@@ -6,11 +6,15 @@ pub mod ec2;
 pub mod error;
 pub mod iam;
 pub mod kms;
+pub mod s3;
 pub mod sagemaker;
+pub mod securityhub;
 pub mod sns;
 
 pub use ec2::{Ec2Adapter, FlowLogSettings};
 pub use iam::IamAdapter;
 pub use kms::KmsAdapter;
+pub use s3::S3Trail;
 pub use sagemaker::SageMakerAdapter;
+pub use securityhub::SecurityHubImporter;
 pub use sns::SnsNotifier;
