@@ -95,7 +95,11 @@ async fn main() -> Result<(), Box<dyn Error>> {
     let sagemaker = emulator.sagemaker();
     for i in 0..n {
         let start = Instant::now();
-        sagemaker.describe_notebook_instance().notebook_instance_name(format!("fine-{i}")).send().await?;
+        sagemaker
+            .describe_notebook_instance()
+            .notebook_instance_name(format!("fine-{i}"))
+            .send()
+            .await?;
         floor.push(start.elapsed());
     }
     floor.sort_unstable();
