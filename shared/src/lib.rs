@@ -21,6 +21,8 @@ mod wire;
 
 #[cfg(feature = "aws")]
 pub mod aws;
+#[cfg(feature = "telemetry")]
+pub mod telemetry;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;

@@ -10,16 +10,7 @@ use serde_json::value::RawValue;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    tracing_subscriber::fmt()
-        .json()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("AWS_LAMBDA_LOG_LEVEL")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_current_span(false)
-        .without_time()
-        .with_writer(std::io::stderr)
-        .init();
+    sagefence::telemetry::init_json_logs(std::io::stderr);
     let setting = |name: &'static str| std::env::var(name).map_err(|_| ShipperError::Config { name });
     let bucket = setting("SAGEFENCE_TRAIL_BUCKET")?;
     let kms_key_id = setting("SAGEFENCE_TRAIL_KMS_KEY_ID")?;

@@ -1,0 +1,19 @@
+//! Lambda telemetry, set up once in each function's `main`: JSON log lines on `writer`, at the
+//! level `AWS_LAMBDA_LOG_LEVEL` names (`info` when unset), without timestamps (Lambda adds them).
+
+use tracing_subscriber::fmt::MakeWriter;
+use tracing_subscriber::EnvFilter;
+
+/// Installs the JSON log subscriber writing to `writer`.
+pub fn init_json_logs<W>(writer: W)
+where
+    W: for<'a> MakeWriter<'a> + Send + Sync + 'static,
+{
+    tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(EnvFilter::try_from_env("AWS_LAMBDA_LOG_LEVEL").unwrap_or_else(|_| EnvFilter::new("info")))
+        .with_current_span(false)
+        .without_time()
+        .with_writer(writer)
+        .init();
+}
