@@ -38,13 +38,9 @@ pub fn render(assessment: &Assessment) -> String {
             .actions
             .iter()
             .map(|a| {
-                let kind = serde_json::to_value(&a.action)
-                    .ok()
-                    .and_then(|v| v.get("type").and_then(|t| t.as_str()).map(str::to_owned))
-                    .unwrap_or_default();
                 vec![
                     a.mode.to_string().to_uppercase(),
-                    kind,
+                    sagefence::audit::action_name(a),
                     a.resource.to_string(),
                     a.rules.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(" "),
                     a.reason.clone(),

@@ -38,6 +38,19 @@ pub enum Outcome {
     },
 }
 
+impl Outcome {
+    /// The kebab-case name of the outcome, e.g. `already-done`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Outcome::Applied => "applied",
+            Outcome::AlreadyDone { .. } => "already-done",
+            Outcome::DryRun => "dry-run",
+            Outcome::Deferred { .. } => "deferred",
+            Outcome::Failed { .. } => "failed",
+        }
+    }
+}
+
 /// What a record is about.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "type", rename_all = "kebab-case")]

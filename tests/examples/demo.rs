@@ -22,13 +22,7 @@ async fn step(guardrail: &GuardrailUnderTest, what: &str, event: &Value) -> Resu
         );
     }
     for action in &summary.actions {
-        let outcome = serde_json::to_value(&action.outcome)?;
-        let outcome = outcome
-            .get("outcome")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned();
-        println!("     -> {}: {outcome}", action.action);
+        println!("     -> {}: {}", action.action, action.outcome.name());
     }
     Ok(())
 }

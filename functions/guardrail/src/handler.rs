@@ -100,16 +100,12 @@ where
         let meta = event.meta();
         let event_key = meta.id.clone().unwrap_or_default();
         match &event {
-            Event::Ignored { reason, .. } => {
-                let subject = Subject::Ignored { reason: reason.clone() };
-                self.write(meta, None, record_id(&[&event_key, "ignored"]), now, subject)
-                    .await?;
-                return Ok(Summary::new(meta, "ignored"));
-            }
-            Event::Scheduled { .. } => {
-                let subject = Subject::Ignored {
-                    reason: event::IgnoreReason::UnhandledEvent,
+            Event::Ignored { .. } | Event::Scheduled { .. } => {
+                let reason = match &event {
+                    Event::Ignored { reason, .. } => reason.clone(),
+                    _ => event::IgnoreReason::UnhandledEvent,
                 };
+                let subject = Subject::Ignored { reason };
                 self.write(meta, None, record_id(&[&event_key, "ignored"]), now, subject)
                     .await?;
                 return Ok(Summary::new(meta, "ignored"));
@@ -169,17 +165,13 @@ where
                     failures.push((error.clone(), *retryable));
                 }
                 let name = sagefence::audit::action_name(&action);
-                let ended = serde_json::to_value(&outcome)
-                    .ok()
-                    .and_then(|v| v.get("outcome").and_then(|o| o.as_str()).map(str::to_owned))
-                    .unwrap_or_default();
                 let id = record_id(&[
                     &event_key,
                     "action",
                     &step.to_string(),
                     &name,
                     &action.resource.name,
-                    &ended,
+                    outcome.name(),
                 ]);
                 // Bookkeeping tags are not news; `notify` actions notify when applied.
                 let notify = !matches!(
