@@ -7,6 +7,7 @@
 pub mod account;
 pub mod asff;
 pub mod audit;
+pub mod audit_log;
 pub mod catalog;
 pub mod error;
 pub mod evaluate;

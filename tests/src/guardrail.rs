@@ -20,9 +20,9 @@ use aws_sdk_sagemaker::error::{DisplayErrorContext, ProvideErrorMetadata};
 use aws_sdk_sagemaker::types::{DirectInternetAccess, InstanceType, RootAccess, Tag as SageMakerTag};
 use aws_sdk_sqs::types::QueueAttributeName;
 use chrono::{DateTime, Utc};
+use sagefence::audit_log::{JsonLinesAuditSink, AUDIT_PREFIX};
 use sagefence::aws::{Ec2Adapter, FlowLogSettings, IamAdapter, KmsAdapter, SageMakerAdapter, SnsNotifier};
 use sagefence::Policy;
-use sagefence_guardrail::audit_log::{JsonLinesAuditSink, AUDIT_PREFIX};
 use sagefence_guardrail::{Guardrail, GuardrailError, Settings, Summary};
 use serde_json::Value;
 

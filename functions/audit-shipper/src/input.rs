@@ -5,14 +5,12 @@
 use aws_lambda_events::cloudwatch_logs::LogsEvent;
 use aws_lambda_events::sqs::SqsEvent;
 use sagefence::audit::record_id;
+use sagefence::audit_log::AUDIT_PREFIX;
 use sagefence::event::Event;
 use sagefence::ocsf::{self, CallSource, RecordLine};
 use serde_json::{json, Value};
 
 use crate::error::ShipperError;
-
-/// The prefix of the guardrail's audit lines.
-pub const AUDIT_PREFIX: &str = "SAGEFENCE_AUDIT ";
 
 /// Which input an invocation carries.
 #[derive(Debug)]

@@ -2,7 +2,6 @@
 //! EventBridge, resolves through the account what an event alone cannot tell, evaluates every
 //! rule, applies the planned remedies through the ports and records every decision.
 
-pub mod audit_log;
 pub mod error;
 mod execute;
 pub mod handler;

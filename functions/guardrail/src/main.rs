@@ -2,12 +2,12 @@
 //! built once, then the runtime loop.
 
 use lambda_runtime::{service_fn, LambdaEvent};
+use sagefence::audit_log::JsonLinesAuditSink;
 use sagefence::aws::ec2::{Ec2Adapter, FlowLogSettings};
 use sagefence::aws::iam::IamAdapter;
 use sagefence::aws::kms::KmsAdapter;
 use sagefence::aws::sagemaker::SageMakerAdapter;
 use sagefence::aws::sns::SnsNotifier;
-use sagefence_guardrail::audit_log::JsonLinesAuditSink;
 use sagefence_guardrail::settings::Environment;
 use sagefence_guardrail::Guardrail;
 use serde_json::value::RawValue;

@@ -4,8 +4,8 @@
 use std::io::Write;
 use std::sync::Mutex;
 
-use sagefence::audit::AuditRecord;
-use sagefence::ports::{AuditSink, PortError, PortErrorKind, PortResult};
+use crate::audit::AuditRecord;
+use crate::ports::{AuditSink, PortError, PortErrorKind, PortResult};
 
 /// Writes each audit record as one JSON line, prefixed by `SAGEFENCE_AUDIT `.
 #[derive(Debug)]
