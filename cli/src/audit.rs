@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 
 use sagefence::aws::S3Trail;
 use sagefence::ports::TrailReader;
+use sagefence::trail;
 
 use crate::error::CliError;
 
@@ -44,7 +45,7 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), CliError> {
     Ok(())
 }
 
-/// Every object under `prefix` in `bucket`.
+/// Every batch and digest under `prefix` in `bucket` (record markers are not read).
 pub fn read_bucket(bucket: &str, prefix: &str) -> Result<Vec<(String, Vec<u8>)>, CliError> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -61,7 +62,8 @@ pub fn read_bucket(bucket: &str, prefix: &str) -> Result<Vec<(String, Vec<u8>)>,
         );
         let store = S3Trail::new(s3, bucket, None);
         let mut objects = Vec::new();
-        for key in store.list(prefix).await.map_err(CliError::Bucket)? {
+        let keys = store.list(prefix).await.map_err(CliError::Bucket)?;
+        for key in keys.into_iter().filter(|key| trail::is_chain_object(key)) {
             if let Some(bytes) = TrailReader::get(&store, &key).await.map_err(CliError::Bucket)? {
                 objects.push((key, bytes));
             }

@@ -1,6 +1,12 @@
 //! Security Hub findings (ASFF 2018-10-08) from sagefence's rule verdicts. One finding per rule
-//! and resource: its id is deterministic, so a later verdict updates the same finding (a pass
-//! resolves it).
+//! and resource: its id is deterministic, so a later verdict updates the same finding.
+//!
+//! As AWS documents it, a finding provider states its verdict in `Compliance.Status` and
+//! `RecordState` (a pass: `PASSED`, `ARCHIVED`); `BatchImportFindings` sets `Workflow` only when
+//! it creates a finding, so the workflow a verdict calls for (`RESOLVED` for a pass,
+//! `SUPPRESSED` for an exempted failure) is set with `BatchUpdateFindings` after the import. A
+//! later failure needs nothing more: Security Hub itself resets `RESOLVED` to `NEW` when
+//! `Compliance.Status` turns from `PASSED` to `FAILED`.
 
 use std::collections::BTreeMap;
 
@@ -58,6 +64,8 @@ pub struct AsffFinding {
     pub compliance_status: String,
     /// `NEW`, `SUPPRESSED` or `RESOLVED`.
     pub workflow_status: String,
+    /// `ACTIVE` for a failure, `ARCHIVED` once the resource passes (or the rule no longer applies).
+    pub record_state: String,
     /// The resource.
     pub resources: Vec<AsffResource>,
     /// The rule id, control, mode and record id.
@@ -89,6 +97,14 @@ pub fn resource_type(kind: &str) -> &'static str {
     }
 }
 
+impl AsffFinding {
+    /// Whether the verdict calls for a workflow status that only `BatchUpdateFindings` can set
+    /// on an existing finding (`RESOLVED` or `SUPPRESSED`).
+    pub fn needs_workflow_update(&self) -> bool {
+        matches!(self.workflow_status.as_str(), "RESOLVED" | "SUPPRESSED")
+    }
+}
+
 /// The finding id for a rule on a resource.
 pub fn finding_id(rule: &str, resource: &str) -> String {
     format!("sagefence/{rule}/{resource}")
@@ -107,11 +123,11 @@ fn finding_for(record: &RecordLine, finding: &FindingLine, account: &str, region
     let account = record.account.as_deref().unwrap_or(account);
     let region = record.region.as_deref().unwrap_or(region);
     let resource = finding.resource.arn.as_deref().unwrap_or(&finding.resource.name);
-    let (compliance, workflow, severity) = match finding.status.as_str() {
-        "PASSED" => ("PASSED", "RESOLVED", "INFORMATIONAL"),
-        "FAILED" if finding.exemption.is_some() => ("FAILED", "SUPPRESSED", finding.severity.as_str()),
-        "FAILED" => ("FAILED", "NEW", finding.severity.as_str()),
-        _ => ("NOT_AVAILABLE", "RESOLVED", "INFORMATIONAL"),
+    let (compliance, workflow, record_state, severity) = match finding.status.as_str() {
+        "PASSED" => ("PASSED", "RESOLVED", "ARCHIVED", "INFORMATIONAL"),
+        "FAILED" if finding.exemption.is_some() => ("FAILED", "SUPPRESSED", "ACTIVE", finding.severity.as_str()),
+        "FAILED" => ("FAILED", "NEW", "ACTIVE", finding.severity.as_str()),
+        _ => ("NOT_AVAILABLE", "RESOLVED", "ARCHIVED", "INFORMATIONAL"),
     };
     let mut product_fields = BTreeMap::from([
         ("sagefence/rule".to_owned(), finding.rule.clone()),
@@ -136,6 +152,7 @@ fn finding_for(record: &RecordLine, finding: &FindingLine, account: &str, region
         description: truncate(&finding.reason, 1024),
         compliance_status: compliance.to_owned(),
         workflow_status: workflow.to_owned(),
+        record_state: record_state.to_owned(),
         resources: vec![AsffResource {
             r#type: resource_type(&finding.resource.kind).to_owned(),
             id: resource.to_owned(),
@@ -188,6 +205,7 @@ mod tests {
             (passed.compliance_status.as_str(), passed.workflow_status.as_str()),
             ("PASSED", "RESOLVED")
         );
+        assert_eq!((failed.record_state.as_str(), passed.record_state.as_str()), ("ACTIVE", "ARCHIVED"));
         assert_eq!(failed.severity_label, "HIGH");
         assert_eq!(
             failed.product_arn,

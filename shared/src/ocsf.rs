@@ -244,47 +244,132 @@ fn set(object: &mut Value, key: &str, value: Value) {
     }
 }
 
-fn metadata(uid: &str) -> Value {
-    json!({
-        "version": OCSF_VERSION,
-        "uid": uid,
-        "product": {
-            "name": "sagefence",
-            "vendor_name": VENDOR,
-            "version": env!("CARGO_PKG_VERSION"),
-        },
-    })
+/// An OCSF event class: its uid and name, and its category's.
+#[derive(Debug, Clone, Copy)]
+struct Class {
+    uid: u32,
+    name: &'static str,
+    category_uid: u32,
+    category_name: &'static str,
 }
 
-fn cloud(account: Option<&str>, region: Option<&str>) -> Value {
-    let mut cloud = json!({ "provider": "AWS" });
-    if let Some(account) = account {
-        set(&mut cloud, "account", json!({ "uid": account }));
-    }
-    if let Some(region) = region {
-        set(&mut cloud, "region", json!(region));
-    }
-    cloud
+const API_ACTIVITY_CLASS: Class = Class {
+    uid: API_ACTIVITY,
+    name: "API Activity",
+    category_uid: 6,
+    category_name: "Application Activity",
+};
+const COMPLIANCE_FINDING_CLASS: Class = Class {
+    uid: COMPLIANCE_FINDING,
+    name: "Compliance Finding",
+    category_uid: 2,
+    category_name: "Findings",
+};
+const REMEDIATION_ACTIVITY_CLASS: Class = Class {
+    uid: REMEDIATION_ACTIVITY,
+    name: "Remediation Activity",
+    category_uid: 7,
+    category_name: "Remediation",
+};
+
+/// What every sagefence record states, whatever its class.
+struct Header<'a> {
+    class: Class,
+    /// Activity id and name.
+    activity: (u32, &'static str),
+    /// Severity id and name.
+    severity: (u32, &'static str),
+    /// Status id and name.
+    status: (u32, &'static str),
+    time: DateTime<Utc>,
+    /// The sagefence record id.
+    uid: &'a str,
+    /// The EventBridge event id the record answers.
+    correlation_uid: Option<&'a str>,
+    account: Option<&'a str>,
+    region: Option<&'a str>,
 }
 
-/// OCSF's actor: the caller as `user`, the assumed role as `session.issuer`.
-fn actor(actor: Option<&ActorLine>) -> Value {
-    let Some(actor) = actor else {
-        return json!({ "user": { "type": "Unknown", "type_id": 0 } });
-    };
-    let mut user = json!({ "type": actor.identity_type, "type_id": user_type_id(&actor.identity_type) });
+impl Header<'_> {
+    /// The base-event attributes: class, category, activity and `type_uid` (class × 100 +
+    /// activity), time, metadata (with the `cloud` profile the `cloud` attribute belongs to),
+    /// cloud, severity and status.
+    fn into_record(self) -> Value {
+        let mut metadata = json!({
+            "version": OCSF_VERSION,
+            "uid": self.uid,
+            "profiles": ["cloud"],
+            "product": {
+                "name": "sagefence",
+                "vendor_name": VENDOR,
+                "version": env!("CARGO_PKG_VERSION"),
+            },
+        });
+        if let Some(event_id) = self.correlation_uid {
+            set(&mut metadata, "correlation_uid", json!(event_id));
+        }
+        let mut cloud = json!({ "provider": "AWS" });
+        if let Some(account) = self.account {
+            set(&mut cloud, "account", json!({ "uid": account }));
+        }
+        if let Some(region) = self.region {
+            set(&mut cloud, "region", json!(region));
+        }
+        json!({
+            "class_uid": self.class.uid,
+            "class_name": self.class.name,
+            "category_uid": self.class.category_uid,
+            "category_name": self.class.category_name,
+            "activity_id": self.activity.0,
+            "activity_name": self.activity.1,
+            "type_uid": u64::from(self.class.uid) * 100 + u64::from(self.activity.0),
+            "type_name": format!("{}: {}", self.class.name, self.activity.1),
+            "time": self.time.timestamp_millis(),
+            "metadata": metadata,
+            "cloud": cloud,
+            "severity_id": self.severity.0,
+            "severity": self.severity.1,
+            "status_id": self.status.0,
+            "status": self.status.1,
+        })
+    }
+}
+
+/// The header's attributes followed by the class's own.
+fn record_with(header: Header<'_>, attributes: Value) -> Value {
+    let mut out = header.into_record();
+    if let (Some(out), Value::Object(attributes)) = (out.as_object_mut(), attributes) {
+        out.extend(attributes);
+    }
+    out
+}
+
+/// OCSF's actor: the caller as `user`, the assumed role as `session.issuer`, the calling
+/// service as `invoked_by`. `None` when nothing about the caller is known.
+fn actor(actor: &ActorLine) -> Option<Value> {
+    let mut out = json!({});
     if let Some(arn) = &actor.arn {
-        set(&mut user, "uid", json!(arn));
-        set(&mut user, "name", json!(arn.rsplit('/').next().unwrap_or(arn)));
+        set(
+            &mut out,
+            "user",
+            json!({
+                "uid": arn,
+                "name": arn.rsplit('/').next().unwrap_or(arn),
+                "type": actor.identity_type,
+                "type_id": user_type_id(&actor.identity_type),
+            }),
+        );
     }
-    let mut out = json!({ "user": user });
     if let Some(role) = &actor.role_arn {
         set(&mut out, "session", json!({ "issuer": role }));
     }
     if let Some(service) = &actor.invoked_by {
         set(&mut out, "invoked_by", json!(service));
     }
-    out
+    if out.as_object().is_some_and(|o| o.is_empty()) {
+        return None;
+    }
+    Some(out)
 }
 
 /// OCSF user type ids: 1 User, 2 Admin, 3 System, 99 Other.
@@ -310,10 +395,6 @@ fn resource(resource: &ResourceLine, project: Option<&str>) -> Value {
     out
 }
 
-fn time_ms(time: DateTime<Utc>) -> i64 {
-    time.timestamp_millis()
-}
-
 /// OCSF severity ids: 1 Informational .. 5 Critical, 0 Unknown.
 fn severity(label: &str) -> (u32, &'static str) {
     match label {
@@ -326,6 +407,35 @@ fn severity(label: &str) -> (u32, &'static str) {
     }
 }
 
+/// The header of an audit record's OCSF record.
+fn record_header<'a>(
+    record: &'a RecordLine,
+    class: Class,
+    activity: (u32, &'static str),
+    severity: (u32, &'static str),
+    status: (u32, &'static str),
+) -> Header<'a> {
+    Header {
+        class,
+        activity,
+        severity,
+        status,
+        time: record.time,
+        uid: &record.id,
+        correlation_uid: record.event_id.as_deref(),
+        account: record.account.as_deref(),
+        region: record.region.as_deref(),
+    }
+}
+
+/// Sets `actor` when the record knows who made the triggering call.
+fn with_actor(mut out: Value, record: &RecordLine) -> Value {
+    if let Some(actor) = record.actor.as_ref().and_then(actor) {
+        set(&mut out, "actor", actor);
+    }
+    out
+}
+
 fn compliance_finding(record: &RecordLine, finding: &FindingLine) -> Value {
     // Compliance status: 1 Pass, 3 Fail, 99 Other.
     let (compliance_id, compliance) = match finding.status.as_str() {
@@ -334,12 +444,12 @@ fn compliance_finding(record: &RecordLine, finding: &FindingLine) -> Value {
         _ => (99, "Not Applicable"),
     };
     // Activity: 1 Create, 3 Close (a pass closes the finding). Status: 1 New, 3 Suppressed, 4 Resolved.
-    let (activity_id, activity, status_id, status) = match finding.status.as_str() {
-        "PASSED" => (3, "Close", 4, "Resolved"),
-        "FAILED" if finding.exemption.is_some() => (1, "Create", 3, "Suppressed"),
-        _ => (1, "Create", 1, "New"),
+    let (activity, status) = match finding.status.as_str() {
+        "PASSED" => ((3, "Close"), (4, "Resolved")),
+        "FAILED" if finding.exemption.is_some() => ((1, "Create"), (3, "Suppressed")),
+        _ => ((1, "Create"), (1, "New")),
     };
-    let (severity_id, severity_label) = if finding.status == "FAILED" {
+    let severity = if finding.status == "FAILED" {
         severity(&finding.severity)
     } else {
         (1, "Informational")
@@ -353,45 +463,29 @@ fn compliance_finding(record: &RecordLine, finding: &FindingLine) -> Value {
     if let Some(control) = &finding.control {
         set(&mut compliance_object, "control", json!(control));
     }
-    let mut out = json!({
-        "class_uid": COMPLIANCE_FINDING,
-        "class_name": "Compliance Finding",
-        "category_uid": 2,
-        "category_name": "Findings",
-        "activity_id": activity_id,
-        "activity_name": activity,
-        "type_uid": COMPLIANCE_FINDING * 100 + activity_id,
-        "time": time_ms(record.time),
-        "metadata": metadata(&record.id),
-        "cloud": cloud(record.account.as_deref(), record.region.as_deref()),
-        "actor": actor(record.actor.as_ref()),
-        "severity_id": severity_id,
-        "severity": severity_label,
-        "status_id": status_id,
-        "status": status,
-        "message": finding.reason,
-        "finding_info": {
-            "uid": format!("{}/{}", finding.rule, finding.resource.arn.as_deref().unwrap_or(&finding.resource.name)),
-            "title": format!("{}: {}", finding.rule, finding.resource.name),
-            "desc": finding.reason,
-            "types": ["Software and Configuration Checks"],
-            "created_time": time_ms(record.time),
-        },
-        "compliance": compliance_object,
-        "resources": [resource(&finding.resource, record.project.as_deref())],
-        "unmapped": { "mode": finding.mode, "function": record.function },
-    });
+    let mut unmapped = json!({ "mode": finding.mode, "function": record.function });
     if let Some(exemption) = &finding.exemption {
-        if let Some(inner) = out.get_mut("unmapped") {
-            set(inner, "exemption", exemption.clone());
-        }
+        set(&mut unmapped, "exemption", exemption.clone());
     }
-    if let Some(event_id) = &record.event_id {
-        if let Some(inner) = out.get_mut("metadata") {
-            set(inner, "correlation_uid", json!(event_id));
-        }
-    }
-    out
+    let resource_uid = finding.resource.arn.as_deref().unwrap_or(&finding.resource.name);
+    let header = record_header(record, COMPLIANCE_FINDING_CLASS, activity, severity, status);
+    let out = record_with(
+        header,
+        json!({
+            "message": finding.reason,
+            "finding_info": {
+                "uid": format!("{}/{resource_uid}", finding.rule),
+                "title": format!("{}: {}", finding.rule, finding.resource.name),
+                "desc": finding.reason,
+                "types": ["Software and Configuration Checks"],
+                "created_time": record.time.timestamp_millis(),
+            },
+            "compliance": compliance_object,
+            "resources": [resource(&finding.resource, record.project.as_deref())],
+            "unmapped": unmapped,
+        }),
+    );
+    with_actor(out, record)
 }
 
 /// Remediation activity ids: 1 Isolate, 3 Restore, 4 Harden.
@@ -412,56 +506,46 @@ fn remediation_activity_id(kind: &str) -> (u32, &'static str) {
 
 fn remediation_activity(record: &RecordLine, action: &ActionLine, outcome: &OutcomeLine) -> Value {
     let kind = action.kind();
-    let (activity_id, activity) = remediation_activity_id(kind);
-    // Base event status: 1 Success, 2 Failure, 99 Other.
-    let (status_id, status, detail) = match outcome {
-        OutcomeLine::Applied => (1, "Success", None),
-        OutcomeLine::AlreadyDone { detail } => (1, "Success", Some(format!("already done: {detail}"))),
-        OutcomeLine::DryRun => (99, "Dry Run", Some("audit mode: not applied".to_owned())),
-        OutcomeLine::Deferred { detail } => (99, "Deferred", Some(detail.clone())),
-        OutcomeLine::Failed { error, .. } => (2, "Failure", Some(error.clone())),
+    // Remediation status: 1 Success, 2 Failure, 99 Other.
+    let (status, detail) = match outcome {
+        OutcomeLine::Applied => ((1, "Success"), None),
+        OutcomeLine::AlreadyDone { detail } => ((1, "Success"), Some(format!("already done: {detail}"))),
+        OutcomeLine::DryRun => ((99, "Dry Run"), Some("audit mode: not applied".to_owned())),
+        OutcomeLine::Deferred { detail } => ((99, "Deferred"), Some(detail.clone())),
+        OutcomeLine::Failed { error, .. } => ((2, "Failure"), Some(error.clone())),
     };
-    let (severity_id, severity_label) = match outcome {
+    let severity = match outcome {
         OutcomeLine::Failed { .. } => (4, "High"),
         _ => (1, "Informational"),
     };
-    let mut out = json!({
-        "class_uid": REMEDIATION_ACTIVITY,
-        "class_name": "Remediation Activity",
-        "category_uid": 7,
-        "category_name": "Remediation",
-        "activity_id": activity_id,
-        "activity_name": activity,
-        "type_uid": REMEDIATION_ACTIVITY * 100 + activity_id,
-        "time": time_ms(record.time),
-        "metadata": metadata(&record.id),
-        "cloud": cloud(record.account.as_deref(), record.region.as_deref()),
-        "actor": actor(record.actor.as_ref()),
-        "severity_id": severity_id,
-        "severity": severity_label,
-        "status_id": status_id,
-        "status": status,
-        "command_uid": format!("{kind}:{}", action.resource.arn.as_deref().unwrap_or(&action.resource.name)),
-        "message": action.reason,
-        "remediation": { "desc": action.reason, "kb_article_list": [] },
-        "countermeasures": [{ "name": kind, "type": "sagefence remedy" }],
-        "resources": [resource(&action.resource, record.project.as_deref())],
-        "unmapped": {
-            "mode": action.mode,
-            "rules": action.rules,
-            "outcome": outcome.name(),
-            "function": record.function,
-        },
-    });
+    let header = record_header(
+        record,
+        REMEDIATION_ACTIVITY_CLASS,
+        remediation_activity_id(kind),
+        severity,
+        status,
+    );
+    let mut out = record_with(
+        header,
+        json!({
+            "command_uid": format!("{kind}:{}", action.resource.arn.as_deref().unwrap_or(&action.resource.name)),
+            "message": action.reason,
+            "remediation": { "desc": action.reason },
+            "unmapped": {
+                // Remediation Activity (7001) has no `resources` attribute.
+                "resources": [resource(&action.resource, record.project.as_deref())],
+                "action": kind,
+                "mode": action.mode,
+                "rules": action.rules,
+                "outcome": outcome.name(),
+                "function": record.function,
+            },
+        }),
+    );
     if let Some(detail) = detail {
         set(&mut out, "status_detail", json!(detail));
     }
-    if let Some(event_id) = &record.event_id {
-        if let Some(inner) = out.get_mut("metadata") {
-            set(inner, "correlation_uid", json!(event_id));
-        }
-    }
-    out
+    with_actor(out, record)
 }
 
 /// What a CloudTrail record tells beyond the typed [`ApiCall`]: the endpoint it came from.
@@ -483,7 +567,7 @@ pub struct CallSource {
 /// (the CloudTrail event id unless the caller knows better).
 pub fn api_activity(uid: &str, call: &ApiCall, source: &CallSource) -> Value {
     // Activity: 1 Create, 3 Update, 4 Delete, 99 Other.
-    let (activity_id, activity) = match &call.request {
+    let activity = match &call.request {
         ApiRequest::SageMaker {
             operation: SageMakerOperation::Create,
             ..
@@ -518,38 +602,52 @@ pub fn api_activity(uid: &str, call: &ApiCall, source: &CallSource) -> Value {
         .to_owned()
     });
     let mut src_endpoint = Map::new();
-    if let Some(ip) = &source.source_ip_address {
+    match &source.source_ip_address {
         // CloudTrail puts a service's name where a service called; OCSF wants that in svc_name.
-        let key = if ip.parse::<std::net::IpAddr>().is_ok() {
-            "ip"
-        } else {
-            "svc_name"
-        };
-        src_endpoint.insert(key.to_owned(), json!(ip));
+        Some(ip) if ip.parse::<std::net::IpAddr>().is_ok() => {
+            src_endpoint.insert("ip".to_owned(), json!(ip));
+        }
+        Some(service) => {
+            src_endpoint.insert("svc_name".to_owned(), json!(service));
+        }
+        // OCSF requires the endpoint and one of its identifiers; CloudTrail did not say.
+        None => {
+            src_endpoint.insert("name".to_owned(), json!("unknown"));
+        }
     }
-    let mut out = json!({
-        "class_uid": API_ACTIVITY,
-        "class_name": "API Activity",
-        "category_uid": 6,
-        "category_name": "Application Activity",
-        "activity_id": activity_id,
-        "activity_name": activity,
-        "type_uid": API_ACTIVITY * 100 + activity_id,
-        "time": call.meta.time.map_or(0, time_ms),
-        "metadata": metadata(uid),
-        "cloud": cloud(call.meta.account.as_deref(), call.meta.region.as_deref()),
-        "actor": actor(Some(&ActorLine::from(&call.actor))),
-        "api": {
-            "operation": call.event_name,
-            "service": { "name": service },
-            "request": { "uid": call.event_id },
-        },
-        "src_endpoint": src_endpoint,
-        "severity_id": 1,
-        "severity": "Informational",
-        "status_id": 1,
-        "status": "Success",
+    let caller = ActorLine::from(&call.actor);
+    let actor = actor(&caller).unwrap_or_else(|| {
+        // API Activity requires an actor; name the identity type when no ARN is known.
+        let name = if caller.identity_type.is_empty() {
+            "unknown"
+        } else {
+            caller.identity_type.as_str()
+        };
+        json!({ "user": { "name": name, "type_id": user_type_id(&caller.identity_type) } })
     });
+    let header = Header {
+        class: API_ACTIVITY_CLASS,
+        activity,
+        severity: (1, "Informational"),
+        status: (1, "Success"),
+        time: call.meta.time.unwrap_or_default(),
+        uid,
+        correlation_uid: None,
+        account: call.meta.account.as_deref(),
+        region: call.meta.region.as_deref(),
+    };
+    let mut out = record_with(
+        header,
+        json!({
+            "actor": actor,
+            "api": {
+                "operation": call.event_name,
+                "service": { "name": service },
+                "request": { "uid": call.event_id },
+            },
+            "src_endpoint": src_endpoint,
+        }),
+    );
     if let Some(agent) = &source.user_agent {
         set(&mut out, "http_request", json!({ "user_agent": agent }));
     }
@@ -579,48 +677,9 @@ fn call_resource(call: &ApiCall) -> Option<Value> {
 mod tests {
     use super::*;
 
-    /// The JSON type an attribute must have.
-    #[derive(Clone, Copy, Debug)]
-    enum Ty {
-        Int,
-        Str,
-        Obj,
-        Arr,
-    }
-
-    fn typed(value: &Value, ty: Ty) -> bool {
-        match ty {
-            Ty::Int => value.is_i64() || value.is_u64(),
-            Ty::Str => value.is_string(),
-            Ty::Obj => value.is_object(),
-            Ty::Arr => value.is_array(),
-        }
-    }
-
-    fn lookup<'a>(record: &'a Value, path: &str) -> Option<&'a Value> {
-        path.split('.').try_fold(record, |v, key| v.get(key))
-    }
-
-    /// Every base-event attribute OCSF 1.3 requires, plus the metadata and cloud parts it
-    /// requires inside them.
-    const BASE_REQUIRED: &[(&str, Ty)] = &[
-        ("activity_id", Ty::Int),
-        ("category_uid", Ty::Int),
-        ("class_uid", Ty::Int),
-        ("metadata", Ty::Obj),
-        ("metadata.version", Ty::Str),
-        ("metadata.product", Ty::Obj),
-        ("metadata.product.vendor_name", Ty::Str),
-        ("severity_id", Ty::Int),
-        ("time", Ty::Int),
-        ("type_uid", Ty::Int),
-    ];
-
-    fn assert_required(record: &Value, class_required: &[(&str, Ty)], class_uid: u64, category_uid: u64) {
-        for (path, ty) in BASE_REQUIRED.iter().chain(class_required) {
-            let value = lookup(record, path).unwrap_or_else(|| panic!("missing required `{path}` in {record:#}"));
-            assert!(typed(value, *ty), "`{path}` is not {ty:?}: {value}");
-        }
+    /// The class, category and `type_uid` arithmetic, and sagefence's product; the schema's
+    /// required attributes are checked against OCSF itself in `tests/ocsf_schema.rs`.
+    fn assert_class(record: &Value, class_uid: u64, category_uid: u64) {
         assert_eq!(record["class_uid"], class_uid);
         assert_eq!(record["category_uid"], category_uid);
         let activity = record["activity_id"].as_u64().unwrap();
@@ -629,8 +688,6 @@ mod tests {
         assert_eq!(record["metadata"]["product"]["name"], "sagefence");
         assert_eq!(record["metadata"]["product"]["version"], env!("CARGO_PKG_VERSION"));
         assert_eq!(record["cloud"]["provider"], "AWS");
-        assert!(record["status_id"].is_u64() && record["status"].is_string());
-        assert!(record["severity"].is_string());
     }
 
     fn record(subject: Value) -> RecordLine {
@@ -657,7 +714,7 @@ mod tests {
     }
 
     #[test]
-    fn compliance_finding_has_the_required_attributes() {
+    fn compliance_finding_carries_the_verdict() {
         // given a failed verdict
         let line = record(json!({"type": "finding", "finding": {
             "rule": "notebook-root-access-disabled", "control": "SageMaker.3", "resource": notebook(),
@@ -665,19 +722,8 @@ mod tests {
         }}));
         // when converted
         let ocsf = from_record(&line).unwrap();
-        // then OCSF 1.3's Compliance Finding requirements hold
-        assert_required(
-            &ocsf,
-            &[
-                ("compliance", Ty::Obj),
-                ("compliance.standards", Ty::Arr),
-                ("finding_info", Ty::Obj),
-                ("finding_info.uid", Ty::Str),
-                ("finding_info.title", Ty::Str),
-            ],
-            2003,
-            2,
-        );
+        // then it is a Compliance Finding with the verdict's values
+        assert_class(&ocsf, 2003, 2);
         assert_eq!(ocsf["metadata"]["uid"], "0123456789abcdef");
         assert_eq!(ocsf["time"], 1_795_687_200_250_i64);
         assert_eq!(ocsf["severity_id"], 4);
@@ -709,7 +755,7 @@ mod tests {
     }
 
     #[test]
-    fn remediation_activity_has_the_required_attributes_and_outcome_status() {
+    fn remediation_activity_carries_the_outcome_status() {
         for (outcome, status_id) in [
             (json!({"outcome": "applied"}), 1),
             (json!({"outcome": "already-done", "detail": "stopped"}), 1),
@@ -727,11 +773,11 @@ mod tests {
             }
             // when converted
             let ocsf = from_record(&record(subject)).unwrap();
-            // then OCSF 1.3's Remediation Activity requirements hold, with the outcome's status
-            assert_required(&ocsf, &[("command_uid", Ty::Str)], 7001, 7);
+            // then it is a Remediation Activity with the outcome's status
+            assert_class(&ocsf, 7001, 7);
             assert_eq!(ocsf["activity_id"], 1, "stop isolates");
             assert_eq!(ocsf["status_id"], status_id, "{outcome}");
-            assert_eq!(ocsf["resources"][0]["uid"], notebook()["arn"]);
+            assert_eq!(ocsf["unmapped"]["resources"][0]["uid"], notebook()["arn"]);
         }
     }
 
@@ -746,7 +792,7 @@ mod tests {
     }
 
     #[test]
-    fn api_activity_has_the_required_attributes() {
+    fn api_activity_names_the_call() {
         // given a CloudTrail CreateNotebookInstance event
         let bytes = include_bytes!("../../events/sagemaker/api-create-notebook-instance-direct-internet.json");
         let crate::Event::ApiCall(call) = crate::event::parse(bytes).unwrap() else {
@@ -759,20 +805,8 @@ mod tests {
         };
         // when converted
         let ocsf = api_activity(&call.event_id, &call, &source);
-        // then OCSF 1.3's API Activity requirements hold
-        assert_required(
-            &ocsf,
-            &[
-                ("actor", Ty::Obj),
-                ("api", Ty::Obj),
-                ("api.operation", Ty::Str),
-                ("cloud", Ty::Obj),
-                ("cloud.provider", Ty::Str),
-                ("src_endpoint", Ty::Obj),
-            ],
-            6003,
-            6,
-        );
+        // then it is an API Activity naming the call
+        assert_class(&ocsf, 6003, 6);
         assert_eq!(ocsf["activity_id"], 1);
         assert_eq!(ocsf["api"]["operation"], "CreateNotebookInstance");
         assert_eq!(ocsf["src_endpoint"]["ip"], "10.0.0.1");

@@ -161,6 +161,10 @@ pub trait TrailWriter {
     /// Writes one object (SSE-KMS with the trail's key).
     fn put(&self, key: &str, bytes: Vec<u8>, content_type: &'static str)
         -> impl Future<Output = PortResult<()>> + Send;
+    /// Writes one object only if no object has its key (S3's conditional `If-None-Match: *`);
+    /// `false` when one already had it, and nothing was written.
+    fn put_new(&self, key: &str, bytes: Vec<u8>, content_type: &'static str)
+        -> impl Future<Output = PortResult<bool>> + Send;
     /// The lexicographically last key under `prefix` (after `start_after`, when given).
     fn last_key(
         &self,

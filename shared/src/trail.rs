@@ -6,7 +6,9 @@
 //! Layout, one chain per account and region:
 //! `{prefix}{account}/{region}/yyyy/mm/dd/hh/{batch-id}.json.gz` and
 //! `{prefix}{account}/{region}/digests/{batch-id}.json`. A batch id starts with its zero-padded
-//! sequence number, so the newest digest is the last key listed under `digests/`.
+//! sequence number, so the newest digest is the last key listed under `digests/`. Beside them,
+//! `{prefix}{account}/{region}/records/{record-id}` marks each record written (its content the
+//! batch key), outside the chain.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::{Read, Write};
@@ -21,6 +23,7 @@ use sha2::{Digest as _, Sha256};
 /// The digest format's version.
 pub const DIGEST_VERSION: u32 = 1;
 const DIGESTS: &str = "digests/";
+const MARKERS: &str = "records/";
 
 /// One record to write: its time and its JSON line (without the newline).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -138,6 +141,18 @@ pub fn chain_dir(prefix: &str, account: &str, region: &str) -> String {
 /// Where the digests of a chain live: list this to find the newest.
 pub fn digests_prefix(prefix: &str, account: &str, region: &str) -> String {
     format!("{}{DIGESTS}", chain_dir(prefix, account, region))
+}
+
+/// Where a chain's record markers live: one empty-ish object per record id written, so a
+/// redelivered record is not written twice.
+pub fn marker_key(prefix: &str, account: &str, region: &str, record_id: &str) -> String {
+    format!("{}{MARKERS}{record_id}", chain_dir(prefix, account, region))
+}
+
+/// Whether a key is part of the chain (a batch or a digest), as [`verify`] reads it; markers
+/// and anything else under the prefix are not.
+pub fn is_chain_object(key: &str) -> bool {
+    key.ends_with(".json.gz") || (key.contains(DIGESTS) && key.ends_with(".json"))
 }
 
 /// The digest key for a batch key (same chain directory, same batch id).

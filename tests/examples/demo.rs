@@ -2,13 +2,15 @@
 //! told through the real guardrail handler and SDK adapters, each step an EventBridge event:
 //! a notebook launched with internet access is stopped when it comes up; a running notebook
 //! with root access is fixed in place and started again; an internet gateway attached to the
-//! project VPC is removed. Ends with the audit trail's size and the notifications sent.
+//! project VPC is removed. Ends with the audit trail: the records through the audit-shipper
+//! into S3 and Security Hub, and `sagefence audit verify` passing on the bucket.
 
 use std::error::Error;
 
 use sagefence_tests::guardrail::{
     notebook_call_event, notebook_state_event, EventTemplate, GuardrailUnderTest, ProjectNetwork,
 };
+use sagefence_tests::audit::{AuditTrail, TRAIL_BUCKET, TRAIL_PREFIX};
 use sagefence_tests::Emulator;
 use serde_json::Value;
 
@@ -169,5 +171,78 @@ async fn main() -> Result<(), Box<dyn Error>> {
         records.len(),
         notifications.len()
     );
+    show_audit_trail(&emulator, &records).await?;
+    Ok(())
+}
+
+/// The audit-shipper on what the demo recorded: each record through the audit queue (as the
+/// functions send them when `SAGEFENCE_AUDIT_QUEUE_URL` is set), into the digest-chained trail
+/// on S3 and Security Hub; then `sagefence audit verify --bucket` on the trail.
+async fn show_audit_trail(emulator: &Emulator, records: &[Value]) -> Result<(), Box<dyn Error>> {
+    println!("\n== the audit-shipper: the queue -> OCSF trail on S3 (SSE-KMS, digest chain) and Security Hub");
+    let trail = AuditTrail::create(emulator).await?;
+    for record in records {
+        trail
+            .sqs
+            .send_message()
+            .queue_url(&trail.queue_url)
+            .message_body(record.to_string())
+            .send()
+            .await?;
+    }
+    let delivered = trail.ship_queue().await?;
+    println!(
+        "   {} records queued, shipped in {} SQS batches",
+        records.len(),
+        delivered.len()
+    );
+    let objects = trail.chain_objects().await?;
+    for (key, bytes) in objects.iter().take(4) {
+        println!("   s3://{TRAIL_BUCKET}/{key} ({} bytes)", bytes.len());
+    }
+    if objects.len() > 4 {
+        println!("   ... {} objects in all", objects.len());
+    }
+    let ocsf = trail.records().await?;
+    let mut classes: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
+    for record in &ocsf {
+        *classes.entry(format!("{} ({})", record["class_name"].as_str().unwrap_or("?"), record["class_uid"])).or_default() += 1;
+    }
+    for (class, count) in &classes {
+        println!("   {count:>3} x OCSF {class}");
+    }
+    for record in ocsf.iter().filter(|r| r["class_uid"] == 7001).take(3) {
+        println!(
+            "   e.g. {} {}: {} ({})",
+            record["activity_name"].as_str().unwrap_or("?"),
+            record["command_uid"].as_str().unwrap_or("?"),
+            record["status"].as_str().unwrap_or("?"),
+            record["message"].as_str().unwrap_or("?"),
+        );
+    }
+    let findings = trail.findings().await?;
+    let failed = findings
+        .iter()
+        .filter(|f| f.compliance().and_then(|c| c.status()).map(|s| s.as_str()) == Some("FAILED"))
+        .count();
+    println!("   Security Hub: {} findings (ASFF), {failed} FAILED", findings.len());
+
+    let cli = std::env::current_exe()?
+        .parent()
+        .and_then(|examples| examples.parent())
+        .map(|dir| dir.join("sagefence"))
+        .ok_or("no target directory")?;
+    println!("\n== sagefence audit verify --bucket {TRAIL_BUCKET} --prefix {TRAIL_PREFIX}");
+    let status = std::process::Command::new(&cli)
+        .args(["audit", "verify", "--bucket", TRAIL_BUCKET, "--prefix", TRAIL_PREFIX])
+        .env("AWS_ENDPOINT_URL", emulator.endpoint_url())
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", sagefence_tests::REGION)
+        .status()
+        .map_err(|e| format!("cannot run {} (`make demo` builds it): {e}", cli.display()))?;
+    if !status.success() {
+        return Err(format!("`sagefence audit verify` failed: {status}").into());
+    }
     Ok(())
 }

@@ -105,14 +105,14 @@ pub enum SupportError {
     Poisoned,
 }
 
-fn aws<E: std::error::Error>(operation: &'static str) -> impl FnOnce(E) -> SupportError {
+pub(crate) fn aws<E: std::error::Error>(operation: &'static str) -> impl FnOnce(E) -> SupportError {
     move |error| SupportError::Aws {
         operation,
         message: DisplayErrorContext(&error).to_string(),
     }
 }
 
-fn missing(operation: &'static str, field: &'static str) -> SupportError {
+pub(crate) fn missing(operation: &'static str, field: &'static str) -> SupportError {
     SupportError::Answer { operation, field }
 }
 

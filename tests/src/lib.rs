@@ -5,6 +5,7 @@
 //! SDK configuration pointed at it and drives its `/_sagefence/` test controls.
 //! Each test starts its own emulator; dropping it ends the server.
 
+pub mod audit;
 mod control;
 mod emulator;
 mod error;

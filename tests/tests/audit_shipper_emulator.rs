@@ -4,66 +4,26 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
 use aws_sdk_s3::primitives::ByteStream;
-use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration, ServerSideEncryption};
+use aws_sdk_s3::types::ServerSideEncryption;
 use base64::Engine as _;
 use chrono::Utc;
-use sagefence::aws::{S3Trail, SecurityHubImporter};
-use sagefence::ports::TrailReader;
 use sagefence::trail::{self, BrokenLink};
-use sagefence_audit_shipper::{Settings, Shipper};
+use sagefence_tests::audit::{AuditTrail, TRAIL_BUCKET};
+use sagefence_tests::guardrail::{notebook_state_event, GuardrailUnderTest, ProjectNetwork};
 use sagefence_tests::{Emulator, REGION};
 use serde_json::{json, Value};
 
-const BUCKET: &str = "sagefence-trail";
-const PREFIX: &str = "audit/";
 const ACCOUNT: &str = "123456789012";
 
 struct World {
     emulator: Emulator,
-    s3: aws_sdk_s3::Client,
-    hub: aws_sdk_securityhub::Client,
-    key_id: String,
-    shipper: Shipper<S3Trail, SecurityHubImporter, Vec<u8>>,
+    trail: AuditTrail,
 }
 
 async fn world() -> World {
     let emulator = Emulator::start().await.unwrap();
-    let config = emulator.sdk_config();
-    let s3 = aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(&config)
-            .force_path_style(true)
-            .build(),
-    );
-    s3.create_bucket()
-        .bucket(BUCKET)
-        .create_bucket_configuration(
-            CreateBucketConfiguration::builder()
-                .location_constraint(BucketLocationConstraint::from(REGION))
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
-    let key = emulator.kms().create_key().send().await.unwrap();
-    let key_id = key.key_metadata().unwrap().arn().unwrap().to_owned();
-    let hub = aws_sdk_securityhub::Client::new(&config);
-    let shipper = Shipper::new(
-        S3Trail::new(s3.clone(), BUCKET, Some(key_id.clone())),
-        SecurityHubImporter::new(hub.clone()),
-        Settings {
-            prefix: PREFIX.into(),
-            account: ACCOUNT.into(),
-            region: REGION.into(),
-        },
-        Vec::new(),
-    );
-    World {
-        emulator,
-        s3,
-        hub,
-        key_id,
-        shipper,
-    }
+    let trail = AuditTrail::create(&emulator).await.unwrap();
+    World { emulator, trail }
 }
 
 fn finding(id: &str, notebook: &str, status: &str) -> Value {
@@ -117,12 +77,7 @@ fn api_call() -> Vec<u8> {
 }
 
 async fn objects(world: &World) -> Vec<(String, Vec<u8>)> {
-    let reader = S3Trail::new(world.s3.clone(), BUCKET, None);
-    let mut out = Vec::new();
-    for key in reader.list(PREFIX).await.unwrap() {
-        out.push((key.clone(), TrailReader::get(&reader, &key).await.unwrap().unwrap()));
-    }
-    out
+    world.trail.chain_objects().await.unwrap()
 }
 
 fn lines(objects: &[(String, Vec<u8>)]) -> Vec<Value> {
@@ -140,14 +95,15 @@ fn lines(objects: &[(String, Vec<u8>)]) -> Vec<Value> {
 }
 
 async fn findings(world: &World) -> Vec<aws_sdk_securityhub::types::AwsSecurityFinding> {
-    world.hub.get_findings().send().await.unwrap().findings().to_vec()
+    world.trail.findings().await.unwrap()
 }
 
 async fn put(world: &World, key: &str, bytes: Vec<u8>) {
     world
+        .trail
         .s3
         .put_object()
-        .bucket(BUCKET)
+        .bucket(TRAIL_BUCKET)
         .key(key)
         .body(ByteStream::from(bytes))
         .send()
@@ -181,15 +137,16 @@ async fn every_input_lands_encrypted_in_the_trail_and_security_hub_body() {
     let world = world().await;
     // given one record per input
     let answer = world
+        .trail
         .shipper
         .handle(&sqs(&[("m1", &finding("r1", "nb", "FAILED"))]), Utc::now())
         .await
         .unwrap();
     assert_eq!(answer, json!({ "batchItemFailures": [] }));
     let logs = awslogs(&[format!("SAGEFENCE_AUDIT {}", action("r2"))]);
-    assert_eq!(world.shipper.handle(&logs, Utc::now()).await.unwrap()["shipped"], 1);
+    assert_eq!(world.trail.shipper.handle(&logs, Utc::now()).await.unwrap()["shipped"], 1);
     assert_eq!(
-        world.shipper.handle(&api_call(), Utc::now()).await.unwrap()["shipped"],
+        world.trail.shipper.handle(&api_call(), Utc::now()).await.unwrap()["shipped"],
         1
     );
 
@@ -203,13 +160,21 @@ async fn every_input_lands_encrypted_in_the_trail_and_security_hub_body() {
         objects.iter().map(|o| &o.0).collect::<Vec<_>>()
     );
     for (key, _) in &objects {
-        let head = world.s3.head_object().bucket(BUCKET).key(key).send().await.unwrap();
+        let head = world
+            .trail
+            .s3
+            .head_object()
+            .bucket(TRAIL_BUCKET)
+            .key(key)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(
             head.server_side_encryption(),
             Some(&ServerSideEncryption::AwsKms),
             "{key}"
         );
-        assert_eq!(head.ssekms_key_id(), Some(world.key_id.as_str()), "{key}");
+        assert_eq!(head.ssekms_key_id(), Some(world.trail.key_arn.as_str()), "{key}");
     }
     let classes: Vec<Value> = lines(&objects).iter().map(|l| l["class_uid"].clone()).collect();
     assert_eq!(classes, [json!(6003), json!(2003), json!(7001)]);
@@ -251,17 +216,99 @@ async fn every_input_lands_encrypted_in_the_trail_and_security_hub_body() {
     assert_eq!(f.product_fields().unwrap()["sagefence/control"], "SageMaker.3");
     assert_eq!(f.resources()[0].r#type(), Some("AwsSageMakerNotebookInstance"));
 
-    // when the resource later passes, the same finding is resolved
+    assert_eq!(f.workflow().unwrap().status().unwrap().as_str(), "NEW");
+    assert_eq!(f.record_state().unwrap().as_str(), "ACTIVE");
+
+    // when the resource later passes, the same finding passes, is archived and resolved (the
+    // emulator, as Security Hub, ignores Workflow on an update: BatchUpdateFindings sets it)
+    let verdicts = |f: &aws_sdk_securityhub::types::AwsSecurityFinding| {
+        (
+            f.compliance().unwrap().status().unwrap().as_str().to_owned(),
+            f.workflow().unwrap().status().unwrap().as_str().to_owned(),
+            f.record_state().unwrap().as_str().to_owned(),
+        )
+    };
     world
+        .trail
         .shipper
         .handle(&sqs(&[("m4", &finding("r4", "nb", "PASSED"))]), Utc::now())
         .await
         .unwrap();
     let found = findings(&world).await;
     assert_eq!(found.len(), 1);
-    assert_eq!(found[0].compliance().unwrap().status().unwrap().as_str(), "PASSED");
-    assert_eq!(found[0].workflow().unwrap().status().unwrap().as_str(), "RESOLVED");
+    assert_eq!(verdicts(&found[0]), ("PASSED".into(), "RESOLVED".into(), "ARCHIVED".into()));
+
+    // and when it fails again, Security Hub reopens it
+    world
+        .trail
+        .shipper
+        .handle(&sqs(&[("m5", &finding("r5", "nb", "FAILED"))]), Utc::now())
+        .await
+        .unwrap();
+    let found = findings(&world).await;
+    assert_eq!(verdicts(&found[0]), ("FAILED".into(), "NEW".into(), "ACTIVE".into()));
     drop(world.emulator);
+}
+
+#[test]
+fn the_guardrail_records_through_the_queue_into_the_trail_once() {
+    on_a_large_stack(the_guardrail_records_through_the_queue_into_the_trail_once_body);
+}
+
+async fn the_guardrail_records_through_the_queue_into_the_trail_once_body() {
+    // given the guardrail recording to the audit queue (SAGEFENCE_AUDIT_QUEUE_URL set)
+    let world = world().await;
+    let network = ProjectNetwork::create(&world.emulator).await.unwrap();
+    let guardrail = GuardrailUnderTest::start(&world.emulator)
+        .await
+        .unwrap()
+        .guardrail
+        .with_audit(world.trail.sink());
+    world.emulator.set_notebook_initial_status("InService").await.unwrap();
+    let name = "alpha-alice-root";
+    let arn = network.notebook(name).with_root_access().create(&world.emulator).await.unwrap();
+
+    // when a running notebook with root access comes up, and the guardrail stops it
+    let event = notebook_state_event(name, &arn, "InService").unwrap();
+    let summary = guardrail
+        .handle(&serde_json::to_vec(&event).unwrap(), Utc::now())
+        .await
+        .unwrap();
+    assert!(!summary.actions.is_empty(), "{summary:?}");
+
+    // then its records reach the trail through the queue, as OCSF, and verify
+    let delivered = world.trail.ship_queue().await.unwrap();
+    assert!(!delivered.is_empty());
+    for (_, answer) in &delivered {
+        assert_eq!(answer, &json!({ "batchItemFailures": [] }));
+    }
+    let records = world.trail.records().await.unwrap();
+    let failed_root: Vec<&Value> = records
+        .iter()
+        .filter(|r| r["class_uid"] == 2003 && r["finding_info"]["uid"] == format!("notebook-root-access-disabled/{arn}"))
+        .collect();
+    assert_eq!(failed_root.len(), 1, "{records:#?}");
+    assert_eq!(failed_root[0]["compliance"]["status"], "Fail");
+    assert_eq!(failed_root[0]["cloud"]["account"]["uid"], ACCOUNT);
+    let remedies: Vec<&Value> = records.iter().filter(|r| r["class_uid"] == 7001).collect();
+    assert_eq!(remedies.len(), summary.actions.len());
+    assert!(remedies.iter().all(|r| r["command_uid"].as_str().unwrap().ends_with(&arn)));
+    let report = trail::verify(&objects(&world).await).unwrap();
+    assert_eq!(report.chains[0].records as usize, records.len());
+    let hub = findings(&world).await;
+    assert!(hub
+        .iter()
+        .any(|f| f.generator_id() == Some("notebook-root-access-disabled")
+            && f.compliance().unwrap().status().unwrap().as_str() == "FAILED"));
+
+    // and when SQS delivers the same batches again, nothing new is written and the chain holds
+    let before = objects(&world).await;
+    for (event, _) in &delivered {
+        let answer = world.trail.shipper.handle(event, Utc::now()).await.unwrap();
+        assert_eq!(answer, json!({ "batchItemFailures": [] }));
+    }
+    assert_eq!(objects(&world).await, before);
+    trail::verify(&before).unwrap();
 }
 
 #[test]
@@ -273,7 +320,7 @@ async fn verify_over_what_landed_catches_tampering_body() {
     let world = world().await;
     for i in 0..3 {
         let record = finding(&format!("r{i}"), &format!("nb{i}"), "FAILED");
-        world.shipper.handle(&sqs(&[("m", &record)]), Utc::now()).await.unwrap();
+        world.trail.shipper.handle(&sqs(&[("m", &record)]), Utc::now()).await.unwrap();
     }
     let intact = objects(&world).await;
     trail::verify(&intact).unwrap();
@@ -310,9 +357,10 @@ async fn verify_over_what_landed_catches_tampering_body() {
 
     // a deleted object
     world
+        .trail
         .s3
         .delete_object()
-        .bucket(BUCKET)
+        .bucket(TRAIL_BUCKET)
         .key(&batches[0].0)
         .send()
         .await
@@ -328,6 +376,7 @@ async fn duplicates_are_written_once() {
     let world = world().await;
     let record = finding("same", "nb", "FAILED");
     let answer = world
+        .trail
         .shipper
         .handle(
             &sqs(&[("a", &record), ("b", &record), ("c", &action("r2"))]),
@@ -345,7 +394,7 @@ async fn a_throttled_sink_fails_exactly_the_affected_messages() {
     // given PutObject throttled (the emulator's SDK makes one attempt)
     world.emulator.throttle_service("s3", "PutObject", 1).await.unwrap();
     let batch = sqs(&[("a", &finding("r1", "nb", "FAILED")), ("b", &action("r2"))]);
-    let answer = world.shipper.handle(&batch, Utc::now()).await.unwrap();
+    let answer = world.trail.shipper.handle(&batch, Utc::now()).await.unwrap();
     assert_eq!(
         answer,
         json!({ "batchItemFailures": [{"itemIdentifier": "a"}, {"itemIdentifier": "b"}] })
@@ -359,12 +408,12 @@ async fn a_throttled_sink_fails_exactly_the_affected_messages() {
         .throttle_service("securityhub", "BatchImportFindings", 1)
         .await
         .unwrap();
-    let answer = world.shipper.handle(&batch, Utc::now()).await.unwrap();
+    let answer = world.trail.shipper.handle(&batch, Utc::now()).await.unwrap();
     assert_eq!(answer, json!({ "batchItemFailures": [{"itemIdentifier": "a"}] }));
     // and the redelivery goes through, the trail still verifies
     let retry = sqs(&[("a", &finding("r1", "nb", "FAILED"))]);
     assert_eq!(
-        world.shipper.handle(&retry, Utc::now()).await.unwrap(),
+        world.trail.shipper.handle(&retry, Utc::now()).await.unwrap(),
         json!({ "batchItemFailures": [] })
     );
     assert_eq!(findings(&world).await.len(), 1);

@@ -2,6 +2,12 @@
 //! account and region's shipments are sealed as the next batch of its chain and written to S3
 //! (batch, then digest), and verdicts are imported into Security Hub. Every failure is tied
 //! back to the input messages it came from.
+//!
+//! Deliveries repeat (SQS redelivers a failed message, Lambda retries a failed logs or
+//! EventBridge invocation), so each record written is marked in the bucket (`records/{id}`,
+//! written with `If-None-Match: *` after its batch and digest): a record whose marker exists is
+//! not written again, while its verdict is still imported (imports are idempotent). The marker
+//! follows the write, so a crash between the two can only repeat a record, never lose one.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::Write;
@@ -11,7 +17,8 @@ use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse};
 use chrono::{DateTime, Utc};
 use sagefence::asff::{self, AsffFinding};
 use sagefence::ocsf::{self, SubjectLine};
-use sagefence::ports::{FindingsImporter, PortError, TrailWriter};
+use futures_util::StreamExt as _;
+use sagefence::ports::{FindingsImporter, PortError, PortResult, TrailWriter};
 use sagefence::trail::{self, Entry, Head};
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -24,6 +31,8 @@ use crate::metrics::{self, Counts};
 pub const MAX_RECORD_BYTES: usize = 256 * 1024;
 /// Security Hub imports at most this many findings per call.
 const IMPORT_LIMIT: usize = 100;
+/// Record markers read at once.
+const MARKER_READS: usize = 16;
 
 /// Where the trail goes, and the account and region of records that name none.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,6 +71,8 @@ pub struct Shipment {
     counted: Counted,
     /// The input messages it came from (SQS message ids; none for other inputs).
     sources: Vec<Option<String>>,
+    /// Whether an earlier delivery already wrote it to the trail.
+    in_trail: bool,
 }
 
 impl Shipment {
@@ -85,6 +96,7 @@ impl Shipment {
                 finding: None,
                 counted: Counted::Call,
                 sources: Vec::new(),
+                in_trail: false,
             })),
             Item::Record(record) => {
                 let record = *record;
@@ -110,6 +122,7 @@ impl Shipment {
                     line: bounded(ocsf),
                     counted,
                     sources: Vec::new(),
+                    in_trail: false,
                 }))
             }
         }
@@ -175,6 +188,8 @@ pub struct Report {
     pub imported: usize,
     /// Duplicates (same record id) dropped within the batch.
     pub duplicates: usize,
+    /// Records an earlier delivery already wrote to the trail (not written again).
+    pub redelivered: usize,
     /// Items needing no shipment.
     pub skipped: usize,
     /// Inputs not shipped.
@@ -313,13 +328,17 @@ impl<T: TrailWriter + Sync, F: FindingsImporter + Sync, M: Write> Shipper<T, F, 
             }
         }
         let mut failed: BTreeMap<usize, PortError> = BTreeMap::new();
+        report.redelivered = self.find_written(&mut shipments, &mut failed).await;
         self.write_trail(&shipments, &mut failed).await;
         report.imported = self.import_findings(&shipments, &mut failed).await;
         let mut counts = Counts {
-            duplicates: report.duplicates as u64,
+            duplicates: (report.duplicates + report.redelivered) as u64,
             ..Counts::default()
         };
         for (index, shipment) in shipments.iter().enumerate() {
+            if shipment.in_trail && !failed.contains_key(&index) {
+                continue;
+            }
             if let Some(error) = failed.get(&index) {
                 report.failures.extend(shipment.sources.iter().map(|source| Failure {
                     source: source.clone(),
@@ -343,10 +362,47 @@ impl<T: TrailWriter + Sync, F: FindingsImporter + Sync, M: Write> Shipper<T, F, 
         report
     }
 
+    fn marker_key(&self, shipment: &Shipment) -> String {
+        trail::marker_key(
+            &self.settings.prefix,
+            &shipment.account,
+            &shipment.region,
+            &shipment.id,
+        )
+    }
+
+    /// Marks the shipments an earlier delivery already wrote (their marker exists); answers
+    /// how many. A marker that cannot be read fails its shipment (retryable as the read was).
+    async fn find_written(&self, shipments: &mut [Shipment], failed: &mut BTreeMap<usize, PortError>) -> usize {
+        let keys: Vec<String> = shipments.iter().map(|s| self.marker_key(s)).collect();
+        let found: Vec<PortResult<Option<Vec<u8>>>> = futures_util::stream::iter(keys.iter())
+            .map(|key| self.trail.get(key))
+            .buffered(MARKER_READS)
+            .collect()
+            .await;
+        let mut written = 0;
+        for (index, (shipment, found)) in shipments.iter_mut().zip(found).enumerate() {
+            match found {
+                Ok(Some(_)) => {
+                    shipment.in_trail = true;
+                    written += 1;
+                }
+                Ok(None) => {}
+                Err(error) => {
+                    failed.insert(index, error);
+                }
+            }
+        }
+        written
+    }
+
     /// Seals each chain's shipments as its next batch and writes batch, then digest.
     async fn write_trail(&self, shipments: &[Shipment], failed: &mut BTreeMap<usize, PortError>) {
         let mut chains: BTreeMap<(&str, &str), Vec<usize>> = BTreeMap::new();
         for (index, shipment) in shipments.iter().enumerate() {
+            if shipment.in_trail || failed.contains_key(&index) {
+                continue;
+            }
             chains
                 .entry((shipment.account.as_str(), shipment.region.as_str()))
                 .or_default()
@@ -391,6 +447,13 @@ impl<T: TrailWriter + Sync, F: FindingsImporter + Sync, M: Write> Shipper<T, F, 
             .await?;
         if let Ok(mut heads) = self.heads.lock() {
             heads.insert(trail::chain_dir(prefix, account, region), sealed.head());
+        }
+        for shipment in indices.iter().filter_map(|i| shipments.get(*i)) {
+            let marker = sealed.batch_key.clone().into_bytes();
+            if let Err(error) = self.trail.put_new(&self.marker_key(shipment), marker, "text/plain").await {
+                // The record is in the trail; without its marker only a redelivery could repeat it.
+                tracing::warn!(record = %shipment.id, %error, "record marker not written");
+            }
         }
         Ok(())
     }

@@ -34,6 +34,13 @@ impl TrailWriter for Bucket {
         Ok(())
     }
 
+    async fn put_new(&self, key: &str, bytes: Vec<u8>, content_type: &'static str) -> PortResult<bool> {
+        if self.objects.lock().unwrap().contains_key(key) {
+            return Ok(false);
+        }
+        self.put(key, bytes, content_type).await.map(|()| true)
+    }
+
     async fn last_key(&self, prefix: &str, start_after: Option<&str>) -> PortResult<Option<String>> {
         Ok(self
             .objects
@@ -137,6 +144,48 @@ fn lines(shipper: &Shipper<Bucket, Hub, Vec<u8>>) -> Vec<Value> {
 
 fn objects(shipper: &Shipper<Bucket, Hub, Vec<u8>>) -> Vec<(String, Vec<u8>)> {
     shipper.trail.objects.lock().unwrap().clone().into_iter().collect()
+}
+
+fn chain_objects(shipper: &Shipper<Bucket, Hub, Vec<u8>>) -> Vec<String> {
+    objects(shipper)
+        .into_iter()
+        .map(|(key, _)| key)
+        .filter(|key| trail::is_chain_object(key))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_redelivered_batch_writes_nothing_new_and_still_imports() {
+    // given a batch shipped once
+    let shipper = shipper();
+    let batch = sqs(&[
+        ("m1", finding("r1", "nb", "FAILED").to_string()),
+        ("m2", action("r2", "applied").to_string()),
+    ]);
+    shipper.handle(&batch, Utc::now()).await.unwrap();
+    let before = chain_objects(&shipper);
+    assert_eq!(before.len(), 2);
+    let marker = trail::marker_key("trail/", "123456789012", "eu-west-1", "r1");
+    assert!(shipper.trail.objects.lock().unwrap().contains_key(&marker));
+    shipper.findings.findings.lock().unwrap().clear();
+    // when SQS delivers it again, with one new record
+    let again = sqs(&[
+        ("m1", finding("r1", "nb", "FAILED").to_string()),
+        ("m2", action("r2", "applied").to_string()),
+        ("m3", action("r3", "applied").to_string()),
+    ]);
+    let answer = shipper.handle(&again, Utc::now()).await.unwrap();
+    // then only the new record is written, the verdict is imported again, the chain verifies
+    assert_eq!(answer, json!({ "batchItemFailures": [] }));
+    assert_eq!(chain_objects(&shipper).len(), 4);
+    let written: Vec<Value> = lines(&shipper).iter().map(|l| l["metadata"]["uid"].clone()).collect();
+    assert_eq!(written, [json!("r1"), json!("r2"), json!("r3")]);
+    assert_eq!(shipper.findings.findings.lock().unwrap().len(), 1);
+    assert_eq!(trail::verify(&objects(&shipper)).unwrap().chains[0].records, 3);
+    // and a fully redelivered batch writes no object at all
+    let report = shipper.handle(&again, Utc::now()).await.unwrap();
+    assert_eq!(report, json!({ "batchItemFailures": [] }));
+    assert_eq!(chain_objects(&shipper).len(), 4);
 }
 
 #[tokio::test]

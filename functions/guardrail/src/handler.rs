@@ -71,6 +71,22 @@ impl Summary {
     }
 }
 
+impl<S, N, K, R, T, A> Guardrail<S, N, K, R, T, A> {
+    /// The same guardrail, recording through `audit` instead.
+    pub fn with_audit<B>(self, audit: B) -> Guardrail<S, N, K, R, T, B> {
+        Guardrail {
+            policy: self.policy,
+            settings: self.settings,
+            sagemaker: self.sagemaker,
+            network: self.network,
+            keys: self.keys,
+            roles: self.roles,
+            notifier: self.notifier,
+            audit,
+        }
+    }
+}
+
 impl<S, N, K, R, T, A> Guardrail<S, N, K, R, T, A>
 where
     S: SageMaker + Sync,

@@ -2,12 +2,12 @@
 //! built once, then the runtime loop.
 
 use lambda_runtime::{service_fn, LambdaEvent};
-use sagefence::audit_log::JsonLinesAuditSink;
 use sagefence::aws::ec2::{Ec2Adapter, FlowLogSettings};
 use sagefence::aws::iam::IamAdapter;
 use sagefence::aws::kms::KmsAdapter;
 use sagefence::aws::sagemaker::SageMakerAdapter;
 use sagefence::aws::sns::SnsNotifier;
+use sagefence::aws::AuditDestination;
 use sagefence_guardrail::settings::Environment;
 use sagefence_guardrail::Guardrail;
 use serde_json::value::RawValue;
@@ -31,7 +31,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         keys: KmsAdapter::new(aws_sdk_kms::Client::new(&sdk)),
         roles: IamAdapter::new(aws_sdk_iam::Client::new(&sdk)),
         notifier: SnsNotifier::new(aws_sdk_sns::Client::new(&sdk), env.topic_arn),
-        audit: JsonLinesAuditSink::new(std::io::stdout()),
+        audit: AuditDestination::from_env(aws_sdk_sqs::Client::new(&sdk)),
     };
     let guardrail = &guardrail;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Box<RawValue>>| async move {

@@ -1,11 +1,12 @@
-//! The audit trail on S3: objects written with SSE-KMS under the trail's key, keys listed in
-//! order (S3 lists lexicographically, and batch ids start with their sequence number).
+//! The audit trail on S3: objects written with SSE-KMS under the trail's key (markers written
+//! only if absent, with `If-None-Match: *`), keys listed in order (S3 lists lexicographically,
+//! and batch ids start with their sequence number).
 
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::ServerSideEncryption;
 use aws_sdk_s3::Client;
 
-use crate::aws::error::{found, other, SdkResultExt};
+use crate::aws::error::{found, other, port_error, SdkResultExt};
 use crate::ports::{PortResult, TrailReader, TrailWriter};
 
 /// [`TrailWriter`] and [`TrailReader`] on one bucket.
@@ -74,21 +75,47 @@ impl S3Trail {
     }
 }
 
-impl TrailWriter for S3Trail {
-    async fn put(&self, key: &str, bytes: Vec<u8>, content_type: &'static str) -> PortResult<()> {
-        let mut call = self
+impl S3Trail {
+    fn put_call(
+        &self,
+        key: &str,
+        bytes: Vec<u8>,
+        content_type: &'static str,
+    ) -> aws_sdk_s3::operation::put_object::builders::PutObjectFluentBuilder {
+        let call = self
             .client
             .put_object()
             .bucket(&self.bucket)
             .key(key)
             .content_type(content_type)
             .body(ByteStream::from(bytes));
-        if let Some(kms_key_id) = &self.kms_key_id {
-            call = call
+        match &self.kms_key_id {
+            Some(kms_key_id) => call
                 .server_side_encryption(ServerSideEncryption::AwsKms)
-                .ssekms_key_id(kms_key_id);
+                .ssekms_key_id(kms_key_id),
+            None => call,
         }
-        call.send().await.port("PutObject").map(drop)
+    }
+}
+
+/// S3 answers a conditional write whose condition fails with 412 Precondition Failed.
+const PRECONDITION_FAILED: u16 = 412;
+
+impl TrailWriter for S3Trail {
+    async fn put(&self, key: &str, bytes: Vec<u8>, content_type: &'static str) -> PortResult<()> {
+        self.put_call(key, bytes, content_type)
+            .send()
+            .await
+            .port("PutObject")
+            .map(drop)
+    }
+
+    async fn put_new(&self, key: &str, bytes: Vec<u8>, content_type: &'static str) -> PortResult<bool> {
+        match self.put_call(key, bytes, content_type).if_none_match("*").send().await {
+            Ok(_) => Ok(true),
+            Err(err) if err.raw_response().map(|r| r.status().as_u16()) == Some(PRECONDITION_FAILED) => Ok(false),
+            Err(err) => Err(port_error("PutObject", &err)),
+        }
     }
 
     async fn last_key(&self, prefix: &str, start_after: Option<&str>) -> PortResult<Option<String>> {

@@ -1,8 +1,14 @@
 //! The findings importer on Security Hub: BatchImportFindings, reading `FailedCount` and
-//! `FailedFindings` so exactly the refused findings are reported.
+//! `FailedFindings` so exactly the refused findings are reported; then BatchUpdateFindings for
+//! the imported verdicts whose workflow status an import cannot set on an existing finding
+//! (`RESOLVED` for a pass, `SUPPRESSED` for an exempted failure), its `UnprocessedFindings`
+//! reported as refused too.
+
+use std::collections::BTreeMap;
 
 use aws_sdk_securityhub::types::{
-    AwsSecurityFinding, Compliance, ComplianceStatus, Resource, Severity, SeverityLabel, Workflow, WorkflowStatus,
+    AwsSecurityFinding, AwsSecurityFindingIdentifier, Compliance, ComplianceStatus, FindingProviderFields,
+    FindingProviderSeverity, RecordState, Resource, Severity, SeverityLabel, Workflow, WorkflowStatus, WorkflowUpdate,
 };
 use aws_sdk_securityhub::Client;
 
@@ -11,6 +17,7 @@ use crate::aws::error::{other, SdkResultExt};
 use crate::ports::{FindingsImporter, PortResult};
 
 const OPERATION: &str = "BatchImportFindings";
+const UPDATE: &str = "BatchUpdateFindings";
 
 /// [`FindingsImporter`] on the account's Security Hub.
 #[derive(Debug, Clone)]
@@ -66,9 +73,57 @@ fn sdk_finding(finding: &AsffFinding) -> AwsSecurityFinding {
                 .status(WorkflowStatus::from(finding.workflow_status.as_str()))
                 .build(),
         )
+        .record_state(RecordState::from(finding.record_state.as_str()))
+        .finding_provider_fields(
+            FindingProviderFields::builder()
+                .severity(
+                    FindingProviderSeverity::builder()
+                        .label(SeverityLabel::from(finding.severity_label.as_str()))
+                        .build(),
+                )
+                .set_types(Some(finding.types.clone()))
+                .build(),
+        )
         .set_resources(Some(resources))
         .set_product_fields(Some(finding.product_fields.clone().into_iter().collect()))
         .build()
+}
+
+impl SecurityHubImporter {
+    /// Sets the workflow status the verdict calls for on imported findings, grouped by status;
+    /// answers the findings Security Hub could not update.
+    async fn update_workflows(&self, findings: &[&AsffFinding]) -> PortResult<Vec<RefusedFinding>> {
+        let mut by_status: BTreeMap<&str, Vec<&AsffFinding>> = BTreeMap::new();
+        for finding in findings.iter().filter(|f| f.needs_workflow_update()) {
+            by_status.entry(finding.workflow_status.as_str()).or_default().push(finding);
+        }
+        let mut refused = Vec::new();
+        for (status, findings) in by_status {
+            let identifiers = findings
+                .iter()
+                .map(|f| {
+                    AwsSecurityFindingIdentifier::builder()
+                        .id(&f.id)
+                        .product_arn(&f.product_arn)
+                        .build()
+                })
+                .collect();
+            let answer = self
+                .client
+                .batch_update_findings()
+                .set_finding_identifiers(Some(identifiers))
+                .workflow(WorkflowUpdate::builder().status(WorkflowStatus::from(status)).build())
+                .send()
+                .await
+                .port(UPDATE)?;
+            refused.extend(answer.unprocessed_findings().iter().map(|u| RefusedFinding {
+                id: u.finding_identifier().and_then(|i| i.id()).unwrap_or_default().to_owned(),
+                code: u.error_code().unwrap_or_default().to_owned(),
+                message: u.error_message().unwrap_or_default().to_owned(),
+            }));
+        }
+        Ok(refused)
+    }
 }
 
 impl FindingsImporter for SecurityHubImporter {
@@ -76,6 +131,7 @@ impl FindingsImporter for SecurityHubImporter {
         if findings.is_empty() {
             return Ok(Vec::new());
         }
+        let imported = findings;
         let findings = findings.iter().map(sdk_finding).collect();
         let answer = self
             .client
@@ -96,6 +152,12 @@ impl FindingsImporter for SecurityHubImporter {
         if answer.failed_count().unwrap_or_default() > 0 && refused.is_empty() {
             return Err(other(OPERATION, "FailedCount > 0 without FailedFindings"));
         }
+        let accepted: Vec<&AsffFinding> = imported
+            .iter()
+            .filter(|f| !refused.iter().any(|r| r.id == f.id))
+            .collect();
+        let mut refused = refused;
+        refused.extend(self.update_workflows(&accepted).await?);
         Ok(refused)
     }
 }

@@ -1,0 +1,108 @@
+"""Security Hub as the audit-shipper meets it, after the AWS Security Hub API reference.
+
+moto 5.2.5's BatchImportFindings overwrites a finding with whatever the provider sends, and it
+has no BatchUpdateFindings. AWS documents otherwise:
+
+* BatchImportFindings cannot update a finding's ``Workflow``, ``UserDefinedFields``,
+  ``VerificationState`` or ``Note`` once it exists: those belong to the customer's investigation
+  and are kept (``Workflow`` defaults to ``NEW``, ``RecordState`` to ``ACTIVE`` on creation).
+* Security Hub resets ``Workflow.Status`` from ``NOTIFIED`` or ``RESOLVED`` to ``NEW`` when
+  ``RecordState`` changes from ``ARCHIVED`` to ``ACTIVE``, or ``Compliance.Status`` changes from
+  ``PASSED`` to ``WARNING``, ``FAILED`` or ``NOT_AVAILABLE``.
+* BatchUpdateFindings (``PATCH /findings/batchupdate``) sets ``Workflow``, ``Note``, ``Severity``,
+  ``UserDefinedFields`` and ``VerificationState`` on findings named by ``Id`` and ``ProductArn``,
+  answering ``ProcessedFindings`` and ``UnprocessedFindings`` (``FindingNotFound``).
+"""
+
+import json
+
+from moto.core.utils import utcnow
+from moto.securityhub import urls as securityhub_urls
+from moto.securityhub.models import Finding, SecurityHubBackend
+from moto.securityhub.responses import SecurityHubResponse
+
+CUSTOMER_FIELDS = ["Workflow", "UserDefinedFields", "VerificationState", "Note"]
+REOPENED_COMPLIANCE = ["WARNING", "FAILED", "NOT_AVAILABLE"]
+
+
+def _status(finding, key):
+    return (finding.get(key) or {}).get("Status")
+
+
+def _import_one(backend, data):
+    if not isinstance(data.get("Resources"), list) or not data["Resources"]:
+        raise ValueError("Finding must contain at least one resource in the Resources array")
+    existing = next((f for f in backend.findings if f.id == data["Id"]), None)
+    if existing is None:
+        created = dict(data)
+        created.setdefault("Workflow", {"Status": "NEW"})
+        created["WorkflowState"] = created["Workflow"]["Status"]
+        created.setdefault("RecordState", "ACTIVE")
+        backend.findings.append(Finding(data["Id"], created))
+        return
+    before = existing.data
+    updated = {k: v for k, v in data.items() if k not in CUSTOMER_FIELDS}
+    for field in CUSTOMER_FIELDS:
+        if field in before:
+            updated[field] = before[field]
+    updated.setdefault("RecordState", before.get("RecordState", "ACTIVE"))
+    reactivated = before.get("RecordState") == "ARCHIVED" and updated["RecordState"] == "ACTIVE"
+    reopened = (
+        _status(before, "Compliance") == "PASSED"
+        and _status(updated, "Compliance") in REOPENED_COMPLIANCE
+    )
+    if (reactivated or reopened) and _status(updated, "Workflow") in ("NOTIFIED", "RESOLVED"):
+        updated["Workflow"] = {"Status": "NEW"}
+    updated["WorkflowState"] = _status(updated, "Workflow") or "NEW"
+    existing.data = updated
+
+
+def batch_import_findings(self, findings):
+    failed = []
+    for data in findings:
+        try:
+            _import_one(self, data)
+        except (KeyError, ValueError) as error:
+            failed.append(
+                {"Id": data.get("Id", ""), "ErrorCode": "InvalidInput", "ErrorMessage": str(error)}
+            )
+    return len(failed), len(findings) - len(failed), failed
+
+
+def batch_update_findings(self):
+    body = json.loads(self.body or "{}")
+    backend = self.securityhub_backend
+    processed, unprocessed = [], []
+    for ident in body.get("FindingIdentifiers", []):
+        finding = next(
+            (
+                f
+                for f in backend.findings
+                if f.id == ident.get("Id") and f.data.get("ProductArn") == ident.get("ProductArn")
+            ),
+            None,
+        )
+        if finding is None:
+            unprocessed.append(
+                {
+                    "FindingIdentifier": ident,
+                    "ErrorCode": "FindingNotFound",
+                    "ErrorMessage": "Finding Not Found",
+                }
+            )
+            continue
+        for field in ("Workflow", "Note", "Severity", "UserDefinedFields", "VerificationState"):
+            if field in body:
+                finding.data[field] = body[field]
+        if "Workflow" in body:
+            finding.data["WorkflowState"] = _status(body, "Workflow")
+        finding.data["UpdatedAt"] = utcnow().strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        processed.append(ident)
+    return json.dumps({"ProcessedFindings": processed, "UnprocessedFindings": unprocessed})
+
+
+def install():
+    """Patch moto's Security Hub (once per process, before the server starts)."""
+    SecurityHubBackend.batch_import_findings = batch_import_findings
+    SecurityHubResponse.batch_update_findings = batch_update_findings
+    securityhub_urls.url_paths["{0}/findings/batchupdate$"] = SecurityHubResponse.dispatch
