@@ -388,8 +388,12 @@ async fn duplicates_are_written_once() {
     assert_eq!(lines(&objects(&world).await).len(), 2);
 }
 
-#[tokio::test]
-async fn a_throttled_sink_fails_exactly_the_affected_messages() {
+#[test]
+fn a_throttled_sink_fails_exactly_the_affected_messages() {
+    on_a_large_stack(a_throttled_sink_fails_exactly_the_affected_messages_body);
+}
+
+async fn a_throttled_sink_fails_exactly_the_affected_messages_body() {
     let world = world().await;
     // given PutObject throttled (the emulator's SDK makes one attempt)
     world.emulator.throttle_service("s3", "PutObject", 1).await.unwrap();

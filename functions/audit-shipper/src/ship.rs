@@ -328,9 +328,10 @@ impl<T: TrailWriter + Sync, F: FindingsImporter + Sync, M: Write> Shipper<T, F, 
             }
         }
         let mut failed: BTreeMap<usize, PortError> = BTreeMap::new();
-        report.redelivered = self.find_written(&mut shipments, &mut failed).await;
-        self.write_trail(&shipments, &mut failed).await;
-        report.imported = self.import_findings(&shipments, &mut failed).await;
+        // Boxed: the SDK's futures behind the ports are large, and a Lambda's stack is not.
+        report.redelivered = Box::pin(self.find_written(&mut shipments, &mut failed)).await;
+        Box::pin(self.write_trail(&shipments, &mut failed)).await;
+        report.imported = Box::pin(self.import_findings(&shipments, &mut failed)).await;
         let mut counts = Counts {
             duplicates: (report.duplicates + report.redelivered) as u64,
             ..Counts::default()
