@@ -205,7 +205,10 @@ mod tests {
             (passed.compliance_status.as_str(), passed.workflow_status.as_str()),
             ("PASSED", "RESOLVED")
         );
-        assert_eq!((failed.record_state.as_str(), passed.record_state.as_str()), ("ACTIVE", "ARCHIVED"));
+        assert_eq!(
+            (failed.record_state.as_str(), passed.record_state.as_str()),
+            ("ACTIVE", "ARCHIVED")
+        );
         assert_eq!(failed.severity_label, "HIGH");
         assert_eq!(
             failed.product_arn,

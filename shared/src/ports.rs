@@ -163,8 +163,12 @@ pub trait TrailWriter {
         -> impl Future<Output = PortResult<()>> + Send;
     /// Writes one object only if no object has its key (S3's conditional `If-None-Match: *`);
     /// `false` when one already had it, and nothing was written.
-    fn put_new(&self, key: &str, bytes: Vec<u8>, content_type: &'static str)
-        -> impl Future<Output = PortResult<bool>> + Send;
+    fn put_new(
+        &self,
+        key: &str,
+        bytes: Vec<u8>,
+        content_type: &'static str,
+    ) -> impl Future<Output = PortResult<bool>> + Send;
     /// The lexicographically last key under `prefix` (after `start_after`, when given).
     fn last_key(
         &self,

@@ -20,7 +20,10 @@ struct Schema {
 impl Schema {
     fn load() -> Schema {
         let root: Value = serde_json::from_str(SCHEMA).unwrap();
-        assert_eq!(root["version"], OCSF_VERSION, "the fixture is the version the records name");
+        assert_eq!(
+            root["version"], OCSF_VERSION,
+            "the fixture is the version the records name"
+        );
         Schema { root }
     }
 
@@ -48,11 +51,17 @@ impl Schema {
         let uid = record["class_uid"].as_u64().unwrap_or_default();
         let (name, class) = self.class_by_uid(uid);
         if record["category_uid"] != class["category_uid"] {
-            out.push(format!("{name}: category_uid {} is not {}", record["category_uid"], class["category_uid"]));
+            out.push(format!(
+                "{name}: category_uid {} is not {}",
+                record["category_uid"], class["category_uid"]
+            ));
         }
         let activity = record["activity_id"].as_u64().unwrap_or(u64::MAX);
         if record["type_uid"].as_u64() != Some(uid * 100 + activity) {
-            out.push(format!("{name}: type_uid {} is not {uid} × 100 + {activity}", record["type_uid"]));
+            out.push(format!(
+                "{name}: type_uid {} is not {uid} × 100 + {activity}",
+                record["type_uid"]
+            ));
         }
         let profiles: Vec<&str> = record["metadata"]["profiles"]
             .as_array()
@@ -167,8 +176,10 @@ fn record(subject: Value, actor: Option<Value>, project: Option<&str>) -> Record
 fn actors() -> Vec<Option<Value>> {
     vec![
         None,
-        Some(json!({"identity_type": "AssumedRole", "arn": "arn:aws:sts::111122223333:assumed-role/ds/alice",
-                    "role_arn": "arn:aws:iam::111122223333:role/ds"})),
+        Some(
+            json!({"identity_type": "AssumedRole", "arn": "arn:aws:sts::111122223333:assumed-role/ds/alice",
+                    "role_arn": "arn:aws:iam::111122223333:role/ds"}),
+        ),
         Some(json!({"identity_type": "AWSService", "invoked_by": "sagemaker.amazonaws.com"})),
         Some(json!({"identity_type": "Unknown"})),
     ]
@@ -225,7 +236,12 @@ fn every_remediation_activity_meets_the_schema() {
     ];
     let mut activities = std::collections::BTreeSet::new();
     for actor in actors() {
-        for kind in ["stop-notebook-instance", "start-notebook-instance", "enable-key-rotation", "tag-resource"] {
+        for kind in [
+            "stop-notebook-instance",
+            "start-notebook-instance",
+            "enable-key-rotation",
+            "tag-resource",
+        ] {
             for outcome in &outcomes {
                 let mut subject = json!({"type": "action", "action": {
                     "action": {"type": kind}, "resource": resource(kind.contains("notebook")),
@@ -240,7 +256,11 @@ fn every_remediation_activity_meets_the_schema() {
             }
         }
     }
-    assert_eq!(activities.into_iter().collect::<Vec<_>>(), [1, 3, 4], "isolate, restore, harden");
+    assert_eq!(
+        activities.into_iter().collect::<Vec<_>>(),
+        [1, 3, 4],
+        "isolate, restore, harden"
+    );
 }
 
 fn event_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {

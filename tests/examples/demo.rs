@@ -7,10 +7,10 @@
 
 use std::error::Error;
 
+use sagefence_tests::audit::{AuditTrail, TRAIL_BUCKET, TRAIL_PREFIX};
 use sagefence_tests::guardrail::{
     notebook_call_event, notebook_state_event, EventTemplate, GuardrailUnderTest, ProjectNetwork,
 };
-use sagefence_tests::audit::{AuditTrail, TRAIL_BUCKET, TRAIL_PREFIX};
 use sagefence_tests::Emulator;
 use serde_json::Value;
 
@@ -206,7 +206,13 @@ async fn show_audit_trail(emulator: &Emulator, records: &[Value]) -> Result<(), 
     let ocsf = trail.records().await?;
     let mut classes: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
     for record in &ocsf {
-        *classes.entry(format!("{} ({})", record["class_name"].as_str().unwrap_or("?"), record["class_uid"])).or_default() += 1;
+        *classes
+            .entry(format!(
+                "{} ({})",
+                record["class_name"].as_str().unwrap_or("?"),
+                record["class_uid"]
+            ))
+            .or_default() += 1;
     }
     for (class, count) in &classes {
         println!("   {count:>3} x OCSF {class}");

@@ -144,7 +144,10 @@ async fn every_input_lands_encrypted_in_the_trail_and_security_hub_body() {
         .unwrap();
     assert_eq!(answer, json!({ "batchItemFailures": [] }));
     let logs = awslogs(&[format!("SAGEFENCE_AUDIT {}", action("r2"))]);
-    assert_eq!(world.trail.shipper.handle(&logs, Utc::now()).await.unwrap()["shipped"], 1);
+    assert_eq!(
+        world.trail.shipper.handle(&logs, Utc::now()).await.unwrap()["shipped"],
+        1
+    );
     assert_eq!(
         world.trail.shipper.handle(&api_call(), Utc::now()).await.unwrap()["shipped"],
         1
@@ -236,7 +239,10 @@ async fn every_input_lands_encrypted_in_the_trail_and_security_hub_body() {
         .unwrap();
     let found = findings(&world).await;
     assert_eq!(found.len(), 1);
-    assert_eq!(verdicts(&found[0]), ("PASSED".into(), "RESOLVED".into(), "ARCHIVED".into()));
+    assert_eq!(
+        verdicts(&found[0]),
+        ("PASSED".into(), "RESOLVED".into(), "ARCHIVED".into())
+    );
 
     // and when it fails again, Security Hub reopens it
     world
@@ -266,7 +272,12 @@ async fn the_guardrail_records_through_the_queue_into_the_trail_once_body() {
         .with_audit(world.trail.sink());
     world.emulator.set_notebook_initial_status("InService").await.unwrap();
     let name = "alpha-alice-root";
-    let arn = network.notebook(name).with_root_access().create(&world.emulator).await.unwrap();
+    let arn = network
+        .notebook(name)
+        .with_root_access()
+        .create(&world.emulator)
+        .await
+        .unwrap();
 
     // when a running notebook with root access comes up, and the guardrail stops it
     let event = notebook_state_event(name, &arn, "InService").unwrap();
@@ -285,14 +296,18 @@ async fn the_guardrail_records_through_the_queue_into_the_trail_once_body() {
     let records = world.trail.records().await.unwrap();
     let failed_root: Vec<&Value> = records
         .iter()
-        .filter(|r| r["class_uid"] == 2003 && r["finding_info"]["uid"] == format!("notebook-root-access-disabled/{arn}"))
+        .filter(|r| {
+            r["class_uid"] == 2003 && r["finding_info"]["uid"] == format!("notebook-root-access-disabled/{arn}")
+        })
         .collect();
     assert_eq!(failed_root.len(), 1, "{records:#?}");
     assert_eq!(failed_root[0]["compliance"]["status"], "Fail");
     assert_eq!(failed_root[0]["cloud"]["account"]["uid"], ACCOUNT);
     let remedies: Vec<&Value> = records.iter().filter(|r| r["class_uid"] == 7001).collect();
     assert_eq!(remedies.len(), summary.actions.len());
-    assert!(remedies.iter().all(|r| r["command_uid"].as_str().unwrap().ends_with(&arn)));
+    assert!(remedies
+        .iter()
+        .all(|r| r["command_uid"].as_str().unwrap().ends_with(&arn)));
     let report = trail::verify(&objects(&world).await).unwrap();
     assert_eq!(report.chains[0].records as usize, records.len());
     let hub = findings(&world).await;
@@ -320,7 +335,12 @@ async fn verify_over_what_landed_catches_tampering_body() {
     let world = world().await;
     for i in 0..3 {
         let record = finding(&format!("r{i}"), &format!("nb{i}"), "FAILED");
-        world.trail.shipper.handle(&sqs(&[("m", &record)]), Utc::now()).await.unwrap();
+        world
+            .trail
+            .shipper
+            .handle(&sqs(&[("m", &record)]), Utc::now())
+            .await
+            .unwrap();
     }
     let intact = objects(&world).await;
     trail::verify(&intact).unwrap();

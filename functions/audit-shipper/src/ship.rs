@@ -15,9 +15,9 @@ use std::sync::Mutex;
 
 use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse};
 use chrono::{DateTime, Utc};
+use futures_util::StreamExt as _;
 use sagefence::asff::{self, AsffFinding};
 use sagefence::ocsf::{self, SubjectLine};
-use futures_util::StreamExt as _;
 use sagefence::ports::{FindingsImporter, PortError, PortResult, TrailWriter};
 use sagefence::trail::{self, Entry, Head};
 use serde::Serialize;
@@ -364,12 +364,7 @@ impl<T: TrailWriter + Sync, F: FindingsImporter + Sync, M: Write> Shipper<T, F, 
     }
 
     fn marker_key(&self, shipment: &Shipment) -> String {
-        trail::marker_key(
-            &self.settings.prefix,
-            &shipment.account,
-            &shipment.region,
-            &shipment.id,
-        )
+        trail::marker_key(&self.settings.prefix, &shipment.account, &shipment.region, &shipment.id)
     }
 
     /// Marks the shipments an earlier delivery already wrote (their marker exists); answers
@@ -451,7 +446,11 @@ impl<T: TrailWriter + Sync, F: FindingsImporter + Sync, M: Write> Shipper<T, F, 
         }
         for shipment in indices.iter().filter_map(|i| shipments.get(*i)) {
             let marker = sealed.batch_key.clone().into_bytes();
-            if let Err(error) = self.trail.put_new(&self.marker_key(shipment), marker, "text/plain").await {
+            if let Err(error) = self
+                .trail
+                .put_new(&self.marker_key(shipment), marker, "text/plain")
+                .await
+            {
                 // The record is in the trail; without its marker only a redelivery could repeat it.
                 tracing::warn!(record = %shipment.id, %error, "record marker not written");
             }

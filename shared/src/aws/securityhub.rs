@@ -95,7 +95,10 @@ impl SecurityHubImporter {
     async fn update_workflows(&self, findings: &[&AsffFinding]) -> PortResult<Vec<RefusedFinding>> {
         let mut by_status: BTreeMap<&str, Vec<&AsffFinding>> = BTreeMap::new();
         for finding in findings.iter().filter(|f| f.needs_workflow_update()) {
-            by_status.entry(finding.workflow_status.as_str()).or_default().push(finding);
+            by_status
+                .entry(finding.workflow_status.as_str())
+                .or_default()
+                .push(finding);
         }
         let mut refused = Vec::new();
         for (status, findings) in by_status {
@@ -116,10 +119,16 @@ impl SecurityHubImporter {
                 .send()
                 .await
                 .port(UPDATE)?;
-            refused.extend(answer.unprocessed_findings().iter().map(|u| RefusedFinding {
-                id: u.finding_identifier().and_then(|i| i.id()).unwrap_or_default().to_owned(),
-                code: u.error_code().unwrap_or_default().to_owned(),
-                message: u.error_message().unwrap_or_default().to_owned(),
+            refused.extend(answer.unprocessed_findings().iter().map(|u| {
+                RefusedFinding {
+                    id: u
+                        .finding_identifier()
+                        .and_then(|i| i.id())
+                        .unwrap_or_default()
+                        .to_owned(),
+                    code: u.error_code().unwrap_or_default().to_owned(),
+                    message: u.error_message().unwrap_or_default().to_owned(),
+                }
             }));
         }
         Ok(refused)
