@@ -12,7 +12,7 @@ use sagefence::trail;
 use sagefence_audit_shipper::{Settings, Shipper, ShipperError};
 use serde_json::{json, Value};
 
-use crate::guardrail::{aws, missing, SupportError, ACCOUNT};
+use crate::guardrail::{aws, create_queue, missing, SupportError, ACCOUNT};
 use crate::{Emulator, REGION};
 
 /// The trail's bucket.
@@ -81,16 +81,7 @@ impl AuditTrail {
             .ok_or_else(|| missing("CreateKey", "KeyMetadata.Arn"))?
             .to_owned();
         let sqs = aws_sdk_sqs::Client::new(&config);
-        let queue = sqs
-            .create_queue()
-            .queue_name(AUDIT_QUEUE)
-            .send()
-            .await
-            .map_err(aws("CreateQueue"))?;
-        let queue_url = queue
-            .queue_url()
-            .ok_or_else(|| missing("CreateQueue", "QueueUrl"))?
-            .to_owned();
+        let queue_url = create_queue(&sqs, AUDIT_QUEUE).await?;
         let securityhub = aws_sdk_securityhub::Client::new(&config);
         let shipper = Shipper::new(
             S3Trail::new(s3.clone(), TRAIL_BUCKET, Some(key_arn.clone())),

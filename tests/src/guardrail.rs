@@ -116,6 +116,20 @@ pub(crate) fn missing(operation: &'static str, field: &'static str) -> SupportEr
     SupportError::Answer { operation, field }
 }
 
+/// Creates a standard queue; answers its URL.
+pub(crate) async fn create_queue(sqs: &aws_sdk_sqs::Client, name: &str) -> Result<String, SupportError> {
+    let queue = sqs
+        .create_queue()
+        .queue_name(name)
+        .send()
+        .await
+        .map_err(aws("CreateQueue"))?;
+    Ok(queue
+        .queue_url()
+        .ok_or_else(|| missing("CreateQueue", "QueueUrl"))?
+        .to_owned())
+}
+
 /// A byte buffer shared between the audit sink (which writes to it) and the test (which reads it).
 #[derive(Debug, Clone, Default)]
 pub struct SharedBuffer(Arc<Mutex<Vec<u8>>>);
@@ -227,16 +241,7 @@ impl<'a> GuardrailBuilder<'a> {
             .topic_arn()
             .ok_or_else(|| missing("CreateTopic", "TopicArn"))?
             .to_owned();
-        let queue = sqs
-            .create_queue()
-            .queue_name("sagefence-notifications")
-            .send()
-            .await
-            .map_err(aws("CreateQueue"))?;
-        let queue_url = queue
-            .queue_url()
-            .ok_or_else(|| missing("CreateQueue", "QueueUrl"))?
-            .to_owned();
+        let queue_url = create_queue(&sqs, "sagefence-notifications").await?;
         let attributes = sqs
             .get_queue_attributes()
             .queue_url(&queue_url)
