@@ -165,11 +165,12 @@ impl AuditTrail {
         let mut answers = Vec::new();
         while let Some((event, handles)) = self.receive().await? {
             let answer = self.shipper.handle(&event, Utc::now()).await?;
-            let failed: Vec<&str> = answer["batchItemFailures"]
-                .as_array()
+            let failed: Vec<&str> = answer
+                .get("batchItemFailures")
+                .and_then(Value::as_array)
                 .into_iter()
                 .flatten()
-                .filter_map(|f| f["itemIdentifier"].as_str())
+                .filter_map(|f| f.get("itemIdentifier").and_then(Value::as_str))
                 .collect();
             for (id, handle) in &handles {
                 if !failed.contains(&id.as_str()) {
