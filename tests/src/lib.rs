@@ -8,6 +8,7 @@
 mod control;
 mod emulator;
 mod error;
+pub mod event_pattern;
 pub mod guardrail;
 
 pub use emulator::{Emulator, JobKind, REGION};

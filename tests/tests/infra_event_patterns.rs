@@ -1,0 +1,205 @@
+//! The template's EventBridge wiring against the event fixtures: every fixture reaches exactly
+//! the functions that handle it, and nothing else. What a function handles is decided by
+//! sagefence's own parser (the code the functions run), the routing by the template's rule
+//! patterns (matched as EventBridge does, `sagefence_tests::event_pattern`), so wiring and
+//! handlers cannot drift apart.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use sagefence::event::{parse, Event};
+use sagefence_tests::event_pattern::matches;
+use serde_yaml_ng::Value as Yaml;
+
+const GUARDRAIL: &str = "Guardrail";
+const SHIPPER: &str = "AuditShipper";
+const SWEEPER: &str = "Sweeper";
+
+/// Malformed fixtures that EventBridge still delivers, because no pattern can see a field's type
+/// or a missing request parameter: the guardrail receives them and records them as malformed
+/// (and the audit-shipper skips them), which is the designed outcome.
+const DELIVERED_MALFORMED: &[(&str, &[&str])] = &[
+    (
+        "malformed/create-notebook-instance-direct-internet-number.json",
+        &[GUARDRAIL, SHIPPER],
+    ),
+    ("malformed/create-notebook-instance-missing-name.json", &[GUARDRAIL, SHIPPER]),
+    ("malformed/create-training-job-subnets-not-list.json", &[GUARDRAIL, SHIPPER]),
+    ("malformed/state-notebook-instance-missing-name.json", &[GUARDRAIL]),
+];
+
+struct Rule {
+    name: String,
+    pattern: Option<serde_json::Value>,
+    schedule: Option<String>,
+    targets: BTreeSet<String>,
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The logical id a target `Arn` names: `!GetAtt Fn.Arn` or `Fn::GetAtt: [Fn, Arn]`.
+fn target_function(arn: &Yaml) -> String {
+    match arn {
+        Yaml::Tagged(tagged) if tagged.tag.to_string().trim_start_matches('!') == "GetAtt" => {
+            let name = tagged.value.as_str().expect("!GetAtt Name.Arn");
+            name.strip_suffix(".Arn").expect("a function's Arn").to_owned()
+        }
+        Yaml::Mapping(map) => {
+            let args = map.get("Fn::GetAtt").and_then(Yaml::as_sequence).expect("Fn::GetAtt");
+            args[0].as_str().unwrap().to_owned()
+        }
+        other => panic!("a target names its function with GetAtt, not {other:?}"),
+    }
+}
+
+fn rules() -> Vec<Rule> {
+    let text = std::fs::read_to_string(root().join("infra/template.yaml")).unwrap();
+    let template: Yaml = serde_yaml_ng::from_str(&text).unwrap();
+    let resources = template["Resources"].as_mapping().unwrap();
+    let mut rules = Vec::new();
+    for (name, resource) in resources {
+        if resource["Type"].as_str() != Some("AWS::Events::Rule") {
+            continue;
+        }
+        let properties = &resource["Properties"];
+        let pattern = properties
+            .get("EventPattern")
+            .map(|p| serde_json::to_value(p).expect("a pattern without intrinsic functions"));
+        let targets = properties["Targets"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .map(|target| target_function(&target["Arn"]))
+            .collect();
+        rules.push(Rule {
+            name: name.as_str().unwrap().to_owned(),
+            pattern,
+            schedule: properties.get("ScheduleExpression").map(|s| format!("{s:?}")),
+            targets,
+        });
+    }
+    rules
+}
+
+fn fixtures() -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for dir in std::fs::read_dir(root().join("events")).unwrap() {
+        let dir = dir.unwrap().path();
+        if !dir.is_dir() {
+            continue;
+        }
+        for file in std::fs::read_dir(&dir).unwrap() {
+            let file = file.unwrap().path();
+            let name = file.file_name().unwrap().to_str().unwrap().to_owned();
+            if name.ends_with(".json") && !name.ends_with(".expected.json") {
+                files.push(file);
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+fn relative(file: &Path) -> String {
+    file.strip_prefix(root().join("events")).unwrap().display().to_string()
+}
+
+/// The functions whose code acts on this fixture.
+fn handlers(file: &Path, bytes: &[u8]) -> BTreeSet<String> {
+    let names = |list: &[&str]| list.iter().map(|s| (*s).to_owned()).collect();
+    match parse(bytes) {
+        Ok(Event::ApiCall(_)) => names(&[GUARDRAIL, SHIPPER]),
+        Ok(Event::StateChange { .. }) => names(&[GUARDRAIL]),
+        Ok(Event::Scheduled { .. } | Event::Ignored { .. }) => BTreeSet::new(),
+        Err(_) => DELIVERED_MALFORMED
+            .iter()
+            .find(|(name, _)| *name == relative(file))
+            .map_or_else(BTreeSet::new, |(_, functions)| names(functions)),
+    }
+}
+
+/// The functions EventBridge delivers this fixture to, and through which rules.
+fn routed(rules: &[Rule], bytes: &[u8]) -> (BTreeSet<String>, Vec<String>) {
+    let Ok(event) = serde_json::from_slice::<serde_json::Value>(bytes) else {
+        return (BTreeSet::new(), Vec::new());
+    };
+    let mut functions = BTreeSet::new();
+    let mut through = Vec::new();
+    for rule in rules {
+        let Some(pattern) = &rule.pattern else { continue };
+        if matches(pattern, &event).unwrap_or_else(|e| panic!("rule {}: {e}", rule.name)) {
+            functions.extend(rule.targets.iter().cloned());
+            through.push(rule.name.clone());
+        }
+    }
+    (functions, through)
+}
+
+#[test]
+fn every_fixture_reaches_exactly_the_functions_that_handle_it() {
+    let rules = rules();
+    let mut wrong = BTreeMap::new();
+    let mut routed_count = 0;
+    for file in fixtures() {
+        let bytes = std::fs::read(&file).unwrap();
+        let want = handlers(&file, &bytes);
+        let (got, through) = routed(&rules, &bytes);
+        routed_count += usize::from(!got.is_empty());
+        if got != want {
+            wrong.insert(relative(&file), format!("handled by {want:?}, routed to {got:?} by {through:?}"));
+        }
+    }
+    assert!(wrong.is_empty(), "wiring and handlers disagree: {wrong:#?}");
+    assert!(routed_count > 80, "only {routed_count} fixtures routed: are the patterns read?");
+}
+
+#[test]
+fn every_pattern_rule_is_needed_by_some_fixture() {
+    let rules = rules();
+    let fixtures: Vec<serde_json::Value> = fixtures()
+        .iter()
+        .filter_map(|f| serde_json::from_slice(&std::fs::read(f).unwrap()).ok())
+        .collect();
+    for rule in rules.iter().filter(|r| r.pattern.is_some()) {
+        let pattern = rule.pattern.as_ref().unwrap();
+        assert!(
+            fixtures.iter().any(|event| matches(pattern, event).unwrap()),
+            "rule {} matches no fixture",
+            rule.name
+        );
+    }
+}
+
+#[test]
+fn failed_read_only_and_foreign_calls_reach_no_function() {
+    let rules = rules();
+    for name in [
+        "sagemaker/api-create-notebook-instance-failed-validation.json",
+        "sagemaker/api-create-training-job-access-denied.json",
+        "sagemaker/api-describe-notebook-instance-read-only.json",
+        "s3/api-put-object.json",
+        "scheduled/scheduled-event.json",
+        "malformed/missing-detail-type.json",
+        "malformed/cloudtrail-missing-event-name.json",
+        "malformed/json-array.json",
+    ] {
+        let bytes = std::fs::read(root().join("events").join(name)).unwrap();
+        let (functions, through) = routed(&rules, &bytes);
+        assert!(functions.is_empty(), "{name} reaches {functions:?} through {through:?}");
+    }
+}
+
+#[test]
+fn the_sweeper_runs_on_its_schedule_only() {
+    let rules = rules();
+    let sweeper_rules: Vec<&Rule> = rules.iter().filter(|r| r.targets.contains(SWEEPER)).collect();
+    assert_eq!(sweeper_rules.len(), 1, "one schedule drives the sweeper");
+    let rule = sweeper_rules[0];
+    assert!(rule.pattern.is_none() && rule.schedule.is_some(), "{} is a schedule", rule.name);
+    let scheduled = std::fs::read(root().join("events/scheduled/scheduled-event.json")).unwrap();
+    assert!(matches!(parse(&scheduled), Ok(Event::Scheduled { .. })));
+}
