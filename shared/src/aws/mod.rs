@@ -10,6 +10,7 @@ pub mod s3;
 pub mod sagemaker;
 pub mod securityhub;
 pub mod sns;
+pub mod ssm;
 
 pub use ec2::{Ec2Adapter, FlowLogSettings};
 pub use iam::IamAdapter;
@@ -18,3 +19,4 @@ pub use s3::S3Trail;
 pub use sagemaker::SageMakerAdapter;
 pub use securityhub::SecurityHubImporter;
 pub use sns::SnsNotifier;
+pub use ssm::{load_policy, LoadPolicyError};
