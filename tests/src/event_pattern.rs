@@ -46,7 +46,12 @@ fn object_matches(fields: &Map<String, Value>, event: Option<&Value>, path: &str
         let matched = match pattern {
             Value::Object(nested) => object_matches(nested, value, &path)?,
             Value::Array(matchers) => any_matcher(matchers, value, &path)?,
-            other => return Err(unsupported(&path, format!("a leaf is an array of matchers, not `{other}`"))),
+            other => {
+                return Err(unsupported(
+                    &path,
+                    format!("a leaf is an array of matchers, not `{other}`"),
+                ))
+            }
         };
         if !matched {
             return Ok(false);
@@ -207,7 +212,10 @@ mod tests {
         let pattern = json!({"detail": {"errorCode": [{"exists": false}]}});
         assert!(check(pattern.clone(), json!({"detail": {}})));
         assert!(check(pattern.clone(), json!({})));
-        assert!(!check(pattern.clone(), json!({"detail": {"errorCode": "AccessDenied"}})));
+        assert!(!check(
+            pattern.clone(),
+            json!({"detail": {"errorCode": "AccessDenied"}})
+        ));
         assert!(!check(pattern, json!({"detail": {"errorCode": null}})));
         assert!(check(json!({"a": [{"exists": true}]}), json!({"a": "x"})));
         assert!(!check(json!({"a": [{"exists": true}]}), json!({"a": {"b": 1}})));
@@ -216,13 +224,19 @@ mod tests {
     #[test]
     fn string_and_numeric_operators() {
         assert!(check(json!({"a": [{"prefix": "Create"}]}), json!({"a": "CreateModel"})));
-        assert!(!check(json!({"a": [{"prefix": "Create"}]}), json!({"a": "DeleteModel"})));
+        assert!(!check(
+            json!({"a": [{"prefix": "Create"}]}),
+            json!({"a": "DeleteModel"})
+        ));
         assert!(check(json!({"a": [{"suffix": ".png"}]}), json!({"a": "x.png"})));
         assert!(check(
             json!({"a": [{"prefix": {"equals-ignore-case": "cre"}}]}),
             json!({"a": "CREATE"})
         ));
-        assert!(check(json!({"a": [{"equals-ignore-case": "abc"}]}), json!({"a": "ABC"})));
+        assert!(check(
+            json!({"a": [{"equals-ignore-case": "abc"}]}),
+            json!({"a": "ABC"})
+        ));
         assert!(check(json!({"a": [{"anything-but": ["x", "y"]}]}), json!({"a": "z"})));
         assert!(!check(json!({"a": [{"anything-but": "x"}]}), json!({"a": "x"})));
         assert!(!check(json!({"a": [{"anything-but": "x"}]}), json!({})));

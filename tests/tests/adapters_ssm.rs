@@ -110,5 +110,8 @@ async fn without_a_parameter_inline_text_then_the_builtin_policy_apply() {
     let error = load_policy(&sdk, vars(&invalid)).await.unwrap_err();
     assert!(matches!(error, LoadPolicyError::InvalidInline(_)), "{error:?}");
 
-    assert_eq!(json(&load_policy(&sdk, vars(&[])).await.unwrap()), json(&Policy::builtin()));
+    assert_eq!(
+        json(&load_policy(&sdk, vars(&[])).await.unwrap()),
+        json(&Policy::builtin())
+    );
 }

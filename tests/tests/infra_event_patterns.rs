@@ -2,16 +2,20 @@
 //! the functions that handle it, and nothing else. What a function handles is decided by
 //! sagefence's own parser (the code the functions run), the routing by the template's rule
 //! patterns (matched as EventBridge does, `sagefence_tests::event_pattern`), so wiring and
-//! handlers cannot drift apart.
+//! handlers cannot drift apart. The matcher is checked against the emulator's
+//! `TestEventPattern` on every rule and fixture.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use sagefence::event::{parse, Event};
 use sagefence_tests::event_pattern::matches;
+use sagefence_tests::Emulator;
 use serde_yaml_ng::Value as Yaml;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
 
 const GUARDRAIL: &str = "Guardrail";
 const SHIPPER: &str = "AuditShipper";
@@ -25,8 +29,14 @@ const DELIVERED_MALFORMED: &[(&str, &[&str])] = &[
         "malformed/create-notebook-instance-direct-internet-number.json",
         &[GUARDRAIL, SHIPPER],
     ),
-    ("malformed/create-notebook-instance-missing-name.json", &[GUARDRAIL, SHIPPER]),
-    ("malformed/create-training-job-subnets-not-list.json", &[GUARDRAIL, SHIPPER]),
+    (
+        "malformed/create-notebook-instance-missing-name.json",
+        &[GUARDRAIL, SHIPPER],
+    ),
+    (
+        "malformed/create-training-job-subnets-not-list.json",
+        &[GUARDRAIL, SHIPPER],
+    ),
     ("malformed/state-notebook-instance-missing-name.json", &[GUARDRAIL]),
 ];
 
@@ -150,11 +160,17 @@ fn every_fixture_reaches_exactly_the_functions_that_handle_it() {
         let (got, through) = routed(&rules, &bytes);
         routed_count += usize::from(!got.is_empty());
         if got != want {
-            wrong.insert(relative(&file), format!("handled by {want:?}, routed to {got:?} by {through:?}"));
+            wrong.insert(
+                relative(&file),
+                format!("handled by {want:?}, routed to {got:?} by {through:?}"),
+            );
         }
     }
     assert!(wrong.is_empty(), "wiring and handlers disagree: {wrong:#?}");
-    assert!(routed_count > 80, "only {routed_count} fixtures routed: are the patterns read?");
+    assert!(
+        routed_count > 80,
+        "only {routed_count} fixtures routed: are the patterns read?"
+    );
 }
 
 #[test]
@@ -199,7 +215,57 @@ fn the_sweeper_runs_on_its_schedule_only() {
     let sweeper_rules: Vec<&Rule> = rules.iter().filter(|r| r.targets.contains(SWEEPER)).collect();
     assert_eq!(sweeper_rules.len(), 1, "one schedule drives the sweeper");
     let rule = sweeper_rules[0];
-    assert!(rule.pattern.is_none() && rule.schedule.is_some(), "{} is a schedule", rule.name);
+    assert!(
+        rule.pattern.is_none() && rule.schedule.is_some(),
+        "{} is a schedule",
+        rule.name
+    );
     let scheduled = std::fs::read(root().join("events/scheduled/scheduled-event.json")).unwrap();
     assert!(matches!(parse(&scheduled), Ok(Event::Scheduled { .. })));
+}
+
+/// The emulator's answer to EventBridge's `TestEventPattern`.
+async fn emulator_matches(emulator: &Emulator, pattern: &serde_json::Value, event: &serde_json::Value) -> bool {
+    let body = serde_json::json!({"EventPattern": pattern.to_string(), "Event": event.to_string()}).to_string();
+    let request = format!(
+        "POST / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nX-Amz-Target: AWSEvents.TestEventPattern\r\n\
+         Content-Type: application/x-amz-json-1.1\r\n\
+         Authorization: AWS4-HMAC-SHA256 Credential=testing/20260101/eu-west-1/events/aws4_request, SignedHeaders=host, Signature=0\r\n\
+         Content-Length: {length}\r\nConnection: close\r\n\r\n{body}",
+        port = emulator.port(),
+        length = body.len(),
+    );
+    let mut stream = TcpStream::connect(("127.0.0.1", emulator.port())).await.unwrap();
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).await.unwrap();
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    let answer: serde_json::Value = serde_json::from_slice(&raw[split + 4..])
+        .unwrap_or_else(|_| panic!("TestEventPattern answered {}", String::from_utf8_lossy(&raw)));
+    answer["Result"]
+        .as_bool()
+        .unwrap_or_else(|| panic!("TestEventPattern answered {answer}"))
+}
+
+#[tokio::test]
+async fn the_matcher_agrees_with_the_emulators_test_event_pattern() {
+    let emulator = Emulator::start().await.unwrap();
+    let rules = rules();
+    let mut compared = 0;
+    for file in fixtures() {
+        let Ok(event) = serde_json::from_slice::<serde_json::Value>(&std::fs::read(&file).unwrap()) else {
+            continue;
+        };
+        if !event.is_object() || event.get("detail-type").is_none() {
+            continue;
+        }
+        for rule in &rules {
+            let Some(pattern) = &rule.pattern else { continue };
+            let ours = matches(pattern, &event).unwrap();
+            let theirs = emulator_matches(&emulator, pattern, &event).await;
+            assert_eq!(ours, theirs, "{} on {}", rule.name, relative(&file));
+            compared += 1;
+        }
+    }
+    assert!(compared > 400, "only {compared} comparisons");
 }
