@@ -155,7 +155,7 @@ S3_PREFIX ?= sagefence
 STACK ?= sagefence
 PARAMETERS ?=
 NOTEBOOK_PRODUCT := infra/products/notebook.yaml
-PROJECT_PRODUCT := infra/products/project.yaml
+PROJECT_PRODUCT := infra/products/project-environment.yaml
 
 ## package: upload the zips and the two product templates to S3_BUCKET, write build/packaged.yaml
 package:
