@@ -128,7 +128,10 @@ mod tests {
     #[test]
     fn a_parameter_wins_over_inline_text_and_blank_counts_as_unset() {
         assert_eq!(
-            source(&[(env::POLICY_PARAMETER, " /sagefence/policy "), (env::POLICY, "mode: audit")]),
+            source(&[
+                (env::POLICY_PARAMETER, " /sagefence/policy "),
+                (env::POLICY, "mode: audit")
+            ]),
             PolicySource::Parameter("/sagefence/policy".into())
         );
         assert_eq!(
