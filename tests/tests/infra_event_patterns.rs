@@ -224,9 +224,9 @@ fn the_sweeper_runs_on_its_schedule_only() {
     assert!(matches!(parse(&scheduled), Ok(Event::Scheduled { .. })));
 }
 
-/// The emulator's answer to EventBridge's `TestEventPattern`.
-async fn emulator_matches(emulator: &Emulator, pattern: &serde_json::Value, event: &serde_json::Value) -> bool {
-    let body = serde_json::json!({"EventPattern": pattern.to_string(), "Event": event.to_string()}).to_string();
+/// The emulator's answer to EventBridge's `TestEventPattern`: the HTTP status and the JSON body.
+async fn test_event_pattern(emulator: &Emulator, pattern: &str, event: &str) -> (u16, serde_json::Value) {
+    let body = serde_json::json!({"EventPattern": pattern, "Event": event}).to_string();
     let request = format!(
         "POST / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nX-Amz-Target: AWSEvents.TestEventPattern\r\n\
          Content-Type: application/x-amz-json-1.1\r\n\
@@ -239,12 +239,43 @@ async fn emulator_matches(emulator: &Emulator, pattern: &serde_json::Value, even
     stream.write_all(request.as_bytes()).await.unwrap();
     let mut raw = Vec::new();
     stream.read_to_end(&mut raw).await.unwrap();
-    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
-    let answer: serde_json::Value = serde_json::from_slice(&raw[split + 4..])
-        .unwrap_or_else(|_| panic!("TestEventPattern answered {}", String::from_utf8_lossy(&raw)));
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let status = text[9..12].parse().unwrap();
+    let split = text.find("\r\n\r\n").unwrap();
+    let answer =
+        serde_json::from_str(&text[split + 4..]).unwrap_or_else(|_| panic!("TestEventPattern answered {text}"));
+    (status, answer)
+}
+
+async fn emulator_matches(emulator: &Emulator, pattern: &serde_json::Value, event: &serde_json::Value) -> bool {
+    let (status, answer) = test_event_pattern(emulator, &pattern.to_string(), &event.to_string()).await;
+    assert_eq!(status, 200, "{answer}");
     answer["Result"]
         .as_bool()
         .unwrap_or_else(|| panic!("TestEventPattern answered {answer}"))
+}
+
+#[tokio::test]
+async fn the_emulators_test_event_pattern_rejects_what_eventbridge_rejects() {
+    let emulator = Emulator::start().await.unwrap();
+    let pattern = r#"{"source": ["aws.kms"]}"#;
+
+    let (status, answer) = test_event_pattern(&emulator, pattern, r#"{"source": "aws.kms"}"#).await;
+    assert_eq!(
+        (status, answer["__type"].as_str()),
+        (400, Some("ValidationException")),
+        "{answer}"
+    );
+
+    let event = std::fs::read_to_string(root().join("events/kms/api-disable-key-rotation.json")).unwrap();
+    let (status, answer) = test_event_pattern(&emulator, r#"{"source": "aws.kms"}"#, &event).await;
+    assert_eq!(
+        (status, answer["__type"].as_str()),
+        (400, Some("InvalidEventPatternException")),
+        "{answer}"
+    );
+    let (status, answer) = test_event_pattern(&emulator, pattern, &event).await;
+    assert_eq!((status, &answer), (200, &serde_json::json!({"Result": true})));
 }
 
 #[tokio::test]
