@@ -10,7 +10,8 @@ SAGEFENCE := target/debug/sagefence
 TOOLS := .venv-tools
 EMULATOR_PORT ?= 5000
 
-.PHONY: demo test lint venv tools emulator seed bench bench-guardrail
+.PHONY: demo test lint venv tools emulator seed bench bench-guardrail \
+        infra-check infra-lint infra-checkov infra-guard infra-tools build package deploy
 
 ## venv: the Python virtualenv with the pinned moto server (the local AWS emulator)
 venv: $(STAMP)
@@ -20,9 +21,10 @@ $(STAMP): tests/emulator/requirements.txt
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r tests/emulator/requirements.txt
 	touch $(STAMP)
 
-## test: every test of the workspace; integration tests start their own emulator
+## test: every test of the workspace (integration tests start their own emulator), then the offline infra checks
 test: venv
 	$(CARGO) test --workspace --locked
+	$(MAKE) --no-print-directory infra-check
 
 ## lint: formatting and clippy, as CI runs them
 lint:
@@ -49,13 +51,133 @@ bench-guardrail: venv
 bench:
 	$(CARGO) bench --locked -p sagefence --bench evaluate
 
-## tools: cargo-lambda (from PyPI, a prebuilt binary) in its own venv
+## tools: cargo-lambda and zig (from PyPI, prebuilt binaries) in their own venv
 tools: $(TOOLS)/.installed
 
-$(TOOLS)/.installed:
+$(TOOLS)/.installed: infra/requirements-tools.txt
 	python3 -m venv $(TOOLS)
-	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check cargo-lambda==1.9.2
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check -r infra/requirements-tools.txt
 	touch $@
+
+# ---------------------------------------------------------------- infrastructure
+
+TEMPLATE := infra/template.yaml
+PRODUCTS := $(wildcard infra/products/*.yaml)
+CFNLINT := .venv-cfnlint
+CHECKOV := .venv-checkov
+LOCAL_TOOLS := .tools
+CFN_GUARD := $(LOCAL_TOOLS)/bin/cfn-guard
+# cfn-guard has no PyPI package; this npm package ships its static Linux binaries (a 12 MB
+# tarball, about 2 s). Without npm, `cargo install cfn-guard` builds it instead (minutes).
+CFN_GUARD_NPM := @cdklabs/cdk-validator-cfnguard@0.0.62
+CFN_GUARD_VERSION := 3.1.1
+HOST_ARCH := $(shell uname -m)
+
+## infra-check: cfn-lint, checkov and our cfn-guard rules (with their own tests) on the template, offline
+infra-check: infra-lint infra-checkov infra-guard
+
+$(CFNLINT)/.installed: infra/requirements-cfnlint.txt
+	python3 -m venv $(CFNLINT)
+	$(CFNLINT)/bin/pip install --quiet --disable-pip-version-check -r $<
+	touch $@
+
+$(CHECKOV)/.installed: infra/requirements-checkov.txt
+	python3 -m venv $(CHECKOV)
+	$(CHECKOV)/bin/pip install --quiet --disable-pip-version-check -r $<
+	touch $@
+
+$(CFN_GUARD): infra/cfn-guard.sha256
+	@mkdir -p $(LOCAL_TOOLS)/bin $(LOCAL_TOOLS)/npm
+	@if command -v npm >/dev/null; then \
+	  set -e; cd $(LOCAL_TOOLS)/npm; rm -rf package; \
+	  tarball=$$(npm pack --silent $(CFN_GUARD_NPM) | tail -n 1); \
+	  tar -xzf "$$tarball" package/bin/ubuntu/$(HOST_ARCH)/cfn-guard; \
+	  want=$$(awk '$$2 == "$(HOST_ARCH)" {print $$1}' ../../infra/cfn-guard.sha256); \
+	  echo "$$want  package/bin/ubuntu/$(HOST_ARCH)/cfn-guard" | sha256sum --check --quiet; \
+	  install -m 755 package/bin/ubuntu/$(HOST_ARCH)/cfn-guard ../bin/cfn-guard; \
+	else \
+	  $(CARGO) install cfn-guard --version $(CFN_GUARD_VERSION) --locked --root $(LOCAL_TOOLS); \
+	fi
+	@$@ --version | grep -q '$(CFN_GUARD_VERSION)'
+	@touch $@
+
+## infra-tools: the checkers' venvs and cfn-guard, installed once (pinned)
+infra-tools: $(CFNLINT)/.installed $(CHECKOV)/.installed $(CFN_GUARD)
+
+## infra-lint: cfn-lint (errors and warnings fail; justified exceptions live in the template)
+infra-lint: $(CFNLINT)/.installed
+	$(CFNLINT)/bin/cfn-lint $(TEMPLATE) $(PRODUCTS)
+
+## infra-checkov: checkov's CloudFormation checks, offline; skips are inline with their reason
+infra-checkov: $(CHECKOV)/.installed
+	$(CHECKOV)/bin/checkov --skip-download --framework cloudformation --compact --quiet \
+	  -f $(TEMPLATE) $(addprefix -f ,$(PRODUCTS))
+
+## infra-guard: the rules' own test cases (each rule fails on its bad fixture), then the template
+infra-guard: $(CFN_GUARD)
+	@for rules in infra/rules/*.guard; do \
+	  tests=infra/rules/tests/$$(basename $$rules .guard)_tests.yaml; \
+	  [ -f "$$tests" ] || { echo "$$rules has no test cases ($$tests)"; exit 1; }; \
+	  $(CFN_GUARD) test --rules-file $$rules --test-data $$tests >/dev/null \
+	    || { $(CFN_GUARD) test --rules-file $$rules --test-data $$tests; exit 1; }; \
+	done
+	$(CFN_GUARD) validate --rules infra/rules --data $(TEMPLATE) --show-summary fail
+	@echo "cfn-guard: every rule file passes its test cases; $(TEMPLATE) passes every rule"
+
+# ---------------------------------------------------------------- build, package, deploy
+
+ARCH ?= arm64
+PROFILE ?= lambda
+LAMBDA_DIR := build/lambda
+FUNCTIONS := guardrail sweeper provisioner audit-shipper
+RUST_TARGET_arm64 := aarch64-unknown-linux-gnu
+RUST_TARGET_x86_64 := x86_64-unknown-linux-gnu
+CARGO_LAMBDA_ARCH_arm64 := --arm64
+CARGO_LAMBDA_ARCH_x86_64 := --x86-64
+
+## build: the four functions as Lambda zips (build/lambda/<function>/bootstrap.zip), ARCH=arm64|x86_64
+build: tools
+	@target='$(RUST_TARGET_$(ARCH))'; \
+	if [ -z "$$target" ]; then echo "make build: ARCH must be arm64 or x86_64, not \`$(ARCH)\`" >&2; exit 2; fi; \
+	if ! rustup target list --installed 2>/dev/null | grep -qx "$$target"; then \
+	  echo "make build: the Rust standard library for $$target is not installed." >&2; \
+	  echo "  install it with: rustup target add $$target   (or build for this machine: make build ARCH=x86_64)" >&2; \
+	  exit 1; \
+	fi
+	PATH="$(CURDIR)/$(TOOLS)/bin:$$PATH" $(CARGO) lambda build --locked --profile $(PROFILE) \
+	  $(CARGO_LAMBDA_ARCH_$(ARCH)) --output-format zip --lambda-dir $(LAMBDA_DIR) \
+	  $(addprefix --bin ,$(FUNCTIONS))
+	@ls -l $(foreach f,$(FUNCTIONS),$(LAMBDA_DIR)/$(f)/bootstrap.zip)
+
+# package/deploy need AWS credentials and an S3 bucket for artifacts (not run by CI).
+S3_BUCKET ?=
+S3_PREFIX ?= sagefence
+STACK ?= sagefence
+PARAMETERS ?=
+NOTEBOOK_PRODUCT := infra/products/notebook.yaml
+PROJECT_PRODUCT := infra/products/project-environment.yaml
+
+## package: upload the zips and the two product templates to S3_BUCKET, write build/packaged.yaml
+package:
+	@[ -n "$(S3_BUCKET)" ] || { echo "make package: set S3_BUCKET=<artifact bucket>" >&2; exit 2; }
+	@for f in $(FUNCTIONS); do [ -f $(LAMBDA_DIR)/$$f/bootstrap.zip ] || { echo "make package: run make build first" >&2; exit 1; }; done
+	@mkdir -p build
+	@: > build/product-urls
+	@for product in $(NOTEBOOK_PRODUCT):NotebookProductTemplateUrl $(PROJECT_PRODUCT):ProjectProductTemplateUrl; do \
+	  file=$${product%%:*}; parameter=$${product##*:}; \
+	  key=$(S3_PREFIX)/products/$$(basename $$file .yaml)-$$(sha256sum $$file | cut -c1-16).yaml; \
+	  aws s3 cp --only-show-errors $$file s3://$(S3_BUCKET)/$$key || exit 1; \
+	  echo "$$parameter=https://$(S3_BUCKET).s3.amazonaws.com/$$key" >> build/product-urls; \
+	done
+	aws cloudformation package --template-file $(TEMPLATE) --s3-bucket $(S3_BUCKET) --s3-prefix $(S3_PREFIX) \
+	  --output-template-file build/packaged.yaml
+
+## deploy: create or update the stack from build/packaged.yaml (PARAMETERS="Mode=enforce NotificationEmail=...")
+deploy:
+	@[ -f build/packaged.yaml ] || { echo "make deploy: run make package first" >&2; exit 1; }
+	aws cloudformation deploy --template-file build/packaged.yaml --stack-name $(STACK) \
+	  --capabilities CAPABILITY_IAM --no-fail-on-empty-changeset \
+	  --parameter-overrides $$(cat build/product-urls) $(PARAMETERS)
 
 ## emulator: the local AWS emulator in the foreground on 127.0.0.1:$(EMULATOR_PORT), for trying functions by hand
 emulator: venv

@@ -472,6 +472,7 @@ def install_patches():
     KmsBackend.schedule_key_deletion = kms_key_call(KmsBackend.schedule_key_deletion)
     KmsBackend._generate_default_keys = generate_default_keys(KmsBackend._generate_default_keys)
     __import__("patches_audit").install()
+    __import__("patches_events").install()
 
 
 # --- test controls and throttling injection ---------------------------------

@@ -9,6 +9,7 @@ pub mod audit;
 mod control;
 mod emulator;
 mod error;
+pub mod event_pattern;
 pub mod guardrail;
 
 pub use emulator::{Emulator, JobKind, REGION};

@@ -8,9 +8,9 @@ use thiserror::Error;
 /// Why the guardrail could not handle an event.
 #[derive(Debug, Error)]
 pub enum GuardrailError {
-    /// The configured policy is invalid (cold start).
-    #[error("configured policy is invalid: {0}")]
-    Policy(#[source] sagefence::PolicyError),
+    /// The configured policy cannot be loaded or is invalid (cold start).
+    #[error("{0}")]
+    Policy(#[source] sagefence::aws::LoadPolicyError),
     /// A required setting is missing (cold start).
     #[error("missing setting `{name}`")]
     Config {
@@ -43,7 +43,8 @@ impl GuardrailError {
     /// Whether retrying the event may succeed.
     pub fn is_retryable(&self) -> bool {
         match self {
-            GuardrailError::Policy(_) | GuardrailError::Config { .. } | GuardrailError::Event(_) => false,
+            GuardrailError::Policy(e) => e.is_retryable(),
+            GuardrailError::Config { .. } | GuardrailError::Event(_) => false,
             GuardrailError::Lookup(e) | GuardrailError::Audit(e) => e.is_retryable(),
             GuardrailError::Remedy { retryable, .. } => *retryable,
         }
@@ -52,6 +53,7 @@ impl GuardrailError {
     /// The stable error type reported to Lambda.
     pub fn error_type(&self) -> &'static str {
         match self {
+            GuardrailError::Policy(sagefence::aws::LoadPolicyError::Read { .. }) => "Sagefence.PolicyUnavailable",
             GuardrailError::Policy(_) => "Sagefence.InvalidPolicy",
             GuardrailError::Config { .. } => "Sagefence.MissingSetting",
             GuardrailError::Event(_) => "Sagefence.MalformedEvent",

@@ -9,16 +9,20 @@ use sagefence::aws::sagemaker::SageMakerAdapter;
 use sagefence::aws::sns::SnsNotifier;
 use sagefence::aws::AuditDestination;
 use sagefence_guardrail::settings::Environment;
-use sagefence_guardrail::Guardrail;
+use sagefence_guardrail::{Guardrail, GuardrailError};
 use serde_json::value::RawValue;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     sagefence::telemetry::init_json_logs(std::io::stderr);
-    let env = Environment::read(|name| std::env::var(name).ok())?;
+    let var = |name: &str| std::env::var(name).ok();
+    let env = Environment::read(var)?;
     let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let policy = sagefence::aws::load_policy(&sdk, var)
+        .await
+        .map_err(GuardrailError::Policy)?;
     let guardrail = Guardrail {
-        policy: env.policy,
+        policy,
         settings: env.settings,
         sagemaker: SageMakerAdapter::new(aws_sdk_sagemaker::Client::new(&sdk)),
         network: Ec2Adapter::new(

@@ -3,7 +3,6 @@
 use std::time::Duration;
 
 use sagefence::policy::wildcard_match;
-use sagefence::Policy;
 
 use crate::error::GuardrailError;
 
@@ -37,10 +36,8 @@ impl Settings {
     }
 }
 
-/// Environment variable names.
+/// Environment variable names (the policy's are `sagefence::aws::ssm::env`).
 pub mod env {
-    /// The policy, as YAML text (the SSM parameter's value, resolved by the deployment).
-    pub const POLICY: &str = "SAGEFENCE_POLICY";
     /// Comma-separated ARN patterns of sagefence's own roles.
     pub const OWN_ROLE_ARNS: &str = "SAGEFENCE_OWN_ROLE_ARNS";
     /// The SNS topic for notifications.
@@ -51,11 +48,10 @@ pub mod env {
     pub const FLOW_LOG_ROLE_ARN: &str = "SAGEFENCE_FLOW_LOG_ROLE_ARN";
 }
 
-/// Everything read from the environment at cold start.
+/// Everything read from the environment at cold start besides the policy
+/// (`sagefence::aws::load_policy`).
 #[derive(Debug, Clone)]
 pub struct Environment {
-    /// The policy (the built-in one when unset).
-    pub policy: Policy,
     /// The guardrail's settings.
     pub settings: Settings,
     /// The notification topic.
@@ -74,10 +70,6 @@ impl Environment {
                 .filter(|v| !v.trim().is_empty())
                 .ok_or(GuardrailError::Config { name })
         };
-        let policy = match var(env::POLICY) {
-            Some(yaml) if !yaml.trim().is_empty() => Policy::from_yaml(&yaml).map_err(GuardrailError::Policy)?,
-            _ => Policy::builtin(),
-        };
         let own_role_arns = var(env::OWN_ROLE_ARNS)
             .unwrap_or_default()
             .split(',')
@@ -86,7 +78,6 @@ impl Environment {
             .map(str::to_owned)
             .collect();
         Ok(Environment {
-            policy,
             settings: Settings {
                 own_role_arns,
                 ..Settings::default()

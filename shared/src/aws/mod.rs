@@ -11,6 +11,7 @@ pub mod sagemaker;
 pub mod securityhub;
 pub mod sns;
 pub mod sqs;
+pub mod ssm;
 
 pub use ec2::{Ec2Adapter, FlowLogSettings};
 pub use iam::IamAdapter;
@@ -20,3 +21,4 @@ pub use sagemaker::SageMakerAdapter;
 pub use securityhub::SecurityHubImporter;
 pub use sns::SnsNotifier;
 pub use sqs::{AuditDestination, SqsAuditSink, AUDIT_QUEUE_URL_ENV};
+pub use ssm::{load_policy, LoadPolicyError};
