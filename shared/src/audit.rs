@@ -81,6 +81,20 @@ pub enum Subject {
         /// What was wrong.
         error: String,
     },
+    /// A provisioning request (a CloudFormation custom resource) and how it ended.
+    Provisioning {
+        /// `Create`, `Update` or `Delete`.
+        request: String,
+        /// The custom resource type, e.g. `Custom::ProjectEnvironment`.
+        resource_type: String,
+        /// The physical resource id answered.
+        physical_id: String,
+        /// How it ended: `applied` (SUCCESS) or `failed` with the reason answered.
+        #[serde(flatten)]
+        outcome: Outcome,
+        /// What was made, removed, kept or found, one line each.
+        steps: Vec<String>,
+    },
 }
 
 /// One audit record.
