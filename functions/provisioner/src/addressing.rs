@@ -17,6 +17,12 @@ pub struct Cidr {
 }
 
 impl Cidr {
+    /// `10.0.0.0/8`, the default pool of project VPC blocks.
+    pub const TEN_SLASH_EIGHT: Cidr = Cidr {
+        network: 0x0a00_0000,
+        prefix: 8,
+    };
+
     /// The block starting at `network` with this prefix length (host bits cleared).
     pub fn new(network: u32, prefix: u8) -> Option<Cidr> {
         (prefix <= 32).then(|| Cidr {
