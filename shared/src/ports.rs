@@ -268,7 +268,11 @@ pub trait NetworkBuilder {
     /// Everything carrying the tag `tag_key` = `tag_value`.
     fn built_network(&self, tag_key: &str, tag_value: &str) -> impl Future<Output = PortResult<BuiltNetwork>> + Send;
     /// Creates a VPC (DNS support and host names on); answers its id.
-    fn create_vpc(&self, cidr: &str, tags: &BTreeMap<String, String>) -> impl Future<Output = PortResult<String>> + Send;
+    fn create_vpc(
+        &self,
+        cidr: &str,
+        tags: &BTreeMap<String, String>,
+    ) -> impl Future<Output = PortResult<String>> + Send;
     /// Creates a subnet that never maps public IPs; answers its id.
     fn create_subnet(
         &self,
@@ -366,7 +370,8 @@ pub trait BucketBuilder {
     /// Whether the bucket exists (and is this account's).
     fn bucket_exists(&self, name: &str) -> impl Future<Output = PortResult<bool>> + Send;
     /// Creates a bucket in the client's region with these tags.
-    fn create_bucket(&self, name: &str, tags: &BTreeMap<String, String>) -> impl Future<Output = PortResult<()>> + Send;
+    fn create_bucket(&self, name: &str, tags: &BTreeMap<String, String>)
+        -> impl Future<Output = PortResult<()>> + Send;
     /// Sets default SSE-KMS encryption with the key (bucket keys on), blocks all public
     /// access and puts the bucket policy.
     fn protect_bucket(&self, name: &str, key_arn: &str, policy: &str) -> impl Future<Output = PortResult<()>> + Send;
@@ -396,7 +401,11 @@ pub trait RoleBuilder {
         document: &str,
     ) -> impl Future<Output = PortResult<()>> + Send;
     /// An inline policy's document (JSON); `None` when it does not exist.
-    fn role_policy(&self, role_name: &str, policy_name: &str) -> impl Future<Output = PortResult<Option<String>>> + Send;
+    fn role_policy(
+        &self,
+        role_name: &str,
+        policy_name: &str,
+    ) -> impl Future<Output = PortResult<Option<String>>> + Send;
     /// Deletes the role with its inline policies and managed attachments (gone already: done).
     fn delete_role(&self, name: &str) -> impl Future<Output = PortResult<()>> + Send;
 }

@@ -44,7 +44,15 @@ async fn provision(emulator: &Emulator) -> Result<(), Box<dyn Error>> {
     }
     let made = answer("demo-environment").await?;
     println!("   -> {}: {}", made["Status"], made["PhysicalResourceId"]);
-    for key in ["VpcId", "VpcCidr", "SubnetIds", "SecurityGroupId", "KmsKeyArn", "DataBucket", "UserRoleArn"] {
+    for key in [
+        "VpcId",
+        "VpcCidr",
+        "SubnetIds",
+        "SecurityGroupId",
+        "KmsKeyArn",
+        "DataBucket",
+        "UserRoleArn",
+    ] {
         println!("      {key:<16} {}", made["Data"][key].as_str().unwrap_or("?"));
     }
     let notebook = CfnRequest::create(
@@ -63,7 +71,13 @@ async fn provision(emulator: &Emulator) -> Result<(), Box<dyn Error>> {
     }
     let access = answer("demo-notebook").await?;
     println!("   -> {}: notebook placement", access["Status"]);
-    for key in ["RoleArn", "SubnetId", "SecurityGroupId", "KmsKeyId", "LifecycleConfigName"] {
+    for key in [
+        "RoleArn",
+        "SubnetId",
+        "SecurityGroupId",
+        "KmsKeyId",
+        "LifecycleConfigName",
+    ] {
         println!("      {key:<20} {}", access["Data"][key].as_str().unwrap_or("?"));
     }
     let refused = CfnRequest::create(
@@ -78,7 +92,10 @@ async fn provision(emulator: &Emulator) -> Result<(), Box<dyn Error>> {
     );
     provisioner.handle(&refused).await?;
     let refusal = answer("demo-refused").await?;
-    println!("   a notebook on ml.p4d.24xlarge -> {}: {}", refusal["Status"], refusal["Reason"]);
+    println!(
+        "   a notebook on ml.p4d.24xlarge -> {}: {}",
+        refusal["Status"], refusal["Reason"]
+    );
     println!();
     Ok(())
 }

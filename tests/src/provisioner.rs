@@ -74,7 +74,10 @@ impl ResponseServer {
 
     /// The pre-signed URL of one request.
     pub fn url(&self, name: &str) -> String {
-        format!("http://127.0.0.1:{}/cfn-responses/{name}?X-Amz-Signature=test", self.port)
+        format!(
+            "http://127.0.0.1:{}/cfn-responses/{name}?X-Amz-Signature=test",
+            self.port
+        )
     }
 
     /// The next answer received, waiting up to `wait`; `None` when none came.
@@ -110,7 +113,10 @@ async fn serve(mut stream: TcpStream) -> std::io::Result<CapturedAnswer> {
         }
         raw.extend_from_slice(buffer.get(..read).unwrap_or_default());
         if let Some(end) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
-            break (String::from_utf8_lossy(raw.get(..end).unwrap_or_default()).into_owned(), end + 4);
+            break (
+                String::from_utf8_lossy(raw.get(..end).unwrap_or_default()).into_owned(),
+                end + 4,
+            );
         }
     };
     let header = |name: &str| {
@@ -148,12 +154,20 @@ pub struct CfnRequest(pub Value);
 
 impl CfnRequest {
     /// A Create of `resource_type` with these properties, answered at `response_url`.
-    pub fn create(resource_type: &str, logical_id: &str, request_id: &str, response_url: &str, properties: Value) -> Self {
+    pub fn create(
+        resource_type: &str,
+        logical_id: &str,
+        request_id: &str,
+        response_url: &str,
+        properties: Value,
+    ) -> Self {
         let mut properties = properties;
         if let Some(map) = properties.as_object_mut() {
             map.insert(
                 "ServiceToken".into(),
-                json!(format!("arn:aws:lambda:{REGION}:{ACCOUNT}:function:sagefence-provisioner")),
+                json!(format!(
+                    "arn:aws:lambda:{REGION}:{ACCOUNT}:function:sagefence-provisioner"
+                )),
             );
         }
         CfnRequest(json!({
@@ -254,7 +268,9 @@ impl ProvisionerUnderTest {
     /// Handles a request with `left` of Lambda time.
     pub async fn handle_within(&self, request: &CfnRequest, left: Duration) -> Result<Report, ProvisionerError> {
         let deadline = tokio::time::Instant::now() + left;
-        self.provisioner.handle(&request.bytes(), deadline, chrono::Utc::now()).await
+        self.provisioner
+            .handle(&request.bytes(), deadline, chrono::Utc::now())
+            .await
     }
 
     /// Handles raw bytes.

@@ -43,7 +43,11 @@ impl Bench {
         let answer = self.server.next(Duration::from_secs(5)).await.expect("an answer");
         assert_eq!(answer.body["Status"], report.status, "{report:?}");
         assert_eq!(answer.method, "PUT");
-        assert_eq!(answer.content_type.as_deref(), Some(""), "signed with an empty content type");
+        assert_eq!(
+            answer.content_type.as_deref(),
+            Some(""),
+            "signed with an empty content type"
+        );
         assert!(self.server.pending().await.is_empty(), "answered exactly once");
         answer.body
     }
@@ -138,7 +142,10 @@ async fn a_project_environment_is_built_to_the_policy_checked_and_removed_withou
 
     // when: CloudFormation creates the environment
     let (create, answer) = bench
-        .create_environment("create-1", json!({ "ProjectName": "alpha", "EnvType": "dev", "AzCount": "2" }))
+        .create_environment(
+            "create-1",
+            json!({ "ProjectName": "alpha", "EnvType": "dev", "AzCount": "2" }),
+        )
         .await;
 
     // then: SUCCESS, with the ids as Data and the audit record
@@ -156,8 +163,14 @@ async fn a_project_environment_is_built_to_the_policy_checked_and_removed_withou
     let vpc = ec2.describe_vpcs().vpc_ids(vpc_id).send().await.unwrap().vpcs()[0].clone();
     assert_eq!(vpc.cidr_block(), Some(data(&answer, "VpcCidr")));
     let cidr: Cidr = data(&answer, "VpcCidr").parse().unwrap();
-    assert!(!cidr.overlaps("172.31.0.0/16".parse().unwrap()), "clear of the default VPC");
-    assert!(vpc.tags().iter().any(|t| t.key() == Some("sagefence:project") && t.value() == Some("alpha")));
+    assert!(
+        !cidr.overlaps("172.31.0.0/16".parse().unwrap()),
+        "clear of the default VPC"
+    );
+    assert!(vpc
+        .tags()
+        .iter()
+        .any(|t| t.key() == Some("sagefence:project") && t.value() == Some("alpha")));
     let gateways = ec2
         .describe_internet_gateways()
         .filters(filter("attachment.vpc-id", vpc_id))
@@ -168,7 +181,12 @@ async fn a_project_environment_is_built_to_the_policy_checked_and_removed_withou
 
     // private subnets in two zones, no public IPs
     let subnet_ids: Vec<&str> = data(&answer, "SubnetIds").split(',').collect();
-    let subnets = ec2.describe_subnets().set_subnet_ids(Some(subnet_ids.iter().map(|s| s.to_string()).collect())).send().await.unwrap();
+    let subnets = ec2
+        .describe_subnets()
+        .set_subnet_ids(Some(subnet_ids.iter().map(|s| s.to_string()).collect()))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(subnets.subnets().len(), 2);
     let zones: std::collections::BTreeSet<_> = subnets.subnets().iter().filter_map(|s| s.availability_zone()).collect();
     assert_eq!(zones.len(), 2, "one subnet per zone");
@@ -176,9 +194,19 @@ async fn a_project_environment_is_built_to_the_policy_checked_and_removed_withou
         assert_eq!(subnet.map_public_ip_on_launch(), Some(false));
         assert_eq!(subnet.vpc_id(), Some(vpc_id));
     }
-    let routes = ec2.describe_route_tables().filters(filter("vpc-id", vpc_id)).send().await.unwrap();
+    let routes = ec2
+        .describe_route_tables()
+        .filters(filter("vpc-id", vpc_id))
+        .send()
+        .await
+        .unwrap();
     for route in routes.route_tables().iter().flat_map(|t| t.routes()) {
-        assert!(route.gateway_id().is_none_or(|g| g == "local" || g.starts_with("vpce-")), "no route out: {route:?}");
+        assert!(
+            route
+                .gateway_id()
+                .is_none_or(|g| g == "local" || g.starts_with("vpce-")),
+            "no route out: {route:?}"
+        );
         assert!(route.nat_gateway_id().is_none());
     }
 
@@ -190,20 +218,51 @@ async fn a_project_environment_is_built_to_the_policy_checked_and_removed_withou
         .send()
         .await
         .unwrap();
-    let group = |id: &str| groups.security_groups().iter().find(|g| g.group_id() == Some(id)).unwrap().clone();
+    let group = |id: &str| {
+        groups
+            .security_groups()
+            .iter()
+            .find(|g| g.group_id() == Some(id))
+            .unwrap()
+            .clone()
+    };
     let sources = |g: &aws_sdk_ec2::types::SecurityGroup| -> Vec<(Option<i32>, String)> {
         g.ip_permissions()
             .iter()
-            .flat_map(|p| p.user_id_group_pairs().iter().map(move |pair| (p.from_port(), pair.group_id().unwrap().to_owned())))
+            .flat_map(|p| {
+                p.user_id_group_pairs()
+                    .iter()
+                    .map(move |pair| (p.from_port(), pair.group_id().unwrap().to_owned()))
+            })
             .collect()
     };
-    assert!(sources(&group(sagemaker_group)).iter().any(|(_, source)| source == sagemaker_group));
-    assert_eq!(sources(&group(endpoint_group)), vec![(Some(443), sagemaker_group.to_owned())]);
-    assert!(group(endpoint_group).ip_permissions().iter().all(|p| p.ip_ranges().is_empty()), "no CIDR ingress");
+    assert!(sources(&group(sagemaker_group))
+        .iter()
+        .any(|(_, source)| source == sagemaker_group));
+    assert_eq!(
+        sources(&group(endpoint_group)),
+        vec![(Some(443), sagemaker_group.to_owned())]
+    );
+    assert!(
+        group(endpoint_group)
+            .ip_permissions()
+            .iter()
+            .all(|p| p.ip_ranges().is_empty()),
+        "no CIDR ingress"
+    );
 
     // endpoints: every interface service, and S3 reaching only the project's buckets
-    let endpoints = ec2.describe_vpc_endpoints().filters(filter("vpc-id", vpc_id)).send().await.unwrap();
-    let services: Vec<&str> = endpoints.vpc_endpoints().iter().filter_map(|e| e.service_name()).collect();
+    let endpoints = ec2
+        .describe_vpc_endpoints()
+        .filters(filter("vpc-id", vpc_id))
+        .send()
+        .await
+        .unwrap();
+    let services: Vec<&str> = endpoints
+        .vpc_endpoints()
+        .iter()
+        .filter_map(|e| e.service_name())
+        .collect();
     for service in [
         "com.amazonaws.eu-west-1.sagemaker.api",
         "com.amazonaws.eu-west-1.sagemaker.runtime",
@@ -241,9 +300,17 @@ async fn a_project_environment_is_built_to_the_policy_checked_and_removed_withou
     );
 
     // flow logs to a log group encrypted with the project key
-    let flow_logs = ec2.describe_flow_logs().filter(filter("resource-id", vpc_id)).send().await.unwrap();
+    let flow_logs = ec2
+        .describe_flow_logs()
+        .filter(filter("resource-id", vpc_id))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(flow_logs.flow_logs().len(), 1);
-    assert_eq!(flow_logs.flow_logs()[0].log_group_name(), Some(data(&answer, "FlowLogGroup")));
+    assert_eq!(
+        flow_logs.flow_logs()[0].log_group_name(),
+        Some(data(&answer, "FlowLogGroup"))
+    );
     let logs = aws_sdk_cloudwatchlogs::Client::new(&emulator.sdk_config());
     let groups = logs
         .describe_log_groups()
@@ -256,8 +323,20 @@ async fn a_project_environment_is_built_to_the_policy_checked_and_removed_withou
     // the project key: rotation on, policy scoped to the project's roles
     let kms = emulator.kms();
     let key_id = data(&answer, "KmsKeyId");
-    assert!(kms.get_key_rotation_status().key_id(key_id).send().await.unwrap().key_rotation_enabled());
-    let key_policy = kms.get_key_policy().key_id(key_id).send().await.unwrap();
+    assert!(kms
+        .get_key_rotation_status()
+        .key_id(key_id)
+        .send()
+        .await
+        .unwrap()
+        .key_rotation_enabled());
+    let key_policy = kms
+        .get_key_policy()
+        .key_id(key_id)
+        .policy_name("default")
+        .send()
+        .await
+        .unwrap();
     let key_policy = json_text(key_policy.policy().unwrap());
     assert_eq!(
         statement(&key_policy, "ProjectRolesUseTheKey")["Principal"]["AWS"],
@@ -277,7 +356,12 @@ async fn a_project_environment_is_built_to_the_policy_checked_and_removed_withou
         let block = s3.get_public_access_block().bucket(bucket).send().await.unwrap();
         let block = block.public_access_block_configuration().unwrap();
         assert_eq!(
-            (block.block_public_acls(), block.ignore_public_acls(), block.block_public_policy(), block.restrict_public_buckets()),
+            (
+                block.block_public_acls(),
+                block.ignore_public_acls(),
+                block.block_public_policy(),
+                block.restrict_public_buckets()
+            ),
             (Some(true), Some(true), Some(true), Some(true))
         );
         let policy = s3.get_bucket_policy().bucket(bucket).send().await.unwrap();
@@ -287,7 +371,10 @@ async fn a_project_environment_is_built_to_the_policy_checked_and_removed_withou
             json!({ "Bool": { "aws:SecureTransport": "false" } })
         );
         let outside = statement(&policy, "DenyOutsideTheProjectEndpoint");
-        assert_eq!(outside["Condition"]["StringNotEquals"]["aws:SourceVpce"], data(&answer, "S3EndpointId"));
+        assert_eq!(
+            outside["Condition"]["StringNotEquals"]["aws:SourceVpce"],
+            data(&answer, "S3EndpointId")
+        );
         assert!(outside["Condition"]["ArnNotLike"]["aws:PrincipalArn"]
             .as_array()
             .unwrap()
@@ -342,12 +429,18 @@ async fn a_project_environment_is_built_to_the_policy_checked_and_removed_withou
     }
 
     // then: nothing is left but the key, waiting for its deletion
-    assert!(bench.vpcs_tagged("sagefence:provisioned-by", &physical_id).await.is_empty());
+    assert!(bench
+        .vpcs_tagged("sagefence:provisioned-by", &physical_id)
+        .await
+        .is_empty());
     assert!(!role_exists(emulator, &user_role).await);
     assert!(!bucket_exists(emulator, data_bucket).await);
     assert!(!bucket_exists(emulator, model_bucket).await);
     let key = kms.describe_key().key_id(key_id).send().await.unwrap();
-    assert_eq!(key.key_metadata().unwrap().key_state().unwrap().as_str(), "PendingDeletion");
+    assert_eq!(
+        key.key_metadata().unwrap().key_state().unwrap().as_str(),
+        "PendingDeletion"
+    );
     let groups = logs
         .describe_log_groups()
         .log_group_name_prefix(data(&answer, "FlowLogGroup"))
@@ -361,8 +454,12 @@ async fn a_project_environment_is_built_to_the_policy_checked_and_removed_withou
 async fn two_projects_get_blocks_that_overlap_nothing_and_a_taken_block_is_refused() {
     // given: two projects launched one after the other
     let bench = Bench::start().await;
-    let (_, alpha) = bench.create_environment("alpha-1", json!({ "ProjectName": "alpha", "AzCount": 1 })).await;
-    let (_, beta) = bench.create_environment("beta-1", json!({ "ProjectName": "beta", "AzCount": 1 })).await;
+    let (_, alpha) = bench
+        .create_environment("alpha-1", json!({ "ProjectName": "alpha", "AzCount": 1 }))
+        .await;
+    let (_, beta) = bench
+        .create_environment("beta-1", json!({ "ProjectName": "beta", "AzCount": 1 }))
+        .await;
 
     // then: their blocks overlap neither each other nor any other VPC
     let alpha_cidr: Cidr = data(&alpha, "VpcCidr").parse().unwrap();
@@ -379,13 +476,19 @@ async fn two_projects_get_blocks_that_overlap_nothing_and_a_taken_block_is_refus
 
     // when: a third project asks for alpha's block
     let (_, gamma) = bench
-        .create_environment("gamma-1", json!({ "ProjectName": "gamma", "Cidr": alpha_cidr.to_string() }))
+        .create_environment(
+            "gamma-1",
+            json!({ "ProjectName": "gamma", "Cidr": alpha_cidr.to_string() }),
+        )
         .await;
 
     // then: FAILED, naming the conflict, and nothing made
     assert_eq!(gamma["Status"], "FAILED");
     let reason = gamma["Reason"].as_str().unwrap();
-    assert!(reason.contains(&format!("`{alpha_cidr}`")) && reason.contains("overlaps"), "{reason}");
+    assert!(
+        reason.contains(&format!("`{alpha_cidr}`")) && reason.contains("overlaps"),
+        "{reason}"
+    );
     assert!(bench.vpcs_tagged("sagefence:project", "gamma").await.is_empty());
     let gamma_id = gamma["PhysicalResourceId"].as_str().unwrap();
     assert!(!role_exists(&bench.emulator, &format!("sagefence-{gamma_id}-admin")).await);
@@ -405,13 +508,18 @@ async fn a_failure_in_the_middle_of_a_create_rolls_everything_back_and_answers_f
         .unwrap();
 
     // when: the environment is created
-    let (_, answer) = bench.create_environment("create-1", json!({ "ProjectName": "alpha" })).await;
+    let (_, answer) = bench
+        .create_environment("create-1", json!({ "ProjectName": "alpha" }))
+        .await;
     bench.emulator.reset().await.unwrap();
 
     // then: FAILED with the failing call named, and everything made removed
     assert_eq!(answer["Status"], "FAILED");
     let reason = answer["Reason"].as_str().unwrap();
-    assert!(reason.contains("`CreateVpcEndpoint`") && reason.contains("Everything made was removed"), "{reason}");
+    assert!(
+        reason.contains("`CreateVpcEndpoint`") && reason.contains("Everything made was removed"),
+        "{reason}"
+    );
     let physical_id = answer["PhysicalResourceId"].as_str().unwrap();
     assert!(bench.vpcs_tagged("sagefence:project", "alpha").await.is_empty());
     let subnets = bench
@@ -436,7 +544,11 @@ async fn a_failure_in_the_middle_of_a_create_rolls_everything_back_and_answers_f
     let records = bench.provisioner.audit_records().unwrap();
     let record = records.iter().find(|r| r["subject"]["type"] == "provisioning").unwrap();
     assert_eq!(record["subject"]["outcome"], "failed");
-    assert!(record["subject"]["steps"].as_array().unwrap().iter().any(|s| s.as_str().unwrap().contains("rolling back")));
+    assert!(record["subject"]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|s| s.as_str().unwrap().contains("rolling back")));
 }
 
 #[tokio::test]
@@ -479,7 +591,10 @@ async fn a_replayed_create_is_harmless_and_updates_keep_or_replace() {
     assert_eq!(data(&replaced, "VpcCidr"), "10.77.0.0/16");
     let cleanup = create.delete(&physical_id, "cleanup-1", &bench.server.url("cleanup-1"));
     assert_eq!(bench.answer(&cleanup).await["Status"], "SUCCESS");
-    assert!(bench.vpcs_tagged("sagefence:provisioned-by", &physical_id).await.is_empty());
+    assert!(bench
+        .vpcs_tagged("sagefence:provisioned-by", &physical_id)
+        .await
+        .is_empty());
     assert_eq!(bench.vpcs_tagged("sagefence:provisioned-by", &new_id).await.len(), 1);
 }
 
@@ -487,11 +602,23 @@ async fn a_replayed_create_is_harmless_and_updates_keep_or_replace() {
 async fn bad_requests_are_answered_failed_with_a_reason_and_unanswerable_ones_recorded() {
     let bench = Bench::start().await;
     let cases = [
-        (json!({ "EnvType": "dev" }), ENVIRONMENT, "property `ProjectName` is required"),
+        (
+            json!({ "EnvType": "dev" }),
+            ENVIRONMENT,
+            "property `ProjectName` is required",
+        ),
         (json!({ "ProjectName": "Alpha!" }), ENVIRONMENT, "`Alpha!`"),
         (json!({ "ProjectName": "alpha", "AzCount": "7" }), ENVIRONMENT, "`7`"),
-        (json!({ "ProjectName": "alpha" }), "Custom::Mystery", "unknown resource type `Custom::Mystery`"),
-        (json!({ "ProjectName": "alpha", "OwnerUserName": "bob" }), NOTEBOOK, "property `OwnerEmail` is required"),
+        (
+            json!({ "ProjectName": "alpha" }),
+            "Custom::Mystery",
+            "unknown resource type `Custom::Mystery`",
+        ),
+        (
+            json!({ "ProjectName": "alpha", "OwnerUserName": "bob" }),
+            NOTEBOOK,
+            "property `OwnerEmail` is required",
+        ),
     ];
     for (index, (properties, kind, expected)) in cases.into_iter().enumerate() {
         let id = format!("bad-{index}");
@@ -504,20 +631,38 @@ async fn bad_requests_are_answered_failed_with_a_reason_and_unanswerable_ones_re
     // a request CloudFormation would never send, but with a ResponseURL: answered
     let url = bench.server.url("weird");
     let weird = json!({ "RequestType": "Explode", "ResponseURL": url, "StackId": STACK_ID, "RequestId": "weird", "LogicalResourceId": "X" });
-    let report = bench.provisioner.handle_bytes(weird.to_string().as_bytes()).await.unwrap();
+    let report = bench
+        .provisioner
+        .handle_bytes(weird.to_string().as_bytes())
+        .await
+        .unwrap();
     assert_eq!(report.status, "FAILED");
     let answer = bench.server.next(Duration::from_secs(5)).await.unwrap();
     assert_eq!(answer.body["Status"], "FAILED");
-    assert!(answer.body["Reason"].as_str().unwrap().contains("malformed custom resource request"));
+    assert!(answer.body["Reason"]
+        .as_str()
+        .unwrap()
+        .contains("malformed custom resource request"));
     assert_eq!(answer.body["RequestId"], "weird");
 
     // nothing to answer: an error, and a record
-    let error = bench.provisioner.handle_bytes(b"{\"RequestType\":\"Create\"}").await.unwrap_err();
+    let error = bench
+        .provisioner
+        .handle_bytes(b"{\"RequestType\":\"Create\"}")
+        .await
+        .unwrap_err();
     assert!(matches!(error, ProvisionerError::Unanswerable(_)), "{error}");
     assert_eq!(error.error_type(), "Sagefence.MalformedRequest");
     let records = bench.provisioner.audit_records().unwrap();
-    assert_eq!(records.iter().filter(|r| r["subject"]["type"] == "malformed").count(), 2);
-    assert!(bench.vpcs_tagged("sagefence:project", "alpha").await.is_empty(), "nothing made");
+    assert_eq!(
+        records.iter().filter(|r| r["subject"]["type"] == "malformed").count(),
+        3,
+        "the unknown type, the odd request, the unanswerable one"
+    );
+    assert!(
+        bench.vpcs_tagged("sagefence:project", "alpha").await.is_empty(),
+        "nothing made"
+    );
 }
 
 #[tokio::test]
@@ -526,15 +671,28 @@ async fn a_handler_about_to_overrun_its_deadline_still_answers_and_the_delete_cl
     let bench = Bench::start().await;
     bench
         .emulator
-        .control("delay", &json!({ "action": "CreateVpc", "seconds": 3, "service": "ec2" }))
+        .control(
+            "delay",
+            &json!({ "action": "CreateVpc", "seconds": 3, "service": "ec2" }),
+        )
         .await
         .unwrap();
     let url = bench.server.url("slow-1");
-    let create = CfnRequest::create(ENVIRONMENT, "Environment", "slow-1", &url, json!({ "ProjectName": "alpha", "AzCount": 1 }));
+    let create = CfnRequest::create(
+        ENVIRONMENT,
+        "Environment",
+        "slow-1",
+        &url,
+        json!({ "ProjectName": "alpha", "AzCount": 1 }),
+    );
 
     // when: the request is handled
     let started = Instant::now();
-    let report = bench.provisioner.handle_within(&create, Duration::from_secs(2)).await.unwrap();
+    let report = bench
+        .provisioner
+        .handle_within(&create, Duration::from_secs(2))
+        .await
+        .unwrap();
 
     // then: FAILED before the deadline, saying so
     assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
@@ -552,7 +710,10 @@ async fn a_handler_about_to_overrun_its_deadline_still_answers_and_the_delete_cl
 
     // then: nothing is left
     assert_eq!(deleted["Status"], "SUCCESS", "{deleted}");
-    assert!(bench.vpcs_tagged("sagefence:provisioned-by", physical_id).await.is_empty());
+    assert!(bench
+        .vpcs_tagged("sagefence:provisioned-by", physical_id)
+        .await
+        .is_empty());
     assert!(!role_exists(&bench.emulator, &format!("sagefence-{physical_id}-admin")).await);
 }
 
@@ -570,22 +731,36 @@ async fn zones_that_lack_an_endpoint_service_are_never_used() {
         .unwrap();
 
     // when: an environment in two zones is created
-    let (_, answer) = bench.create_environment("zones-1", json!({ "ProjectName": "alpha", "AzCount": 2 })).await;
+    let (_, answer) = bench
+        .create_environment("zones-1", json!({ "ProjectName": "alpha", "AzCount": 2 }))
+        .await;
 
     // then: its subnets are in those two zones
     assert_eq!(answer["Status"], "SUCCESS", "{answer}");
     let ids: Vec<String> = data(&answer, "SubnetIds").split(',').map(str::to_owned).collect();
-    let subnets = bench.emulator.ec2().describe_subnets().set_subnet_ids(Some(ids)).send().await.unwrap();
+    let subnets = bench
+        .emulator
+        .ec2()
+        .describe_subnets()
+        .set_subnet_ids(Some(ids))
+        .send()
+        .await
+        .unwrap();
     let mut zones: Vec<&str> = subnets.subnets().iter().filter_map(|s| s.availability_zone()).collect();
     zones.sort_unstable();
     assert_eq!(zones, ["eu-west-1b", "eu-west-1c"]);
 
     // when: three zones are asked for
-    let (_, refused) = bench.create_environment("zones-2", json!({ "ProjectName": "beta", "AzCount": 3 })).await;
+    let (_, refused) = bench
+        .create_environment("zones-2", json!({ "ProjectName": "beta", "AzCount": 3 }))
+        .await;
     // then: FAILED, naming the service and zone, nothing made
     assert_eq!(refused["Status"], "FAILED");
     let reason = refused["Reason"].as_str().unwrap();
-    assert!(reason.contains("aws.sagemaker.eu-west-1.notebook") && reason.contains("eu-west-1a"), "{reason}");
+    assert!(
+        reason.contains("aws.sagemaker.eu-west-1.notebook") && reason.contains("eu-west-1a"),
+        "{reason}"
+    );
     assert!(bench.vpcs_tagged("sagefence:project", "beta").await.is_empty());
 }
 
@@ -593,7 +768,9 @@ async fn zones_that_lack_an_endpoint_service_are_never_used() {
 async fn notebook_access_is_granted_only_inside_the_project_and_the_policy() {
     // given: the project's environment
     let bench = Bench::start().await;
-    let (_, environment) = bench.create_environment("env-1", json!({ "ProjectName": "alpha", "AzCount": 2 })).await;
+    let (_, environment) = bench
+        .create_environment("env-1", json!({ "ProjectName": "alpha", "AzCount": 2 }))
+        .await;
     assert_eq!(environment["Status"], "SUCCESS", "{environment}");
     let properties = json!({
         "ProjectName": "alpha", "OwnerUserName": "alice", "OwnerEmail": "alice@example.com",
@@ -608,18 +785,33 @@ async fn notebook_access_is_granted_only_inside_the_project_and_the_policy() {
     // then: the placement inside the project, and a role held to it
     assert_eq!(access["Status"], "SUCCESS", "{access}");
     let physical_id = access["PhysicalResourceId"].as_str().unwrap().to_owned();
-    assert!(data(&environment, "SubnetIds").split(',').any(|s| s == data(&access, "SubnetId")));
+    assert!(data(&environment, "SubnetIds")
+        .split(',')
+        .any(|s| s == data(&access, "SubnetId")));
     assert_eq!(data(&access, "SecurityGroupId"), data(&environment, "SecurityGroupId"));
     assert_eq!(data(&access, "KmsKeyId"), data(&environment, "KmsKeyArn"));
     assert_eq!(data(&access, "LifecycleConfigName"), "sagefence-notebook");
     let iam = bench.emulator.iam();
-    let role = iam.get_role().role_name(data(&access, "RoleName")).send().await.unwrap();
+    let role = iam
+        .get_role()
+        .role_name(data(&access, "RoleName"))
+        .send()
+        .await
+        .unwrap();
     let role = role.role().unwrap();
     assert_eq!(role.arn(), data(&access, "RoleArn"));
     let trust = json_text(role.assume_role_policy_document().unwrap());
     assert_eq!(trust["Statement"][0]["Principal"]["Service"], "sagemaker.amazonaws.com");
-    let tags = iam.list_role_tags().role_name(data(&access, "RoleName")).send().await.unwrap();
-    assert!(tags.tags().iter().any(|t| t.key() == "sagefence:owner" && t.value() == "alice"));
+    let tags = iam
+        .list_role_tags()
+        .role_name(data(&access, "RoleName"))
+        .send()
+        .await
+        .unwrap();
+    assert!(tags
+        .tags()
+        .iter()
+        .any(|t| t.key() == "sagefence:owner" && t.value() == "alice"));
     let policy = iam
         .get_role_policy()
         .role_name(data(&access, "RoleName"))
@@ -643,7 +835,10 @@ async fn notebook_access_is_granted_only_inside_the_project_and_the_policy() {
         jobs["ForAllValues:StringEquals"]["sagemaker:VpcSecurityGroupIds"],
         json!([data(&environment, "SecurityGroupId")])
     );
-    assert_eq!(jobs["ForAllValues:StringEquals"]["sagemaker:VolumeKmsKey"], json!([data(&environment, "KmsKeyArn")]));
+    assert_eq!(
+        jobs["ForAllValues:StringEquals"]["sagemaker:VolumeKmsKey"],
+        json!([data(&environment, "KmsKeyArn")])
+    );
     assert_eq!(jobs["Bool"]["sagemaker:NetworkIsolation"], "true");
     assert_eq!(jobs["Bool"]["sagemaker:InterContainerTrafficEncryption"], "true");
     assert_eq!(
@@ -668,22 +863,43 @@ async fn notebook_access_is_granted_only_inside_the_project_and_the_policy() {
     huge["OwnerUserName"] = json!("bob");
     huge["InstanceType"] = json!("ml.p4d.24xlarge");
     let refused = bench
-        .answer(&CfnRequest::create(NOTEBOOK, "Access", "nb-3", &bench.server.url("nb-3"), huge))
+        .answer(&CfnRequest::create(
+            NOTEBOOK,
+            "Access",
+            "nb-3",
+            &bench.server.url("nb-3"),
+            huge,
+        ))
         .await;
     let mut elsewhere = properties.clone();
     elsewhere["ProjectName"] = json!("omega");
     let orphan = bench
-        .answer(&CfnRequest::create(NOTEBOOK, "Access", "nb-4", &bench.server.url("nb-4"), elsewhere))
+        .answer(&CfnRequest::create(
+            NOTEBOOK,
+            "Access",
+            "nb-4",
+            &bench.server.url("nb-4"),
+            elsewhere,
+        ))
         .await;
 
     // then: FAILED with reasons a data scientist can act on, and no role made
     assert_eq!(refused["Status"], "FAILED");
     let reason = refused["Reason"].as_str().unwrap();
-    assert!(reason.contains("notebook-approved-instance-type") && reason.contains("ml.p4d.24xlarge"), "{reason}");
+    assert!(
+        reason.contains("notebook-approved-instance-type") && reason.contains("ml.p4d.24xlarge"),
+        "{reason}"
+    );
     let refused_role = format!("sagefence-{}", refused["PhysicalResourceId"].as_str().unwrap());
     assert!(!role_exists(&bench.emulator, &refused_role).await);
     assert_eq!(orphan["Status"], "FAILED");
-    assert!(orphan["Reason"].as_str().unwrap().contains("project `omega` has no environment"), "{orphan}");
+    assert!(
+        orphan["Reason"]
+            .as_str()
+            .unwrap()
+            .contains("project `omega` has no environment"),
+        "{orphan}"
+    );
 
     // when: the notebook product is terminated
     let delete = create.delete(&physical_id, "nb-5", &bench.server.url("nb-5"));
@@ -696,10 +912,17 @@ async fn notebook_access_is_granted_only_inside_the_project_and_the_policy() {
 async fn the_environment_check_fails_a_drifted_environment_with_every_reason() {
     // given: an environment whose VPC got an internet gateway and whose key stopped rotating
     let bench = Bench::start().await;
-    let (_, environment) = bench.create_environment("env-1", json!({ "ProjectName": "alpha", "AzCount": 1 })).await;
+    let (_, environment) = bench
+        .create_environment("env-1", json!({ "ProjectName": "alpha", "AzCount": 1 }))
+        .await;
     let ec2 = bench.emulator.ec2();
     let gateway = ec2.create_internet_gateway().send().await.unwrap();
-    let gateway_id = gateway.internet_gateway().unwrap().internet_gateway_id().unwrap().to_owned();
+    let gateway_id = gateway
+        .internet_gateway()
+        .unwrap()
+        .internet_gateway_id()
+        .unwrap()
+        .to_owned();
     ec2.attach_internet_gateway()
         .internet_gateway_id(&gateway_id)
         .vpc_id(data(&environment, "VpcId"))
@@ -733,7 +956,10 @@ async fn the_environment_check_fails_a_drifted_environment_with_every_reason() {
     // then: FAILED, naming both
     assert_eq!(verdict["Status"], "FAILED");
     let reason = verdict["Reason"].as_str().unwrap();
-    assert!(reason.contains("vpc-no-internet-gateway") && reason.contains(&gateway_id), "{reason}");
+    assert!(
+        reason.contains("vpc-no-internet-gateway") && reason.contains(&gateway_id),
+        "{reason}"
+    );
     assert!(reason.contains("kms-rotation-enabled"), "{reason}");
     let records = bench.provisioner.audit_records().unwrap();
     assert!(records.iter().any(|r| r["subject"]["type"] == "finding"
@@ -767,6 +993,9 @@ async fn a_panic_answers_the_request_being_worked_on() {
     assert_eq!(answer.body["Status"], "FAILED");
     assert_eq!(answer.body["PhysicalResourceId"], "alpha-0000");
     let reason = answer.body["Reason"].as_str().unwrap();
-    assert!(reason.contains("crashed") && reason.contains("index out of bounds"), "{reason}");
+    assert!(
+        reason.contains("crashed") && reason.contains("index out of bounds"),
+        "{reason}"
+    );
     assert!(slot.take().is_none());
 }

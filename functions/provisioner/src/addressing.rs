@@ -121,7 +121,12 @@ pub fn allocate(pool: Cidr, prefix: u8, taken: &[String]) -> Option<Cidr> {
     let mut candidate = u64::from(pool.first());
     while candidate + size - 1 <= u64::from(pool.last()) {
         let block = u32::try_from(candidate).ok().and_then(|n| Cidr::new(n, prefix))?;
-        match taken.iter().filter(|t| t.overlaps(block)).map(|t| u64::from(t.last())).max() {
+        match taken
+            .iter()
+            .filter(|t| t.overlaps(block))
+            .map(|t| u64::from(t.last()))
+            .max()
+        {
             None => return Some(block),
             Some(last) => {
                 let next = last + 1;
@@ -201,7 +206,11 @@ mod tests {
     #[test]
     fn parses_and_prints_blocks() {
         assert_eq!(cidr("10.20.0.0/16").to_string(), "10.20.0.0/16");
-        assert!("10.20.1.0/16".parse::<Cidr>().unwrap_err().to_string().contains("`10.20.0.0/16`"));
+        assert!("10.20.1.0/16"
+            .parse::<Cidr>()
+            .unwrap_err()
+            .to_string()
+            .contains("`10.20.0.0/16`"));
         assert!("10.20.0.0".parse::<Cidr>().is_err());
         assert!("10.20.0.0/33".parse::<Cidr>().is_err());
         assert!("fd00::/8".parse::<Cidr>().is_err());

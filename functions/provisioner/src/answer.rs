@@ -79,7 +79,9 @@ pub fn response_document(target: &AnswerTarget, answer: &Answer) -> Vec<u8> {
     response.logical_resource_id = target.logical_resource_id.clone();
     response.data = answer.data.clone().into_iter().collect::<HashMap<_, _>>();
     response.reason = Some(String::new());
-    let base = serde_json::to_vec(&response).map(|v| v.len()).unwrap_or(MAX_RESPONSE_BYTES);
+    let base = serde_json::to_vec(&response)
+        .map(|v| v.len())
+        .unwrap_or(MAX_RESPONSE_BYTES);
     let room = MAX_RESPONSE_BYTES.saturating_sub(base);
     response.reason = Some(fit(&answer.reason, room));
     serde_json::to_vec(&response).unwrap_or_default()
@@ -128,7 +130,10 @@ pub async fn put(url: &str, document: Vec<u8>) -> Result<(), AnswerError> {
             .body(Full::new(document.clone()))
             .map_err(|e| AnswerError::Transport(e.to_string()))?;
         let exchange = async {
-            let response = client.request(request).await.map_err(|e| AnswerError::Transport(e.to_string()))?;
+            let response = client
+                .request(request)
+                .await
+                .map_err(|e| AnswerError::Transport(e.to_string()))?;
             let status = response.status();
             let _ = response.into_body().collect().await;
             Ok::<_, AnswerError>(status)
@@ -216,7 +221,10 @@ pub fn answer_on_panic(slot: AnswerSlot) {
             .map(|s| (*s).to_owned())
             .or_else(|| info.payload().downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "panic".to_owned());
-        let location = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
+        let location = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
         if let Some(Err(error)) = slot.answer_crash(&format!("{what}{location}")) {
             eprintln!("sagefence provisioner: could not answer CloudFormation after a panic: {error}");
         }
@@ -243,7 +251,8 @@ mod tests {
     #[test]
     fn the_document_names_everything_cloudformation_needs() {
         let data = [("VpcId".to_owned(), "vpc-1".to_owned())].into_iter().collect();
-        let document: Value = serde_json::from_slice(&response_document(&target(), &Answer::success("p-1", data))).unwrap();
+        let document: Value =
+            serde_json::from_slice(&response_document(&target(), &Answer::success("p-1", data))).unwrap();
         assert_eq!(document["Status"], "SUCCESS");
         assert_eq!(document["PhysicalResourceId"], "p-1");
         assert_eq!(document["RequestId"], "r-1");
@@ -255,7 +264,8 @@ mod tests {
 
     #[test]
     fn a_failure_without_physical_id_answers_the_logical_id() {
-        let document: Value = serde_json::from_slice(&response_document(&target(), &Answer::failed("", "bad"))).unwrap();
+        let document: Value =
+            serde_json::from_slice(&response_document(&target(), &Answer::failed("", "bad"))).unwrap();
         assert_eq!(document["Status"], "FAILED");
         assert_eq!(document["Reason"], "bad");
         assert_eq!(document["PhysicalResourceId"], "Env");
@@ -288,7 +298,10 @@ mod tests {
 
     #[test]
     fn only_http_urls_are_answered() {
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
         let result = runtime.block_on(put("ftp://example.com/x", Vec::new()));
         assert_eq!(result, Err(AnswerError::Url("ftp://example.com/x".into())));
     }

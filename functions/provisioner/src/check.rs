@@ -25,7 +25,9 @@ pub fn bucket_problems(bucket: &str, protection: Option<&BucketProtection>, key_
     match &protection.kms_key {
         None => problems.push(format!("bucket `{bucket}` is not encrypted with SSE-KMS by default")),
         Some(key) if key != key_arn && !key_arn.ends_with(&format!("/{key}")) => {
-            problems.push(format!("bucket `{bucket}` is encrypted with `{key}`, not the project key"));
+            problems.push(format!(
+                "bucket `{bucket}` is encrypted with `{key}`, not the project key"
+            ));
         }
         Some(_) => {}
     }
@@ -97,13 +99,25 @@ where
         let mut findings: Vec<Finding> = Vec::new();
         let mut problems = Vec::new();
         match self.network.vpc(&properties.vpc_id).await? {
-            Some(vpc) => findings.extend(evaluate(&self.policy, &Resource::Vpc(vpc), Some(region), &Facts::default(), now)),
+            Some(vpc) => findings.extend(evaluate(
+                &self.policy,
+                &Resource::Vpc(vpc),
+                Some(region),
+                &Facts::default(),
+                now,
+            )),
             None => problems.push(format!("VPC `{}` does not exist", properties.vpc_id)),
         }
         let key_arn = match self.keys.key(&properties.kms_key_id).await? {
             Some(key) => {
                 let arn = key.arn.clone();
-                findings.extend(evaluate(&self.policy, &Resource::KmsKey(key), Some(region), &Facts::default(), now));
+                findings.extend(evaluate(
+                    &self.policy,
+                    &Resource::KmsKey(key),
+                    Some(region),
+                    &Facts::default(),
+                    now,
+                ));
                 arn
             }
             None => {

@@ -459,7 +459,11 @@ mod tests {
 
     #[test]
     fn the_key_policy_lets_only_project_principals_use_the_key() {
-        let policy = key_policy(&scope(), "arn:aws:iam::123456789012:role/a", "arn:aws:iam::123456789012:role/u");
+        let policy = key_policy(
+            &scope(),
+            "arn:aws:iam::123456789012:role/a",
+            "arn:aws:iam::123456789012:role/u",
+        );
         let admin = statement(&policy, "AccountAdministersTheKey");
         let actions = admin["Action"].as_array().unwrap();
         assert!(!actions.iter().any(|a| a == "kms:Decrypt" || a == "kms:*"));
@@ -504,7 +508,12 @@ mod tests {
         let policy = s3_endpoint_policy(&scope(), &["d".into(), "m".into()]);
         assert_eq!(
             statement(&policy, "OnlyProjectBuckets")["Resource"],
-            json!(["arn:aws:s3:::d", "arn:aws:s3:::d/*", "arn:aws:s3:::m", "arn:aws:s3:::m/*"])
+            json!([
+                "arn:aws:s3:::d",
+                "arn:aws:s3:::d/*",
+                "arn:aws:s3:::m",
+                "arn:aws:s3:::m/*"
+            ])
         );
         assert_eq!(policy["Statement"].as_array().unwrap().len(), 1);
     }

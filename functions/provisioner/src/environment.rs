@@ -103,7 +103,9 @@ where
         let properties = match EnvironmentProperties::parse(&request.properties) {
             Ok(properties) => properties,
             Err(error) if request.operation == Operation::Delete => {
-                context.steps.push(format!("properties unreadable ({error}); removing by tag"));
+                context
+                    .steps
+                    .push(format!("properties unreadable ({error}); removing by tag"));
                 return self.delete_environment(context, physical_id).await;
             }
             Err(error) => return Answer::failed(physical_id, error.to_string()),
@@ -116,9 +118,12 @@ where
             Operation::Update { old_properties } => {
                 if properties_changed(old_properties, &request.properties) {
                     let replacement = new_physical_id(request);
-                    context.steps.push(format!("properties changed: replacing `{physical_id}` by `{replacement}`"));
+                    context.steps.push(format!(
+                        "properties changed: replacing `{physical_id}` by `{replacement}`"
+                    ));
                     self.slot.set_physical_id(&replacement);
-                    self.create_environment(context, &scope, &properties, &replacement).await
+                    self.create_environment(context, &scope, &properties, &replacement)
+                        .await
                 } else {
                     let names = EnvironmentNames::new(physical_id, &scope.account);
                     match self.describe_environment(&scope, &names).await {
@@ -144,7 +149,9 @@ where
         let names = EnvironmentNames::new(physical_id, &scope.account);
         match self.describe_environment(scope, &names).await {
             Ok(Some(data)) => {
-                context.steps.push(format!("environment `{physical_id}` already complete (a retried request)"));
+                context.steps.push(format!(
+                    "environment `{physical_id}` already complete (a retried request)"
+                ));
                 return Answer::success(physical_id, data);
             }
             Ok(None) => {}
@@ -159,9 +166,9 @@ where
                 context.steps.push(format!("create failed: {reason}; rolling back"));
                 let reason = match Box::pin(self.teardown_environment(context, &names)).await {
                     Ok(()) => format!("{reason}. Everything made was removed"),
-                    Err(Failure(rollback)) => format!(
-                        "{reason}. Rollback incomplete ({rollback}); CloudFormation's rollback retries it"
-                    ),
+                    Err(Failure(rollback)) => {
+                        format!("{reason}. Rollback incomplete ({rollback}); CloudFormation's rollback retries it")
+                    }
                 };
                 Answer::failed(physical_id, reason)
             }
@@ -191,14 +198,22 @@ where
         Ok(arn)
     }
 
-    async fn ensure_key(&self, context: &Context<'_>, names: &EnvironmentNames, policy: &serde_json::Value, tags: &BTreeMap<String, String>) -> Result<KeyRef, Failure> {
+    async fn ensure_key(
+        &self,
+        context: &Context<'_>,
+        names: &EnvironmentNames,
+        policy: &serde_json::Value,
+        tags: &BTreeMap<String, String>,
+    ) -> Result<KeyRef, Failure> {
         let key = match self.keys.key_by_alias(&names.key_alias).await? {
             Some(key) => key,
             None => {
                 let description = format!("sagefence project key of `{}`", names.id);
                 let key = self.keys.create_key(&description, &policy.to_string(), tags).await?;
                 self.keys.create_alias(&names.key_alias, &key.id).await?;
-                context.steps.push(format!("created key `{}` ({})", key.id, names.key_alias));
+                context
+                    .steps
+                    .push(format!("created key `{}` ({})", key.id, names.key_alias));
                 key
             }
         };
@@ -227,33 +242,57 @@ where
         let key = self.ensure_key(context, names, &key_policy, &tags).await?;
         let buckets = names.buckets();
         let admin_policy = documents::admin_role_policy(scope, &buckets, &key.arn);
-        self.roles.put_role_policy(&names.admin_role, "sagefence-project-admin", &admin_policy.to_string()).await?;
+        self.roles
+            .put_role_policy(&names.admin_role, "sagefence-project-admin", &admin_policy.to_string())
+            .await?;
         let user_policy = documents::user_role_policy(scope, &buckets, &key.arn);
-        self.roles.put_role_policy(&names.user_role, "sagefence-project-user", &user_policy.to_string()).await?;
+        self.roles
+            .put_role_policy(&names.user_role, "sagefence-project-user", &user_policy.to_string())
+            .await?;
 
         let mut vpc_tags = tags.clone();
         vpc_tags.insert("Name".to_owned(), names.id.clone());
         let vpc_id = self.network.create_vpc(&vpc_cidr.to_string(), &vpc_tags).await?;
-        context.steps.push(format!("created VPC `{vpc_id}` ({vpc_cidr}), no internet gateway"));
-        let blocks = subnets(vpc_cidr, zones.len()).ok_or_else(|| {
-            Failure(format!("`{vpc_cidr}` cannot hold {} subnets", zones.len()))
-        })?;
+        context
+            .steps
+            .push(format!("created VPC `{vpc_id}` ({vpc_cidr}), no internet gateway"));
+        let blocks = subnets(vpc_cidr, zones.len())
+            .ok_or_else(|| Failure(format!("`{vpc_cidr}` cannot hold {} subnets", zones.len())))?;
         let mut subnet_ids = Vec::new();
         for (zone, block) in zones.iter().zip(blocks) {
-            let id = self.network.create_subnet(&vpc_id, &block.to_string(), zone, &tags).await?;
-            context.steps.push(format!("created private subnet `{id}` ({block}) in `{zone}`"));
+            let id = self
+                .network
+                .create_subnet(&vpc_id, &block.to_string(), zone, &tags)
+                .await?;
+            context
+                .steps
+                .push(format!("created private subnet `{id}` ({block}) in `{zone}`"));
             subnet_ids.push(id);
         }
         let sagemaker_group = self
             .network
-            .create_security_group(&vpc_id, &names.sagemaker_group, "SageMaker notebooks, jobs and models of the project", &tags)
+            .create_security_group(
+                &vpc_id,
+                &names.sagemaker_group,
+                "SageMaker notebooks, jobs and models of the project",
+                &tags,
+            )
             .await?;
-        self.network.allow_ingress_from_group(&sagemaker_group, &sagemaker_group, None).await?;
+        self.network
+            .allow_ingress_from_group(&sagemaker_group, &sagemaker_group, None)
+            .await?;
         let endpoint_group = self
             .network
-            .create_security_group(&vpc_id, &names.endpoint_group, "the project's VPC interface endpoints", &tags)
+            .create_security_group(
+                &vpc_id,
+                &names.endpoint_group,
+                "the project's VPC interface endpoints",
+                &tags,
+            )
             .await?;
-        self.network.allow_ingress_from_group(&endpoint_group, &sagemaker_group, Some(443)).await?;
+        self.network
+            .allow_ingress_from_group(&endpoint_group, &sagemaker_group, Some(443))
+            .await?;
         context.steps.push(format!(
             "created security groups `{sagemaker_group}` (self ingress) and `{endpoint_group}` (443 from it)"
         ));
@@ -269,7 +308,9 @@ where
             };
             self.network.create_endpoint(&endpoint, &tags).await?;
         }
-        context.steps.push(format!("created {} interface endpoints", INTERFACE_SERVICES.len()));
+        context
+            .steps
+            .push(format!("created {} interface endpoints", INTERFACE_SERVICES.len()));
         let route_table = self.network.main_route_table(&vpc_id).await?;
         let s3_endpoint = EndpointRequest {
             vpc_id: vpc_id.clone(),
@@ -280,7 +321,9 @@ where
             policy: Some(documents::s3_endpoint_policy(scope, &buckets).to_string()),
         };
         let s3_endpoint_id = self.network.create_endpoint(&s3_endpoint, &tags).await?;
-        context.steps.push(format!("created S3 gateway endpoint `{s3_endpoint_id}` reaching only the project buckets"));
+        context.steps.push(format!(
+            "created S3 gateway endpoint `{s3_endpoint_id}` reaching only the project buckets"
+        ));
 
         let log_group = format!("{}{vpc_id}", self.settings.flow_log_group_prefix);
         self.logs
@@ -290,7 +333,9 @@ where
             .network
             .create_flow_log_to(&vpc_id, &log_group, &self.settings.flow_log_role_arn, &tags)
             .await?;
-        context.steps.push(format!("flow log `{flow_log}` to `{log_group}` (encrypted with the project key)"));
+        context.steps.push(format!(
+            "flow log `{flow_log}` to `{log_group}` (encrypted with the project key)"
+        ));
 
         let mut exempt = vec![admin_arn.clone()];
         exempt.extend(self.settings.bucket_admin_arns.iter().cloned());
@@ -299,8 +344,12 @@ where
                 self.buckets.create_bucket(bucket, &tags).await?;
             }
             let policy = documents::bucket_policy(scope, bucket, &s3_endpoint_id, &exempt);
-            self.buckets.protect_bucket(bucket, &key.arn, &policy.to_string()).await?;
-            context.steps.push(format!("bucket `{bucket}`: SSE-KMS, public access blocked, TLS and endpoint only"));
+            self.buckets
+                .protect_bucket(bucket, &key.arn, &policy.to_string())
+                .await?;
+            context.steps.push(format!(
+                "bucket `{bucket}`: SSE-KMS, public access blocked, TLS and endpoint only"
+            ));
         }
 
         Ok(environment_data(EnvironmentData {
@@ -361,7 +410,9 @@ where
                 missing.join("; ")
             ))
         })?;
-        context.steps.push(format!("planned VPC `{vpc_cidr}` in zones {}", zones.join(", ")));
+        context
+            .steps
+            .push(format!("planned VPC `{vpc_cidr}` in zones {}", zones.join(", ")));
         Ok((vpc_cidr, zones))
     }
 
@@ -375,23 +426,35 @@ where
         let [vpc] = built.vpcs.as_slice() else {
             return Ok(None);
         };
-        let group = |name: &str| built.security_groups.iter().find(|g| g.label == name).map(|g| g.id.clone());
-        let (Some(sagemaker_group), Some(endpoint_group)) = (group(&names.sagemaker_group), group(&names.endpoint_group)) else {
+        let group = |name: &str| {
+            built
+                .security_groups
+                .iter()
+                .find(|g| g.label == name)
+                .map(|g| g.id.clone())
+        };
+        let (Some(sagemaker_group), Some(endpoint_group)) =
+            (group(&names.sagemaker_group), group(&names.endpoint_group))
+        else {
             return Ok(None);
         };
         let s3 = service_name(&scope.region, "s3");
         let Some(s3_endpoint_id) = built.endpoints.iter().find(|e| e.label == s3).map(|e| e.id.clone()) else {
             return Ok(None);
         };
-        if built.endpoints.len() < INTERFACE_SERVICES.len() + 1 || built.subnets.is_empty() || built.flow_logs.is_empty() {
+        if built.endpoints.len() < INTERFACE_SERVICES.len() + 1
+            || built.subnets.is_empty()
+            || built.flow_logs.is_empty()
+        {
             return Ok(None);
         }
         let Some(key) = self.keys.key_by_alias(&names.key_alias).await? else {
             return Ok(None);
         };
-        let (Some(admin_arn), Some(user_arn)) =
-            (self.roles.role_arn(&names.admin_role).await?, self.roles.role_arn(&names.user_role).await?)
-        else {
+        let (Some(admin_arn), Some(user_arn)) = (
+            self.roles.role_arn(&names.admin_role).await?,
+            self.roles.role_arn(&names.user_role).await?,
+        ) else {
             return Ok(None);
         };
         for bucket in names.buckets() {
@@ -480,7 +543,9 @@ where
         for role in [&names.user_role, &names.admin_role] {
             self.roles.delete_role(role).await?;
         }
-        context.steps.push(format!("roles `{}` and `{}` gone", names.user_role, names.admin_role));
+        context
+            .steps
+            .push(format!("roles `{}` and `{}` gone", names.user_role, names.admin_role));
         Ok(())
     }
 }
@@ -537,6 +602,9 @@ mod tests {
     #[test]
     fn endpoint_service_names() {
         assert_eq!(service_name("eu-west-1", "sts"), "com.amazonaws.eu-west-1.sts");
-        assert_eq!(service_name("eu-west-1", "notebook"), "aws.sagemaker.eu-west-1.notebook");
+        assert_eq!(
+            service_name("eu-west-1", "notebook"),
+            "aws.sagemaker.eu-west-1.notebook"
+        );
     }
 }

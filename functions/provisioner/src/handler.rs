@@ -126,7 +126,12 @@ where
 {
     /// Handles one request (its raw JSON) and answers it before `deadline` (the Lambda
     /// context's deadline).
-    pub async fn handle(&self, payload: &[u8], deadline: Instant, now: DateTime<Utc>) -> Result<Report, ProvisionerError> {
+    pub async fn handle(
+        &self,
+        payload: &[u8],
+        deadline: Instant,
+        now: DateTime<Utc>,
+    ) -> Result<Report, ProvisionerError> {
         let request = match request::parse(payload) {
             Ok(request) => request,
             Err(error) => return self.refuse(payload, error, now).await,
@@ -163,7 +168,13 @@ where
             steps: steps.lines(),
         };
         let sent = match self.slot.take() {
-            Some(pending) => answer::put(&pending.target.response_url, response_document(&pending.target, &answer)).await,
+            Some(pending) => {
+                answer::put(
+                    &pending.target.response_url,
+                    response_document(&pending.target, &answer),
+                )
+                .await
+            }
             None => Ok(()),
         };
         let outcome = if answer.success {
@@ -195,7 +206,12 @@ where
 
     /// A request that cannot be parsed: answered FAILED when it names where to answer,
     /// recorded either way.
-    async fn refuse(&self, payload: &[u8], error: RequestError, now: DateTime<Utc>) -> Result<Report, ProvisionerError> {
+    async fn refuse(
+        &self,
+        payload: &[u8],
+        error: RequestError,
+        now: DateTime<Utc>,
+    ) -> Result<Report, ProvisionerError> {
         let id = record_id(&["malformed", &String::from_utf8_lossy(payload)]);
         let subject = Subject::Malformed {
             error: error.to_string(),
@@ -392,8 +408,14 @@ mod tests {
     #[test]
     fn a_new_service_token_is_no_change() {
         let old = json!({ "ServiceToken": "a", "ProjectName": "alpha" });
-        assert!(!properties_changed(&old, &json!({ "ServiceToken": "b", "ProjectName": "alpha" })));
-        assert!(properties_changed(&old, &json!({ "ServiceToken": "a", "ProjectName": "beta" })));
+        assert!(!properties_changed(
+            &old,
+            &json!({ "ServiceToken": "b", "ProjectName": "alpha" })
+        ));
+        assert!(properties_changed(
+            &old,
+            &json!({ "ServiceToken": "a", "ProjectName": "beta" })
+        ));
     }
 
     #[test]

@@ -7,9 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use sagefence::model::{Fact, NotebookInstance, Tags, Toggle};
-use sagefence::ports::{
-    AuditSink, BucketBuilder, KeyBuilder, Keys, LogGroups, Network, NetworkBuilder, RoleBuilder,
-};
+use sagefence::ports::{AuditSink, BucketBuilder, KeyBuilder, Keys, LogGroups, Network, NetworkBuilder, RoleBuilder};
 use sagefence::{evaluate, Facts, Resource};
 
 use crate::answer::Answer;
@@ -55,10 +53,13 @@ where
         let physical_id = match &request.operation {
             Operation::Update { old_properties } => {
                 let old = NotebookProperties::parse(old_properties).ok();
-                let identity_changed = old.is_none_or(|old| old.project != properties.project || old.owner != properties.owner);
+                let identity_changed =
+                    old.is_none_or(|old| old.project != properties.project || old.owner != properties.owner);
                 if identity_changed && properties_changed(old_properties, &request.properties) {
                     let replacement = new_physical_id(request);
-                    context.steps.push(format!("project or owner changed: replacing `{physical_id}` by `{replacement}`"));
+                    context.steps.push(format!(
+                        "project or owner changed: replacing `{physical_id}` by `{replacement}`"
+                    ));
                     self.slot.set_physical_id(&replacement);
                     replacement
                 } else {
@@ -69,7 +70,10 @@ where
         };
         let mut scope = context.scope.clone();
         scope.project = properties.project.as_str().to_owned();
-        match self.grant_notebook_access(context, &scope, &properties, &physical_id).await {
+        match self
+            .grant_notebook_access(context, &scope, &properties, &physical_id)
+            .await
+        {
             Ok(data) => Answer::success(physical_id, data),
             Err(Failure(reason)) => {
                 if request.operation == Operation::Create {
@@ -125,7 +129,10 @@ where
             )));
         };
         let key = self.keys.key_by_alias(&names.key_alias).await?.ok_or_else(|| {
-            Failure(format!("project `{project}` has no key `{}`; ask the data-science administrator", names.key_alias))
+            Failure(format!(
+                "project `{project}` has no key `{}`; ask the data-science administrator",
+                names.key_alias
+            ))
         })?;
         let spread = sagefence::audit::record_id(&[&properties.owner]);
         let index = usize::from_str_radix(spread.get(..4).unwrap_or("0"), 16).unwrap_or(0) % subnet_ids.len().max(1);
@@ -166,9 +173,16 @@ where
             .map(|f| format!("{}: {}", f.rule.as_str(), f.reason))
             .collect();
         if !refusals.is_empty() {
-            return Err(Failure(format!("the notebook would break the policy: {}", refusals.join("; "))));
+            return Err(Failure(format!(
+                "the notebook would break the policy: {}",
+                refusals.join("; ")
+            )));
         }
-        context.steps.push(format!("notebook of `{}` passes {} rule(s)", properties.owner, findings.len()));
+        context.steps.push(format!(
+            "notebook of `{}` passes {} rule(s)",
+            properties.owner,
+            findings.len()
+        ));
 
         let placement = Placement {
             subnet_ids: subnet_ids.clone(),
@@ -182,8 +196,12 @@ where
             context.steps.push(format!("created execution role `{role}`"));
         }
         let policy = documents::notebook_role_policy(scope, &placement, &role_arn);
-        self.roles.put_role_policy(&role, NOTEBOOK_POLICY, &policy.to_string()).await?;
-        context.steps.push(format!("role `{role}` held to subnets, group `{}` and key", group.id));
+        self.roles
+            .put_role_policy(&role, NOTEBOOK_POLICY, &policy.to_string())
+            .await?;
+        context
+            .steps
+            .push(format!("role `{role}` held to subnets, group `{}` and key", group.id));
         Ok([
             ("RoleArn", role_arn),
             ("RoleName", role),

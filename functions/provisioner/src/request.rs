@@ -219,7 +219,9 @@ impl ProjectName {
         let valid = (2..=24).contains(&name.len())
             && name.bytes().next().is_some_and(|b| b.is_ascii_lowercase())
             && !name.ends_with('-')
-            && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
         if valid {
             Ok(ProjectName(name.to_owned()))
         } else {
@@ -267,7 +269,9 @@ impl EnvironmentProperties {
             if !(16..=24).contains(&cidr.prefix()) {
                 return Err(RequestError::Invalid {
                     property: "Cidr",
-                    reason: format!("`{cidr}` must be a /16 to /24 block (VPCs take /16 to /28, and each zone gets a quarter)"),
+                    reason: format!(
+                        "`{cidr}` must be a /16 to /24 block (VPCs take /16 to /28, and each zone gets a quarter)"
+                    ),
                 });
             }
         }
@@ -401,7 +405,10 @@ mod tests {
         assert_eq!(parsed.operation, Operation::Create);
         assert_eq!(parsed.target.response_url, "http://127.0.0.1:9/answer");
         let location = parsed.target.stack_location().unwrap();
-        assert_eq!((location.region.as_str(), location.account.as_str()), ("eu-west-1", "123456789012"));
+        assert_eq!(
+            (location.region.as_str(), location.account.as_str()),
+            ("eu-west-1", "123456789012")
+        );
     }
 
     #[test]
@@ -425,13 +432,17 @@ mod tests {
         );
         let mut payload = request("Custom::ProjectEnvironment", json!({}));
         payload["StackId"] = json!("stack");
-        assert!(matches!(parse(payload.to_string().as_bytes()), Err(RequestError::Malformed(_))));
+        assert!(matches!(
+            parse(payload.to_string().as_bytes()),
+            Err(RequestError::Malformed(_))
+        ));
     }
 
     #[test]
     fn environment_properties_are_validated() {
-        let ok = EnvironmentProperties::parse(&json!({ "ProjectName": "alpha", "Cidr": "10.9.0.0/16", "AzCount": "3" }))
-            .unwrap();
+        let ok =
+            EnvironmentProperties::parse(&json!({ "ProjectName": "alpha", "Cidr": "10.9.0.0/16", "AzCount": "3" }))
+                .unwrap();
         assert_eq!(ok.zone_count, 3);
         assert_eq!(ok.env_type, "dev");
         assert_eq!(ok.cidr.map(|c| c.to_string()).as_deref(), Some("10.9.0.0/16"));
@@ -453,7 +464,10 @@ mod tests {
         assert_eq!(NotebookProperties::parse(&properties).unwrap().owner, "alice");
         let mut bad = properties.clone();
         bad["OwnerEmail"] = json!("alice");
-        assert!(NotebookProperties::parse(&bad).unwrap_err().to_string().contains("`alice`"));
+        assert!(NotebookProperties::parse(&bad)
+            .unwrap_err()
+            .to_string()
+            .contains("`alice`"));
         let mut bad = properties.clone();
         bad["OwnerUserName"] = json!("");
         assert_eq!(

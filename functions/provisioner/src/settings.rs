@@ -114,7 +114,10 @@ impl Environment {
             settings.vpc_prefix = u8::try_from(prefix).unwrap_or(16);
         }
         if settings.vpc_prefix < settings.cidr_pool.prefix() {
-            return Err(invalid(env::VPC_PREFIX, format!("/{} does not fit in the pool", settings.vpc_prefix)));
+            return Err(invalid(
+                env::VPC_PREFIX,
+                format!("/{} does not fit in the pool", settings.vpc_prefix),
+            ));
         }
         if let Some(days) = number(env::LOG_RETENTION_DAYS, 1, 3653)? {
             settings.log_retention_days = i32::try_from(days).unwrap_or(365);
@@ -162,7 +165,10 @@ mod tests {
         assert_eq!(env.settings.cidr_pool.to_string(), "172.16.0.0/12");
         assert_eq!(env.settings.vpc_prefix, 20);
         assert_eq!(env.settings.bucket_admin_arns, ["arn:a", "arn:b"]);
-        assert!(read(&[]).unwrap_err().to_string().contains("SAGEFENCE_FLOW_LOG_ROLE_ARN"));
+        assert!(read(&[])
+            .unwrap_err()
+            .to_string()
+            .contains("SAGEFENCE_FLOW_LOG_ROLE_ARN"));
         let bad = read(&[(env::FLOW_LOG_ROLE_ARN, "r"), (env::VPC_PREFIX, "8")]).unwrap_err();
         assert!(bad.to_string().contains("`8`"));
     }

@@ -5,9 +5,8 @@
 use std::collections::BTreeMap;
 
 use aws_sdk_s3::types::{
-    BucketLocationConstraint, CreateBucketConfiguration, PublicAccessBlockConfiguration,
-    ServerSideEncryption, ServerSideEncryptionByDefault, ServerSideEncryptionConfiguration, ServerSideEncryptionRule,
-    Tag, Tagging,
+    BucketLocationConstraint, CreateBucketConfiguration, PublicAccessBlockConfiguration, ServerSideEncryption,
+    ServerSideEncryptionByDefault, ServerSideEncryptionConfiguration, ServerSideEncryptionRule, Tag, Tagging,
 };
 use aws_sdk_s3::Client;
 
@@ -37,13 +36,11 @@ impl BucketBuilder for S3Buckets {
     async fn create_bucket(&self, name: &str, tags: &BTreeMap<String, String>) -> PortResult<()> {
         let op = "CreateBucket";
         let region = self.client.config().region().map(|r| r.as_ref().to_owned());
-        let configuration = region
-            .filter(|r| r != "us-east-1")
-            .map(|r| {
-                CreateBucketConfiguration::builder()
-                    .location_constraint(BucketLocationConstraint::from(r.as_str()))
-                    .build()
-            });
+        let configuration = region.filter(|r| r != "us-east-1").map(|r| {
+            CreateBucketConfiguration::builder()
+                .location_constraint(BucketLocationConstraint::from(r.as_str()))
+                .build()
+        });
         let created = self
             .client
             .create_bucket()
@@ -121,7 +118,10 @@ impl BucketBuilder for S3Buckets {
                 .filter_map(|r| r.apply_server_side_encryption_by_default())
                 .find(|d| d.sse_algorithm() == &ServerSideEncryption::AwsKms)
                 .and_then(|d| d.kms_master_key_id().map(str::to_owned)),
-            Err(e) if e.kind == PortErrorKind::NotFound || has_code(&e, "ServerSideEncryptionConfigurationNotFoundError") => {
+            Err(e)
+                if e.kind == PortErrorKind::NotFound
+                    || has_code(&e, "ServerSideEncryptionConfigurationNotFoundError") =>
+            {
                 None
             }
             Err(e) => return Err(e),
@@ -137,8 +137,15 @@ impl BucketBuilder for S3Buckets {
             Err(e) if e.kind == PortErrorKind::NotFound => false,
             Err(e) => return Err(e),
         };
-        let policy = found(self.client.get_bucket_policy().bucket(name).send().await.port("GetBucketPolicy"))?
-            .and_then(|o| o.policy().map(str::to_owned));
+        let policy = found(
+            self.client
+                .get_bucket_policy()
+                .bucket(name)
+                .send()
+                .await
+                .port("GetBucketPolicy"),
+        )?
+        .and_then(|o| o.policy().map(str::to_owned));
         Ok(Some(BucketProtection {
             kms_key,
             public_access_blocked,
@@ -153,7 +160,14 @@ impl BucketBuilder for S3Buckets {
             Some(page) if !page.contents().is_empty() => return Ok(false),
             Some(_) => {}
         }
-        match self.client.delete_bucket().bucket(name).send().await.port("DeleteBucket") {
+        match self
+            .client
+            .delete_bucket()
+            .bucket(name)
+            .send()
+            .await
+            .port("DeleteBucket")
+        {
             Ok(_) => Ok(true),
             Err(e) if e.kind == PortErrorKind::NotFound => Ok(true),
             Err(e) if has_code(&e, "BucketNotEmpty") => Ok(false),

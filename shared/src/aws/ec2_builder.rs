@@ -6,8 +6,8 @@
 use std::collections::BTreeMap;
 
 use aws_sdk_ec2::types::{
-    AttributeBooleanValue, FlowLogsResourceType, IpPermission, LogDestinationType, ResourceType, Tag,
-    TagSpecification, TrafficType, UserIdGroupPair, VpcEndpointType,
+    AttributeBooleanValue, FlowLogsResourceType, IpPermission, LogDestinationType, ResourceType, Tag, TagSpecification,
+    TrafficType, UserIdGroupPair, VpcEndpointType,
 };
 
 use crate::aws::ec2::{filter, tags, Ec2Adapter};
@@ -71,7 +71,7 @@ impl NetworkBuilder for Ec2Adapter {
             let page = self
                 .client
                 .describe_vpc_endpoint_services()
-                .filters(filter("service-name", service_names.iter().map(String::as_str)))
+                .set_service_names(Some(service_names.to_vec()))
                 .set_next_token(token.take())
                 .send()
                 .await
@@ -214,7 +214,11 @@ impl NetworkBuilder for Ec2Adapter {
         let on = || AttributeBooleanValue::builder().value(true).build();
         let call = self.client.modify_vpc_attribute().vpc_id(&id).enable_dns_support(on());
         call.send().await.port("ModifyVpcAttribute")?;
-        let call = self.client.modify_vpc_attribute().vpc_id(&id).enable_dns_hostnames(on());
+        let call = self
+            .client
+            .modify_vpc_attribute()
+            .vpc_id(&id)
+            .enable_dns_hostnames(on());
         call.send().await.port("ModifyVpcAttribute")?;
         Ok(id)
     }
@@ -244,7 +248,11 @@ impl NetworkBuilder for Ec2Adapter {
             .to_owned();
         if subnet.map_public_ip_on_launch() == Some(true) {
             let off = AttributeBooleanValue::builder().value(false).build();
-            let call = self.client.modify_subnet_attribute().subnet_id(&id).map_public_ip_on_launch(off);
+            let call = self
+                .client
+                .modify_subnet_attribute()
+                .subnet_id(&id)
+                .map_public_ip_on_launch(off);
             call.send().await.port("ModifySubnetAttribute")?;
         }
         Ok(id)
@@ -273,7 +281,12 @@ impl NetworkBuilder for Ec2Adapter {
             .ok_or_else(|| other(op, "answer has no `GroupId`"))
     }
 
-    async fn allow_ingress_from_group(&self, group_id: &str, source_group_id: &str, port: Option<u16>) -> PortResult<()> {
+    async fn allow_ingress_from_group(
+        &self,
+        group_id: &str,
+        source_group_id: &str,
+        port: Option<u16>,
+    ) -> PortResult<()> {
         let source = UserIdGroupPair::builder().group_id(source_group_id).build();
         let permission = match port {
             Some(port) => IpPermission::builder()
@@ -365,7 +378,11 @@ impl NetworkBuilder for Ec2Adapter {
             .await
             .port(op)?;
         if let Some(error) = out.unsuccessful().iter().find_map(|u| u.error()) {
-            let message = format!("{}: {}", error.code().unwrap_or_default(), error.message().unwrap_or_default());
+            let message = format!(
+                "{}: {}",
+                error.code().unwrap_or_default(),
+                error.message().unwrap_or_default()
+            );
             return Err(other(op, message));
         }
         out.flow_log_ids()

@@ -48,7 +48,11 @@ impl RoleBuilder for IamAdapter {
     }
 
     async fn role_policy(&self, role_name: &str, policy_name: &str) -> PortResult<Option<String>> {
-        let call = self.client.get_role_policy().role_name(role_name).policy_name(policy_name);
+        let call = self
+            .client
+            .get_role_policy()
+            .role_name(role_name)
+            .policy_name(policy_name);
         let out = found(call.send().await.port("GetRolePolicy"))?;
         Ok(out.map(|o| o.policy_document().to_owned()))
     }
@@ -86,6 +90,13 @@ impl RoleBuilder for IamAdapter {
             let call = self.client.detach_role_policy().role_name(name).policy_arn(policy);
             deleted(call.send().await.port("DetachRolePolicy"))?;
         }
-        deleted(self.client.delete_role().role_name(name).send().await.port("DeleteRole"))
+        deleted(
+            self.client
+                .delete_role()
+                .role_name(name)
+                .send()
+                .await
+                .port("DeleteRole"),
+        )
     }
 }

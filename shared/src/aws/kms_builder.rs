@@ -58,7 +58,14 @@ impl KeyBuilder for KmsAdapter {
     }
 
     async fn delete_alias(&self, alias: &str) -> PortResult<()> {
-        deleted(self.client.delete_alias().alias_name(alias).send().await.port("DeleteAlias"))
+        deleted(
+            self.client
+                .delete_alias()
+                .alias_name(alias)
+                .send()
+                .await
+                .port("DeleteAlias"),
+        )
     }
 
     async fn schedule_key_deletion(&self, key_id: &str, days: i32) -> PortResult<()> {
