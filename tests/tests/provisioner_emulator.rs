@@ -108,29 +108,11 @@ fn statement<'a>(document: &'a Value, sid: &str) -> &'a Value {
 
 fn json_text(text: &str) -> Value {
     let decoded = if text.contains("%7B") || text.starts_with('%') {
-        percent_decode(text)
+        sagefence::account::percent_decode(text)
     } else {
         text.to_owned()
     };
     serde_json::from_str(&decoded).unwrap()
-}
-
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() + 1 {
-            if let Ok(value) = u8::from_str_radix(std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap(), 16) {
-                out.push(value);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(if bytes[i] == b'+' { b' ' } else { bytes[i] });
-        i += 1;
-    }
-    String::from_utf8(out).unwrap()
 }
 
 #[tokio::test]
