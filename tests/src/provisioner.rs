@@ -184,29 +184,39 @@ impl CfnRequest {
 
     /// The Update of a resource created by this request: new properties and request id.
     pub fn update(&self, physical_id: &str, request_id: &str, response_url: &str, properties: Value) -> Self {
-        let mut update = self.0.clone();
-        let old = update["ResourceProperties"].clone();
+        let old = self.0.get("ResourceProperties").cloned().unwrap_or(Value::Null);
         let mut properties = properties;
-        if let Some(map) = properties.as_object_mut() {
-            map.insert("ServiceToken".into(), old["ServiceToken"].clone());
+        if let (Some(map), Some(token)) = (properties.as_object_mut(), old.get("ServiceToken")) {
+            map.insert("ServiceToken".into(), token.clone());
         }
-        update["RequestType"] = json!("Update");
-        update["RequestId"] = json!(request_id);
-        update["ResponseURL"] = json!(response_url);
-        update["PhysicalResourceId"] = json!(physical_id);
-        update["OldResourceProperties"] = old;
-        update["ResourceProperties"] = properties;
-        CfnRequest(update)
+        self.with(&[
+            ("RequestType", json!("Update")),
+            ("RequestId", json!(request_id)),
+            ("ResponseURL", json!(response_url)),
+            ("PhysicalResourceId", json!(physical_id)),
+            ("OldResourceProperties", old),
+            ("ResourceProperties", properties),
+        ])
     }
 
     /// The Delete of a resource created by this request.
     pub fn delete(&self, physical_id: &str, request_id: &str, response_url: &str) -> Self {
-        let mut delete = self.0.clone();
-        delete["RequestType"] = json!("Delete");
-        delete["RequestId"] = json!(request_id);
-        delete["ResponseURL"] = json!(response_url);
-        delete["PhysicalResourceId"] = json!(physical_id);
-        CfnRequest(delete)
+        self.with(&[
+            ("RequestType", json!("Delete")),
+            ("RequestId", json!(request_id)),
+            ("ResponseURL", json!(response_url)),
+            ("PhysicalResourceId", json!(physical_id)),
+        ])
+    }
+
+    fn with(&self, fields: &[(&str, Value)]) -> Self {
+        let mut request = self.0.clone();
+        if let Some(map) = request.as_object_mut() {
+            for (key, value) in fields {
+                map.insert((*key).to_owned(), value.clone());
+            }
+        }
+        CfnRequest(request)
     }
 
     /// The request's JSON bytes.
