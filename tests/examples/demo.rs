@@ -17,6 +17,10 @@ use sagefence_tests::Emulator;
 use serde_json::{json, Value};
 
 /// Provisions a project environment and a notebook's access, printing what was made.
+#[allow(
+    clippy::indexing_slicing,
+    reason = "indexing a serde_json::Value yields Null, it never panics"
+)]
 async fn provision(emulator: &Emulator) -> Result<(), Box<dyn Error>> {
     println!("== the provisioner: a Service Catalog launch of the project environment, then a notebook");
     let server = ResponseServer::start().await?;

@@ -2,7 +2,7 @@
 //! CloudFormation's pre-signed ResponseURL: every custom resource created, updated and deleted,
 //! every created resource and its configuration read back from the emulator, failures rolled
 //! back, replays harmless, bad requests and a deadline overrun answered FAILED with a reason.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 use std::time::{Duration, Instant};
 
