@@ -168,7 +168,9 @@ pub fn grants_everything(document: &str) -> bool {
     })
 }
 
-fn percent_decode(text: &str) -> String {
+/// Decodes `%XX` escapes and `+` (IAM answers policy documents URL-encoded); invalid escapes
+/// stay as they are.
+pub fn percent_decode(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

@@ -81,6 +81,34 @@ pub enum Subject {
         /// What was wrong.
         error: String,
     },
+    /// A provisioning request (a CloudFormation custom resource) and how it ended.
+    Provisioning {
+        /// `Create`, `Update` or `Delete`.
+        request: String,
+        /// The custom resource type, e.g. `Custom::ProjectEnvironment`.
+        resource_type: String,
+        /// The physical resource id answered.
+        physical_id: String,
+        /// How it ended: `applied` (SUCCESS) or `failed` with the reason answered.
+        #[serde(flatten)]
+        outcome: Outcome,
+        /// What was made, removed, kept or found, one line each.
+        steps: Vec<String>,
+    },
+}
+
+impl Subject {
+    /// The subject's type as serialized in the `type` field, e.g. `finding`.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Subject::Finding { .. } => "finding",
+            Subject::Action { .. } => "action",
+            Subject::Ignored { .. } => "ignored",
+            Subject::OwnCall => "own-call",
+            Subject::Malformed { .. } => "malformed",
+            Subject::Provisioning { .. } => "provisioning",
+        }
+    }
 }
 
 /// One audit record.

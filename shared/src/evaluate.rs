@@ -486,7 +486,10 @@ fn vpc(policy: &Policy, v: &Vpc, region: Option<&str>) -> Vec<(RuleId, Verdict)>
         .iter()
         .filter(|service| {
             !v.endpoint_services.iter().any(|name| match region {
-                Some(region) => *name == format!("com.amazonaws.{region}.{service}"),
+                Some(region) => {
+                    *name == format!("com.amazonaws.{region}.{service}")
+                        || *name == format!("aws.sagemaker.{region}.{service}")
+                }
                 None => name.ends_with(&format!(".{service}")),
             })
         })

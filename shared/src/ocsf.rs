@@ -184,6 +184,12 @@ pub enum SubjectLine {
         #[serde(default)]
         error: String,
     },
+    /// A provisioning request and how it ended.
+    Provisioning {
+        /// The request, resource, outcome and steps.
+        #[serde(flatten)]
+        detail: Map<String, Value>,
+    },
 }
 
 /// One audit record read back from its JSON: the deserializable twin of [`AuditRecord`].
@@ -228,12 +234,16 @@ impl RecordLine {
 
 /// The OCSF record for an audit record: Compliance Finding for a verdict, Remediation Activity
 /// for a remedy; `None` for the bookkeeping subjects (ignored events, own calls, malformed
-/// events), which have no OCSF class of their own and stay in the raw trail.
+/// events, provisioning requests), which have no OCSF class of their own and stay in the raw
+/// trail.
 pub fn from_record(record: &RecordLine) -> Option<Value> {
     match &record.subject {
         SubjectLine::Finding { finding } => Some(compliance_finding(record, finding)),
         SubjectLine::Action { action, outcome } => Some(remediation_activity(record, action, outcome)),
-        SubjectLine::Ignored { .. } | SubjectLine::OwnCall | SubjectLine::Malformed { .. } => None,
+        SubjectLine::Ignored { .. }
+        | SubjectLine::OwnCall
+        | SubjectLine::Malformed { .. }
+        | SubjectLine::Provisioning { .. } => None,
     }
 }
 

@@ -195,3 +195,243 @@ pub trait FindingsImporter {
         findings: &[crate::asff::AsffFinding],
     ) -> impl Future<Output = PortResult<Vec<crate::asff::RefusedFinding>>> + Send;
 }
+
+/// A VPC the provisioner made, as found again by its tag.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuiltVpc {
+    /// The VPC id.
+    pub id: String,
+    /// Its primary IPv4 CIDR block.
+    pub cidr: String,
+    /// Its tags.
+    pub tags: BTreeMap<String, String>,
+}
+
+/// A subnet or security group the provisioner made, with its zone or name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuiltPart {
+    /// The resource id.
+    pub id: String,
+    /// The subnet's availability zone, or the group's name.
+    pub label: String,
+}
+
+/// Everything in EC2 carrying one provisioned resource's tag.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BuiltNetwork {
+    /// The VPCs (one, unless a create was interrupted and replayed).
+    pub vpcs: Vec<BuiltVpc>,
+    /// Subnets in them.
+    pub subnets: Vec<BuiltPart>,
+    /// Security groups in them (the default group excluded).
+    pub security_groups: Vec<BuiltPart>,
+    /// VPC endpoints in them that are not deleted, with their service names.
+    pub endpoints: Vec<BuiltPart>,
+    /// Flow logs of the VPCs.
+    pub flow_logs: Vec<String>,
+}
+
+/// How a VPC endpoint attaches to the VPC.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EndpointAttachment {
+    /// An interface endpoint: network interfaces in these subnets, behind these groups, with
+    /// private DNS.
+    Interface {
+        /// The subnets.
+        subnet_ids: Vec<String>,
+        /// The security groups.
+        security_group_ids: Vec<String>,
+    },
+    /// A gateway endpoint: routes in these route tables.
+    Gateway {
+        /// The route tables.
+        route_table_ids: Vec<String>,
+    },
+}
+
+/// A VPC endpoint to create.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EndpointRequest {
+    /// The VPC.
+    pub vpc_id: String,
+    /// The full service name, e.g. `com.amazonaws.eu-west-1.sts`.
+    pub service_name: String,
+    /// Interface or gateway.
+    pub attachment: EndpointAttachment,
+    /// The endpoint policy (JSON), where the default full-access one is not wanted.
+    pub policy: Option<String>,
+}
+
+/// EC2, as the provisioner builds and tears down a project network.
+pub trait NetworkBuilder {
+    /// The IPv4 CIDR blocks of every VPC in the region (primary and associated).
+    fn vpc_cidrs(&self) -> impl Future<Output = PortResult<Vec<String>>> + Send;
+    /// The names of the region's available availability zones.
+    fn availability_zones(&self) -> impl Future<Output = PortResult<Vec<String>>> + Send;
+    /// For each endpoint service name, the zones it is offered in (unknown services are absent).
+    fn endpoint_service_zones(
+        &self,
+        service_names: &[String],
+    ) -> impl Future<Output = PortResult<BTreeMap<String, Vec<String>>>> + Send;
+    /// Everything carrying the tag `tag_key` = `tag_value`.
+    fn built_network(&self, tag_key: &str, tag_value: &str) -> impl Future<Output = PortResult<BuiltNetwork>> + Send;
+    /// Creates a VPC (DNS support and host names on); answers its id.
+    fn create_vpc(
+        &self,
+        cidr: &str,
+        tags: &BTreeMap<String, String>,
+    ) -> impl Future<Output = PortResult<String>> + Send;
+    /// Creates a subnet that never maps public IPs; answers its id.
+    fn create_subnet(
+        &self,
+        vpc_id: &str,
+        cidr: &str,
+        zone: &str,
+        tags: &BTreeMap<String, String>,
+    ) -> impl Future<Output = PortResult<String>> + Send;
+    /// Creates a security group; answers its id.
+    fn create_security_group(
+        &self,
+        vpc_id: &str,
+        name: &str,
+        description: &str,
+        tags: &BTreeMap<String, String>,
+    ) -> impl Future<Output = PortResult<String>> + Send;
+    /// Allows TCP ingress to `group_id` from the members of `source_group_id`: on `port` only,
+    /// or every protocol and port when `None`.
+    fn allow_ingress_from_group(
+        &self,
+        group_id: &str,
+        source_group_id: &str,
+        port: Option<u16>,
+    ) -> impl Future<Output = PortResult<()>> + Send;
+    /// The VPC's main route table.
+    fn main_route_table(&self, vpc_id: &str) -> impl Future<Output = PortResult<String>> + Send;
+    /// Creates a VPC endpoint; answers its id.
+    fn create_endpoint(
+        &self,
+        endpoint: &EndpointRequest,
+        tags: &BTreeMap<String, String>,
+    ) -> impl Future<Output = PortResult<String>> + Send;
+    /// Creates a flow log of all the VPC's traffic to a CloudWatch Logs group, delivered by
+    /// `role_arn`; answers its id.
+    fn create_flow_log_to(
+        &self,
+        vpc_id: &str,
+        log_group: &str,
+        role_arn: &str,
+        tags: &BTreeMap<String, String>,
+    ) -> impl Future<Output = PortResult<String>> + Send;
+    /// Deletes a flow log (gone already: done).
+    fn delete_flow_log(&self, id: &str) -> impl Future<Output = PortResult<()>> + Send;
+    /// Deletes a VPC endpoint (gone already: done).
+    fn delete_endpoint(&self, id: &str) -> impl Future<Output = PortResult<()>> + Send;
+    /// Deletes a security group (gone already: done).
+    fn delete_security_group(&self, id: &str) -> impl Future<Output = PortResult<()>> + Send;
+    /// Deletes a subnet (gone already: done).
+    fn delete_subnet(&self, id: &str) -> impl Future<Output = PortResult<()>> + Send;
+    /// Deletes a VPC (gone already: done).
+    fn delete_vpc(&self, id: &str) -> impl Future<Output = PortResult<()>> + Send;
+}
+
+/// A KMS key the provisioner made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyRef {
+    /// The key id.
+    pub id: String,
+    /// The key ARN.
+    pub arn: String,
+}
+
+/// KMS, as the provisioner makes and retires a project key.
+pub trait KeyBuilder {
+    /// The key an alias (`alias/...`) names; `None` when the alias does not exist.
+    fn key_by_alias(&self, alias: &str) -> impl Future<Output = PortResult<Option<KeyRef>>> + Send;
+    /// Creates a symmetric customer-managed key with this key policy; answers it.
+    fn create_key(
+        &self,
+        description: &str,
+        policy: &str,
+        tags: &BTreeMap<String, String>,
+    ) -> impl Future<Output = PortResult<KeyRef>> + Send;
+    /// Points a new alias at the key.
+    fn create_alias(&self, alias: &str, key_id: &str) -> impl Future<Output = PortResult<()>> + Send;
+    /// Deletes an alias (gone already: done).
+    fn delete_alias(&self, alias: &str) -> impl Future<Output = PortResult<()>> + Send;
+    /// Schedules the key's deletion after `days` (7 to 30); already scheduled or gone: done.
+    fn schedule_key_deletion(&self, key_id: &str, days: i32) -> impl Future<Output = PortResult<()>> + Send;
+}
+
+/// How a bucket is protected, as read back for the environment check.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BucketProtection {
+    /// The KMS key of its default SSE-KMS encryption, where that is its default.
+    pub kms_key: Option<String>,
+    /// Whether all four public-access-block settings are on.
+    pub public_access_blocked: bool,
+    /// Its bucket policy (JSON), where it has one.
+    pub policy: Option<String>,
+}
+
+/// S3, as the provisioner makes and removes project buckets.
+pub trait BucketBuilder {
+    /// Whether the bucket exists (and is this account's).
+    fn bucket_exists(&self, name: &str) -> impl Future<Output = PortResult<bool>> + Send;
+    /// Creates a bucket in the client's region with these tags.
+    fn create_bucket(&self, name: &str, tags: &BTreeMap<String, String>)
+        -> impl Future<Output = PortResult<()>> + Send;
+    /// Sets default SSE-KMS encryption with the key (bucket keys on), blocks all public
+    /// access and puts the bucket policy.
+    fn protect_bucket(&self, name: &str, key_arn: &str, policy: &str) -> impl Future<Output = PortResult<()>> + Send;
+    /// How the bucket is protected; `None` when it does not exist.
+    fn bucket_protection(&self, name: &str) -> impl Future<Output = PortResult<Option<BucketProtection>>> + Send;
+    /// Deletes the bucket if it is empty; answers whether it is gone (a bucket holding data
+    /// is kept).
+    fn delete_empty_bucket(&self, name: &str) -> impl Future<Output = PortResult<bool>> + Send;
+}
+
+/// IAM, as the provisioner makes and removes project roles.
+pub trait RoleBuilder {
+    /// The role's ARN; `None` when it does not exist.
+    fn role_arn(&self, name: &str) -> impl Future<Output = PortResult<Option<String>>> + Send;
+    /// Creates a role with this trust policy and tags; answers its ARN.
+    fn create_role(
+        &self,
+        name: &str,
+        trust_policy: &str,
+        tags: &BTreeMap<String, String>,
+    ) -> impl Future<Output = PortResult<String>> + Send;
+    /// Puts (creates or replaces) an inline policy.
+    fn put_role_policy(
+        &self,
+        role_name: &str,
+        policy_name: &str,
+        document: &str,
+    ) -> impl Future<Output = PortResult<()>> + Send;
+    /// An inline policy's document (JSON); `None` when it does not exist.
+    fn role_policy(
+        &self,
+        role_name: &str,
+        policy_name: &str,
+    ) -> impl Future<Output = PortResult<Option<String>>> + Send;
+    /// Deletes the role with its inline policies and managed attachments (gone already: done).
+    fn delete_role(&self, name: &str) -> impl Future<Output = PortResult<()>> + Send;
+}
+
+/// CloudWatch Logs, as the provisioner makes the project's flow-log group.
+pub trait LogGroups {
+    /// Creates a log group encrypted with the KMS key, keeping events `retention_days`; an
+    /// existing group is left as it is.
+    fn create_log_group(
+        &self,
+        name: &str,
+        kms_key_arn: &str,
+        retention_days: i32,
+        tags: &BTreeMap<String, String>,
+    ) -> impl Future<Output = PortResult<()>> + Send;
+    /// The KMS key ARN a log group is encrypted with; `None` for a missing group, `Some(None)`
+    /// for an unencrypted one.
+    fn log_group_key(&self, name: &str) -> impl Future<Output = PortResult<Option<Option<String>>>> + Send;
+    /// Deletes a log group (gone already: done).
+    fn delete_log_group(&self, name: &str) -> impl Future<Output = PortResult<()>> + Send;
+}

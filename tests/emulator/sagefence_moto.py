@@ -473,6 +473,7 @@ def install_patches():
     KmsBackend._generate_default_keys = generate_default_keys(KmsBackend._generate_default_keys)
     __import__("patches_audit").install()
     __import__("patches_events").install()
+    __import__("patches_provisioner").install(SagefenceMiddleware, request_service, request_action)
 
 
 # --- test controls and throttling injection ---------------------------------

@@ -1,4 +1,7 @@
-//! `make demo`: the guardrail on the local emulator. A project network, then three stories
+//! `make demo`: the provisioner, then the guardrail, on the local emulator. First a project
+//! environment and a notebook's access are provisioned through the provisioner's
+//! CloudFormation custom resources (a local HTTP server standing in for the ResponseURL). Then
+//! the guardrail: a project network, then three stories
 //! told through the real guardrail handler and SDK adapters, each step an EventBridge event:
 //! a notebook launched with internet access is stopped when it comes up; a running notebook
 //! with root access is fixed in place and started again; an internet gateway attached to the
@@ -11,8 +14,97 @@ use sagefence_tests::audit::{AuditTrail, TRAIL_BUCKET, TRAIL_PREFIX};
 use sagefence_tests::guardrail::{
     notebook_call_event, notebook_state_event, EventTemplate, GuardrailUnderTest, ProjectNetwork,
 };
+use sagefence_tests::provisioner::{CfnRequest, ProvisionerUnderTest, ResponseServer};
 use sagefence_tests::Emulator;
-use serde_json::Value;
+use serde_json::{json, Value};
+
+/// Provisions a project environment and a notebook's access, printing what was made.
+#[allow(
+    clippy::indexing_slicing,
+    reason = "indexing a serde_json::Value yields Null, it never panics"
+)]
+async fn provision(emulator: &Emulator) -> Result<(), Box<dyn Error>> {
+    println!("== the provisioner: a Service Catalog launch of the project environment, then a notebook");
+    let server = ResponseServer::start().await?;
+    let provisioner = ProvisionerUnderTest::new(emulator);
+    let answer = |name: &'static str| {
+        let server = &server;
+        async move {
+            server
+                .next(std::time::Duration::from_secs(5))
+                .await
+                .map(|a| a.body)
+                .ok_or_else(|| format!("no answer to `{name}`"))
+        }
+    };
+    let environment = CfnRequest::create(
+        "Custom::ProjectEnvironment",
+        "Environment",
+        "demo-environment",
+        &server.url("demo-environment"),
+        json!({ "ProjectName": "demo", "EnvType": "dev", "AzCount": "2" }),
+    );
+    let report = provisioner.handle(&environment).await?;
+    for step in &report.steps {
+        println!("   {step}");
+    }
+    let made = answer("demo-environment").await?;
+    println!("   -> {}: {}", made["Status"], made["PhysicalResourceId"]);
+    for key in [
+        "VpcId",
+        "VpcCidr",
+        "SubnetIds",
+        "SecurityGroupId",
+        "KmsKeyArn",
+        "DataBucket",
+        "UserRoleArn",
+    ] {
+        println!("      {key:<16} {}", made["Data"][key].as_str().unwrap_or("?"));
+    }
+    let notebook = CfnRequest::create(
+        "Custom::NotebookAccess",
+        "Access",
+        "demo-notebook",
+        &server.url("demo-notebook"),
+        json!({
+            "ProjectName": "demo", "OwnerUserName": "alice", "OwnerEmail": "alice@example.com",
+            "InstanceType": "ml.t3.medium",
+        }),
+    );
+    let report = provisioner.handle(&notebook).await?;
+    for step in &report.steps {
+        println!("   {step}");
+    }
+    let access = answer("demo-notebook").await?;
+    println!("   -> {}: notebook placement", access["Status"]);
+    for key in [
+        "RoleArn",
+        "SubnetId",
+        "SecurityGroupId",
+        "KmsKeyId",
+        "LifecycleConfigName",
+    ] {
+        println!("      {key:<20} {}", access["Data"][key].as_str().unwrap_or("?"));
+    }
+    let refused = CfnRequest::create(
+        "Custom::NotebookAccess",
+        "Access",
+        "demo-refused",
+        &server.url("demo-refused"),
+        json!({
+            "ProjectName": "demo", "OwnerUserName": "bob", "OwnerEmail": "bob@example.com",
+            "InstanceType": "ml.p4d.24xlarge",
+        }),
+    );
+    provisioner.handle(&refused).await?;
+    let refusal = answer("demo-refused").await?;
+    println!(
+        "   a notebook on ml.p4d.24xlarge -> {}: {}",
+        refusal["Status"], refusal["Reason"]
+    );
+    println!();
+    Ok(())
+}
 
 async fn step(guardrail: &GuardrailUnderTest, what: &str, event: &Value) -> Result<(), Box<dyn Error>> {
     println!("   event: {what}");
@@ -67,6 +159,7 @@ async fn show_notebook(emulator: &Emulator, name: &str) -> Result<(), Box<dyn Er
 async fn main() -> Result<(), Box<dyn Error>> {
     println!("== the local AWS emulator (moto, with sagefence's SageMaker gaps filled) and a project network");
     let emulator = Emulator::start().await?;
+    provision(&emulator).await?;
     let network = ProjectNetwork::create(&emulator).await?;
     let guardrail = GuardrailUnderTest::start(&emulator).await?;
     println!(

@@ -11,6 +11,7 @@ mod emulator;
 mod error;
 pub mod event_pattern;
 pub mod guardrail;
+pub mod provisioner;
 
 pub use emulator::{Emulator, JobKind, REGION};
 pub use error::HarnessError;

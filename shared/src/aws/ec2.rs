@@ -38,7 +38,7 @@ pub struct Ec2Adapter {
     pub flow_logs: FlowLogSettings,
 }
 
-fn filter<I, S>(name: &str, values: I) -> Filter
+pub(crate) fn filter<I, S>(name: &str, values: I) -> Filter
 where
     I: IntoIterator<Item = S>,
     S: Into<String>,
@@ -47,7 +47,7 @@ where
     Filter::builder().name(name).set_values(Some(values)).build()
 }
 
-fn tags(list: &[Tag]) -> Tags {
+pub(crate) fn tags(list: &[Tag]) -> Tags {
     list.iter()
         .filter_map(|t| Some((t.key()?, t.value().unwrap_or_default())))
         .collect()

@@ -183,6 +183,15 @@ pub fn found<T>(result: PortResult<T>) -> PortResult<Option<T>> {
     }
 }
 
+/// A delete's result, with a resource already gone counted as deleted.
+pub fn deleted<T>(result: PortResult<T>) -> PortResult<()> {
+    match result {
+        Ok(_) => Ok(()),
+        Err(error) if error.kind == PortErrorKind::NotFound => Ok(()),
+        Err(error) => Err(error),
+    }
+}
+
 /// Whether the service answered `error` with this error code.
 pub fn has_code(error: &PortError, code: &str) -> bool {
     error.message.split(':').next() == Some(code)

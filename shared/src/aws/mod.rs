@@ -1,11 +1,16 @@
 //! AWS adapters: the SDK behind the ports, and conversions of SDK answers into the models.
 //! SDK clients are built once by each function's `main` and handed in.
 
+pub mod buckets;
 pub mod describe;
 pub mod ec2;
+pub mod ec2_builder;
 pub mod error;
 pub mod iam;
+pub mod iam_builder;
 pub mod kms;
+pub mod kms_builder;
+pub mod logs;
 pub mod s3;
 pub mod sagemaker;
 pub mod securityhub;
@@ -13,9 +18,11 @@ pub mod sns;
 pub mod sqs;
 pub mod ssm;
 
+pub use buckets::S3Buckets;
 pub use ec2::{Ec2Adapter, FlowLogSettings};
 pub use iam::IamAdapter;
 pub use kms::KmsAdapter;
+pub use logs::LogsAdapter;
 pub use s3::S3Trail;
 pub use sagemaker::SageMakerAdapter;
 pub use securityhub::SecurityHubImporter;

@@ -8,7 +8,7 @@ use std::io::Stdout;
 use aws_sdk_sqs::types::MessageAttributeValue;
 use aws_sdk_sqs::Client;
 
-use crate::audit::{AuditRecord, Subject};
+use crate::audit::AuditRecord;
 use crate::audit_log::JsonLinesAuditSink;
 use crate::aws::error::{other, SdkResultExt};
 use crate::ports::{AuditSink, PortResult};
@@ -37,17 +37,6 @@ impl SqsAuditSink {
     }
 }
 
-/// The kebab-case type of a record's subject, e.g. `finding`.
-fn subject_type(subject: &Subject) -> &'static str {
-    match subject {
-        Subject::Finding { .. } => "finding",
-        Subject::Action { .. } => "action",
-        Subject::Ignored { .. } => "ignored",
-        Subject::OwnCall => "own-call",
-        Subject::Malformed { .. } => "malformed",
-    }
-}
-
 fn attribute(value: &str) -> PortResult<MessageAttributeValue> {
     MessageAttributeValue::builder()
         .data_type("String")
@@ -64,7 +53,7 @@ impl AuditSink for SqsAuditSink {
             .queue_url(&self.queue_url)
             .message_body(body)
             .message_attributes("function", attribute(record.function)?)
-            .message_attributes("subject", attribute(subject_type(&record.subject))?)
+            .message_attributes("subject", attribute(record.subject.type_name())?)
             .send()
             .await
             .port(OPERATION)

@@ -1,0 +1,165 @@
+//! The provisioner's configuration, read once at cold start from the environment.
+
+use std::time::Duration;
+
+use crate::addressing::Cidr;
+use crate::error::ProvisionerError;
+
+/// How the provisioner builds beyond the policy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    /// The block project VPCs are allocated from.
+    pub cidr_pool: Cidr,
+    /// The prefix length of an allocated VPC block.
+    pub vpc_prefix: u8,
+    /// The role VPC flow logs deliver to CloudWatch Logs with.
+    pub flow_log_role_arn: String,
+    /// A project VPC's flow-log group is this prefix followed by the VPC id (the guardrail
+    /// recreates deleted flow logs into the same group).
+    pub flow_log_group_prefix: String,
+    /// How long flow-log events are kept.
+    pub log_retention_days: i32,
+    /// The waiting period before a retired project key is deleted (7 to 30 days).
+    pub key_deletion_days: i32,
+    /// The notebook lifecycle configuration notebooks must use.
+    pub lifecycle_config_name: String,
+    /// Principals besides the project admin role that reach project buckets from outside the
+    /// project's endpoint (the provisioner's own role, to remove the buckets again).
+    pub bucket_admin_arns: Vec<String>,
+    /// The time kept in hand before the Lambda deadline to answer CloudFormation.
+    pub answer_margin: Duration,
+}
+
+impl Settings {
+    /// Settings with the defaults, delivering flow logs with `flow_log_role_arn`.
+    pub fn new(flow_log_role_arn: impl Into<String>) -> Settings {
+        Settings {
+            cidr_pool: Cidr::TEN_SLASH_EIGHT,
+            vpc_prefix: 16,
+            flow_log_role_arn: flow_log_role_arn.into(),
+            flow_log_group_prefix: "/sagefence/flow-logs/".to_owned(),
+            log_retention_days: 365,
+            key_deletion_days: 30,
+            lifecycle_config_name: "sagefence-notebook".to_owned(),
+            bucket_admin_arns: Vec::new(),
+            answer_margin: Duration::from_secs(15),
+        }
+    }
+}
+
+/// Environment variable names.
+pub mod env {
+    /// The role flow logs deliver with (required).
+    pub const FLOW_LOG_ROLE_ARN: &str = "SAGEFENCE_FLOW_LOG_ROLE_ARN";
+    /// The flow-log group prefix (default `/sagefence/flow-logs/`).
+    pub const FLOW_LOG_GROUP_PREFIX: &str = "SAGEFENCE_FLOW_LOG_GROUP_PREFIX";
+    /// The pool project VPC blocks are allocated from (default `10.0.0.0/8`).
+    pub const CIDR_POOL: &str = "SAGEFENCE_CIDR_POOL";
+    /// The prefix length of allocated VPC blocks (default 16).
+    pub const VPC_PREFIX: &str = "SAGEFENCE_VPC_PREFIX";
+    /// Flow-log retention in days (default 365).
+    pub const LOG_RETENTION_DAYS: &str = "SAGEFENCE_LOG_RETENTION_DAYS";
+    /// Days before a retired project key is deleted (default 30).
+    pub const KEY_DELETION_DAYS: &str = "SAGEFENCE_KEY_DELETION_DAYS";
+    /// The notebook lifecycle configuration (default `sagefence-notebook`).
+    pub const LIFECYCLE_CONFIG: &str = "SAGEFENCE_LIFECYCLE_CONFIG";
+    /// Comma-separated ARN patterns let into project buckets from outside the endpoint
+    /// besides the project admin role (the provisioner's role).
+    pub const BUCKET_ADMIN_ARNS: &str = "SAGEFENCE_BUCKET_ADMIN_ARNS";
+    /// Seconds kept before the Lambda deadline to answer (default 15).
+    pub const ANSWER_MARGIN_SECONDS: &str = "SAGEFENCE_ANSWER_MARGIN_SECONDS";
+}
+
+/// Everything read from the environment at cold start.
+#[derive(Debug, Clone)]
+pub struct Environment {
+    /// The settings.
+    pub settings: Settings,
+}
+
+impl Environment {
+    /// Reads the configuration through `var` (the process environment in `main`).
+    pub fn read(var: impl Fn(&str) -> Option<String>) -> Result<Environment, ProvisionerError> {
+        let set = |name: &str| var(name).filter(|v| !v.trim().is_empty()).map(|v| v.trim().to_owned());
+        let invalid = |name: &'static str, reason: String| ProvisionerError::Config { name, reason };
+        let role = set(env::FLOW_LOG_ROLE_ARN).ok_or_else(|| invalid(env::FLOW_LOG_ROLE_ARN, "is required".into()))?;
+        let mut settings = Settings::new(role);
+        if let Some(prefix) = set(env::FLOW_LOG_GROUP_PREFIX) {
+            settings.flow_log_group_prefix = prefix;
+        }
+        if let Some(pool) = set(env::CIDR_POOL) {
+            settings.cidr_pool = pool.parse().map_err(|e| invalid(env::CIDR_POOL, format!("{e}")))?;
+        }
+        let number = |name: &'static str, low: i64, high: i64| -> Result<Option<i64>, ProvisionerError> {
+            set(name)
+                .map(|v| {
+                    v.parse::<i64>()
+                        .ok()
+                        .filter(|n| (low..=high).contains(n))
+                        .ok_or_else(|| invalid(name, format!("`{v}` must be a number from {low} to {high}")))
+                })
+                .transpose()
+        };
+        if let Some(prefix) = number(env::VPC_PREFIX, 16, 24)? {
+            settings.vpc_prefix = u8::try_from(prefix).unwrap_or(16);
+        }
+        if settings.vpc_prefix < settings.cidr_pool.prefix() {
+            return Err(invalid(
+                env::VPC_PREFIX,
+                format!("/{} does not fit in the pool", settings.vpc_prefix),
+            ));
+        }
+        if let Some(days) = number(env::LOG_RETENTION_DAYS, 1, 3653)? {
+            settings.log_retention_days = i32::try_from(days).unwrap_or(365);
+        }
+        if let Some(days) = number(env::KEY_DELETION_DAYS, 7, 30)? {
+            settings.key_deletion_days = i32::try_from(days).unwrap_or(30);
+        }
+        if let Some(seconds) = number(env::ANSWER_MARGIN_SECONDS, 1, 300)? {
+            settings.answer_margin = Duration::from_secs(u64::try_from(seconds).unwrap_or(15));
+        }
+        if let Some(name) = set(env::LIFECYCLE_CONFIG) {
+            settings.lifecycle_config_name = name;
+        }
+        settings.bucket_admin_arns = set(env::BUCKET_ADMIN_ARNS)
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect();
+        Ok(Environment { settings })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_and_overrides() {
+        let read = |pairs: &[(&str, &str)]| {
+            let pairs: Vec<(String, String)> = pairs.iter().map(|(k, v)| ((*k).into(), (*v).into())).collect();
+            Environment::read(move |name| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()))
+        };
+        let env = read(&[(env::FLOW_LOG_ROLE_ARN, "arn:role")]).unwrap();
+        assert_eq!(env.settings.cidr_pool.to_string(), "10.0.0.0/8");
+        assert_eq!(env.settings.vpc_prefix, 16);
+        let env = read(&[
+            (env::FLOW_LOG_ROLE_ARN, "arn:role"),
+            (env::CIDR_POOL, "172.16.0.0/12"),
+            (env::VPC_PREFIX, "20"),
+            (env::BUCKET_ADMIN_ARNS, "arn:a, arn:b"),
+        ])
+        .unwrap();
+        assert_eq!(env.settings.cidr_pool.to_string(), "172.16.0.0/12");
+        assert_eq!(env.settings.vpc_prefix, 20);
+        assert_eq!(env.settings.bucket_admin_arns, ["arn:a", "arn:b"]);
+        assert!(read(&[])
+            .unwrap_err()
+            .to_string()
+            .contains("SAGEFENCE_FLOW_LOG_ROLE_ARN"));
+        let bad = read(&[(env::FLOW_LOG_ROLE_ARN, "r"), (env::VPC_PREFIX, "8")]).unwrap_err();
+        assert!(bad.to_string().contains("`8`"));
+    }
+}
