@@ -22,6 +22,8 @@ mod wire;
 
 #[cfg(feature = "aws")]
 pub mod aws;
+#[cfg(feature = "remedy")]
+pub mod remedy;
 #[cfg(feature = "telemetry")]
 pub mod telemetry;
 
