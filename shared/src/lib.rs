@@ -12,6 +12,8 @@ pub mod catalog;
 pub mod error;
 pub mod evaluate;
 pub mod event;
+#[cfg(feature = "remedy")]
+pub mod lookup;
 pub mod model;
 pub mod ocsf;
 pub mod plan;
