@@ -105,3 +105,17 @@ impl SdkPorts {
         }
     }
 }
+
+/// The account the SDK configuration's credentials belong to (STS GetCallerIdentity).
+pub async fn caller_account(sdk: &SdkConfig) -> PortResult<String> {
+    use sagefence::aws::error::{other, SdkResultExt};
+    let op = "GetCallerIdentity";
+    let out = aws_sdk_sts::Client::new(sdk)
+        .get_caller_identity()
+        .send()
+        .await
+        .port(op)?;
+    out.account()
+        .map(str::to_owned)
+        .ok_or_else(|| other(op, "answer has no `Account`"))
+}
