@@ -184,7 +184,10 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
             };
             write_out(&text)?;
             if !report.errors.is_empty() {
-                eprintln!("sagefence: {} part(s) of the sweep failed; see `errors`", report.errors.len());
+                eprintln!(
+                    "sagefence: {} part(s) of the sweep failed; see `errors`",
+                    report.errors.len()
+                );
                 return Ok(ExitCode::from(2));
             }
             Ok(ExitCode::from(u8::from(report.has_violation())))

@@ -205,14 +205,21 @@ pub fn render(report: &SweepReport) -> String {
         .iter()
         .map(|(rule, counts)| {
             std::iter::once(rule.to_string())
-                .chain(statuses.iter().map(|s| counts.get(*s).copied().unwrap_or(0).to_string()))
+                .chain(
+                    statuses
+                        .iter()
+                        .map(|s| counts.get(*s).copied().unwrap_or(0).to_string()),
+                )
                 .collect()
         })
         .collect();
     if rows.is_empty() {
         out.push_str("no findings\n");
     } else {
-        out.push_str(&crate::table::aligned(&["RULE", "PASSED", "FAILED", "EXEMPT", "N/A"], &rows));
+        out.push_str(&crate::table::aligned(
+            &["RULE", "PASSED", "FAILED", "EXEMPT", "N/A"],
+            &rows,
+        ));
     }
     let failed: Vec<Vec<String>> = report
         .findings
@@ -229,7 +236,10 @@ pub fn render(report: &SweepReport) -> String {
         .collect();
     if !failed.is_empty() {
         out.push('\n');
-        out.push_str(&crate::table::aligned(&["FAILED RULE", "SEVERITY", "RESOURCE", "REASON"], &failed));
+        out.push_str(&crate::table::aligned(
+            &["FAILED RULE", "SEVERITY", "RESOURCE", "REASON"],
+            &failed,
+        ));
     }
     let mut remedies: BTreeMap<(String, String), usize> = BTreeMap::new();
     for remedy in &report.remedies {
@@ -265,7 +275,11 @@ pub fn render(report: &SweepReport) -> String {
         report.resources,
         report.duration_ms,
         report.api_calls.unwrap_or_default(),
-        if report.dry_run { " (dry run: nothing changed)" } else { "" }
+        if report.dry_run {
+            " (dry run: nothing changed)"
+        } else {
+            ""
+        }
     ));
     out
 }

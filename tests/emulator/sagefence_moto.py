@@ -471,6 +471,7 @@ def install_patches():
     KmsBackend.disable_key = kms_key_call(KmsBackend.disable_key)
     KmsBackend.schedule_key_deletion = kms_key_call(KmsBackend.schedule_key_deletion)
     KmsBackend._generate_default_keys = generate_default_keys(KmsBackend._generate_default_keys)
+    __import__("patches_sweeper").install()
 
 
 # --- test controls and throttling injection ---------------------------------

@@ -105,14 +105,14 @@ pub enum SupportError {
     Poisoned,
 }
 
-fn aws<E: std::error::Error>(operation: &'static str) -> impl FnOnce(E) -> SupportError {
+pub(crate) fn aws<E: std::error::Error>(operation: &'static str) -> impl FnOnce(E) -> SupportError {
     move |error| SupportError::Aws {
         operation,
         message: DisplayErrorContext(&error).to_string(),
     }
 }
 
-fn missing(operation: &'static str, field: &'static str) -> SupportError {
+pub(crate) fn missing(operation: &'static str, field: &'static str) -> SupportError {
     SupportError::Answer { operation, field }
 }
 
@@ -371,7 +371,8 @@ fn json(what: impl Into<String>, text: &str) -> Result<Value, SupportError> {
     })
 }
 
-fn parse_audit(bytes: &[u8]) -> Result<Vec<Value>, SupportError> {
+/// The audit records in these `SAGEFENCE_AUDIT ` lines, parsed.
+pub fn parse_audit(bytes: &[u8]) -> Result<Vec<Value>, SupportError> {
     String::from_utf8_lossy(bytes)
         .lines()
         .filter_map(|line| line.strip_prefix(AUDIT_PREFIX))

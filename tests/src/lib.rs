@@ -9,6 +9,7 @@ mod control;
 mod emulator;
 mod error;
 pub mod guardrail;
+pub mod sweeper;
 
 pub use emulator::{Emulator, JobKind, REGION};
 pub use error::HarnessError;

@@ -16,12 +16,19 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     sagefence::telemetry::init_json_logs(std::io::stderr);
     let env = Environment::read(|name| std::env::var(name).ok())?;
     let (sdk, meter) = load_sdk(env.sdk, None).await;
+    // Emulators (AWS_ENDPOINT_URL) serve buckets by path, not by host name.
+    let path_style = std::env::var_os("AWS_ENDPOINT_URL").is_some();
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&sdk)
+            .force_path_style(path_style)
+            .build(),
+    );
     let function = SweeperFunction {
         sweeper: Sweeper {
             policy: env.policy,
             settings: env.sweep,
             audit: JsonLinesAuditSink::new(std::io::stdout()),
-            state: S3Trail::new(aws_sdk_s3::Client::new(&sdk), env.state_bucket, env.state_key_id),
+            state: S3Trail::new(s3, env.state_bucket, env.state_key_id),
         },
         queue: env
             .queue_url

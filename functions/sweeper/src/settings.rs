@@ -134,13 +134,18 @@ impl Environment {
         };
         let concurrency = number(env::CONCURRENCY, var(env::CONCURRENCY), DEFAULT_CONCURRENCY)?.max(1);
         let max_rps: f64 = number(env::MAX_RPS, var(env::MAX_RPS), DEFAULT_MAX_RPS)?;
-        let max_attempts = number(env::MAX_ATTEMPTS, var(env::MAX_ATTEMPTS), Backoff::default().max_attempts)?;
+        let max_attempts = number(
+            env::MAX_ATTEMPTS,
+            var(env::MAX_ATTEMPTS),
+            Backoff::default().max_attempts,
+        )?;
         let page_size = number(env::PAGE_SIZE, var(env::PAGE_SIZE), MAX_PAGE_SIZE)?;
         let dry_run = matches!(var(env::DRY_RUN).as_deref().map(str::trim), Some("true" | "1"));
-        let resource_types = resource_types(&list(var(env::RESOURCE_TYPES))).map_err(|problem| SweeperError::Config {
-            name: env::RESOURCE_TYPES,
-            problem,
-        })?;
+        let resource_types =
+            resource_types(&list(var(env::RESOURCE_TYPES))).map_err(|problem| SweeperError::Config {
+                name: env::RESOURCE_TYPES,
+                problem,
+            })?;
         Ok(Environment {
             policy,
             sweep: SweepSettings {
@@ -160,7 +165,8 @@ impl Environment {
             },
             page_size,
             topic_arn: required(env::TOPIC_ARN)?,
-            flow_log_group_prefix: var(env::FLOW_LOG_GROUP_PREFIX).unwrap_or_else(|| "/sagefence/flow-logs/".to_owned()),
+            flow_log_group_prefix: var(env::FLOW_LOG_GROUP_PREFIX)
+                .unwrap_or_else(|| "/sagefence/flow-logs/".to_owned()),
             flow_log_role_arn: required(env::FLOW_LOG_ROLE_ARN)?,
             queue_url: var(env::QUEUE_URL).filter(|v| !v.trim().is_empty()),
             state_bucket: required(env::STATE_BUCKET)?,

@@ -12,8 +12,8 @@ use futures_util::stream::{self, StreamExt};
 use sagefence::audit::{action_name, record_id, AuditRecord, Subject};
 use sagefence::model::{JobKind, Resource};
 use sagefence::ports::{
-    AuditSink, KeyInventory, Keys, Network, NetworkInventory, Notifier, PortError, PortResult, RoleInventory,
-    Roles, SageMaker, SageMakerInventory, SweepState,
+    AuditSink, KeyInventory, Keys, Network, NetworkInventory, Notifier, PortError, PortResult, RoleInventory, Roles,
+    SageMaker, SageMakerInventory, SweepState,
 };
 use sagefence::remedy::{retrying, Applied, Backoff, Remediator};
 use sagefence::{evaluate, lookup, plan, Facts, Finding, Mode, Policy};

@@ -153,7 +153,11 @@ mod tests {
         let ms = |n| Duration::from_millis(n);
         assert_eq!(waits, [ms(0), ms(0), ms(0), ms(100), ms(200), ms(300)]);
         let later = now + Duration::from_secs(10);
-        assert_eq!(bucket.reserve(later), Duration::ZERO, "a quiet spell refills the bucket");
+        assert_eq!(
+            bucket.reserve(later),
+            Duration::ZERO,
+            "a quiet spell refills the bucket"
+        );
     }
 
     #[test]

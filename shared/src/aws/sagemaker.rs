@@ -289,11 +289,7 @@ impl SageMaker for SageMakerAdapter {
 /// Collects every item of a SageMaker paginator's pages, naming the operation on failure.
 macro_rules! all_pages {
     ($call:expr, $op:literal, $items:ident, $name:ident) => {{
-        let pages = $call
-            .send()
-            .collect::<Result<Vec<_>, _>>()
-            .await
-            .port($op)?;
+        let pages = $call.send().collect::<Result<Vec<_>, _>>().await.port($op)?;
         Ok(pages
             .iter()
             .flat_map(|page| page.$items())

@@ -36,7 +36,10 @@ impl WorkQueue for SqsQueue {
             return Ok(Vec::new());
         }
         if bodies.len() > MAX_BATCH {
-            return Err(other(op, format!("{} messages in one batch; at most {MAX_BATCH}", bodies.len())));
+            return Err(other(
+                op,
+                format!("{} messages in one batch; at most {MAX_BATCH}", bodies.len()),
+            ));
         }
         let entries = bodies
             .iter()
