@@ -139,15 +139,18 @@ async fn lists_are_read_past_their_first_page() {
         .unwrap();
     let types = [ResourceType::Notebooks, ResourceType::Models];
 
+    let (small_before, whole_before) = (small_pages.requests(), one_page.requests());
     let small = small_pages.sweep(&types).await.unwrap();
     let whole = one_page.sweep(&types).await.unwrap();
+    let small_requests = small_pages.requests() - small_before;
+    let whole_requests = one_page.requests() - whole_before;
     assert_eq!(small.resources, 8);
     assert_eq!(whole.resources, 8);
     assert_eq!(statuses(&small, "notebook-in-project-vpc").len(), 5);
     assert_eq!(statuses(&small, "model-network-isolation").len(), 3);
     assert_eq!(small.findings.len(), whole.findings.len());
     assert_eq!(
-        small_pages.requests() - one_page.requests(),
+        small_requests - whole_requests,
         2 + 1,
         "notebooks in three pages of two and models in two, instead of one page each"
     );
