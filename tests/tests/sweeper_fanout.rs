@@ -13,8 +13,9 @@ use serde_json::{json, Value};
 
 fn schedule() -> Vec<u8> {
     let mut event: Value = serde_json::from_slice(&fixture_bytes("scheduled/scheduled-event.json").unwrap()).unwrap();
-    event["account"] = json!(ACCOUNT);
-    event["region"] = json!(REGION);
+    let fields = event.as_object_mut().unwrap();
+    fields.insert("account".to_owned(), json!(ACCOUNT));
+    fields.insert("region".to_owned(), json!(REGION));
     serde_json::to_vec(&event).unwrap()
 }
 
