@@ -474,6 +474,7 @@ def install_patches():
     __import__("patches_audit").install()
     __import__("patches_events").install()
     __import__("patches_provisioner").install(SagefenceMiddleware, request_service, request_action)
+    __import__("patches_sweeper").install()
 
 
 # --- test controls and throttling injection ---------------------------------

@@ -376,7 +376,8 @@ fn json(what: impl Into<String>, text: &str) -> Result<Value, SupportError> {
     })
 }
 
-pub(crate) fn parse_audit(bytes: &[u8]) -> Result<Vec<Value>, SupportError> {
+/// The audit records in these `SAGEFENCE_AUDIT ` lines, parsed.
+pub fn parse_audit(bytes: &[u8]) -> Result<Vec<Value>, SupportError> {
     String::from_utf8_lossy(bytes)
         .lines()
         .filter_map(|line| line.strip_prefix(AUDIT_PREFIX))

@@ -12,6 +12,7 @@ mod error;
 pub mod event_pattern;
 pub mod guardrail;
 pub mod provisioner;
+pub mod sweeper;
 
 pub use emulator::{Emulator, JobKind, REGION};
 pub use error::HarnessError;
