@@ -45,6 +45,8 @@ from moto.sagemaker.exceptions import ValidationError
 from moto.sagemaker.responses import SageMakerResponse, format_enum_error
 from werkzeug.serving import make_server
 
+import patches_bench
+
 Backend = sm.SageMakerModelBackend
 
 NOTEBOOK_STATUSES = [
@@ -471,6 +473,7 @@ def install_patches():
     KmsBackend.disable_key = kms_key_call(KmsBackend.disable_key)
     KmsBackend.schedule_key_deletion = kms_key_call(KmsBackend.schedule_key_deletion)
     KmsBackend._generate_default_keys = generate_default_keys(KmsBackend._generate_default_keys)
+    patches_bench.install(SagefenceMiddleware, request_service, request_action)
 
 
 # --- test controls and throttling injection ---------------------------------
