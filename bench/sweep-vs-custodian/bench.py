@@ -183,6 +183,23 @@ def sagefence_findings(path):
     return found
 
 
+def describe_sweep(path, settings):
+    """One line on the sweep as sagefence reports it: settings, calls counted, errors."""
+    try:
+        report = json.loads(path.read_text())
+    except ValueError:
+        return
+    if not isinstance(report, dict):
+        return
+    errors = report.get("errors") or []
+    print(
+        f"sagefence sweep: settings {' '.join(settings) or '(defaults)'}; reports {report.get('resources')} "
+        f"resources, {report.get('api_calls')} API calls, {report.get('duration_ms')} ms, {len(errors)} errors"
+    )
+    for error in errors[:5]:
+        print(f"  error: {json.dumps(error)[:300]}")
+
+
 def custodian_findings(output_dir, policies):
     """Per rule, the resources Custodian matched (``<policy>/resources.json`` of each policy
     named ``<kind>-<rule id>``)."""
@@ -260,6 +277,13 @@ def main():
     parser.add_argument("--training-jobs", type=int, default=500)
     parser.add_argument("--models", type=int, default=200)
     parser.add_argument("--workdir", type=Path, default=ROOT / "target/bench-sweep")
+    parser.add_argument(
+        "--sagefence-env",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="environment for (a) only, e.g. SAGEFENCE_SWEEP_MAX_RPS=1000 (repeatable)",
+    )
     parser.add_argument("--check-targets", action="store_true", help="exit 3 when a target is missed")
     args = parser.parse_args()
 
@@ -285,16 +309,19 @@ def main():
             work / "floor.json",
             work,
         )
+        sweep_env = dict(env)
+        sweep_env.update(setting.split("=", 1) for setting in args.sagefence_env)
         sweep = measure(
             emulator,
             Run("(a) sagefence sweep --dry-run"),
             [args.sagefence, "sweep", "--dry-run", "--region", REGION, "--format", "json"],
-            env,
+            sweep_env,
             work / "sagefence.json",
             work,
         )
         if sweep.exit_code in (0, 1):
             sweep.findings = sagefence_findings(work / "sagefence.json")
+            describe_sweep(work / "sagefence.json", args.sagefence_env)
         custodian = measure(
             emulator,
             Run("(b) custodian run --dryrun --cache-period 0"),
