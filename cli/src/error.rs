@@ -46,6 +46,12 @@ pub enum CliError {
     /// The trail's bucket could not be read.
     #[error("cannot read the trail: {0}")]
     Bucket(sagefence::ports::PortError),
+    /// The sweep could not read the account.
+    #[error("cannot sweep: {0}")]
+    Sweep(sagefence::ports::PortError),
+    /// The sweep failed.
+    #[error("sweep failed: {0}")]
+    Sweeper(sagefence_sweeper::SweeperError),
     /// The async runtime could not start.
     #[error("cannot start the runtime: {0}")]
     Runtime(std::io::Error),

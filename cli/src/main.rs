@@ -1,10 +1,12 @@
-//! `sagefence`, the operator CLI: evaluate events offline, check policies, verify the audit trail.
+//! `sagefence`, the operator CLI: evaluate events offline, sweep an account, check policies,
+//! verify the audit trail.
 //!
 //! Exit codes: 0 nothing failed (the trail is intact), 1 at least one FAILED finding (a broken
 //! link in the trail), 2 bad input or usage.
 
 mod audit;
 mod error;
+mod sweep;
 mod table;
 
 use std::io::Write;
@@ -40,6 +42,41 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Json)]
         format: Format,
+    },
+    /// Sweep every in-scope resource of the account and region: find drift and fix it.
+    Sweep {
+        /// Record every remedy as a dry run (audit mode for every rule): nothing changes.
+        #[arg(long)]
+        dry_run: bool,
+        /// The region; the usual AWS settings' (AWS_REGION, profile) when absent.
+        #[arg(long, value_name = "REGION")]
+        region: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        /// The policy file; the built-in policy when absent.
+        #[arg(long, value_name = "FILE")]
+        policy: Option<PathBuf>,
+        /// Resource types to sweep, comma-separated (notebooks, training-jobs, processing-jobs,
+        /// transform-jobs, tuning-jobs, models, endpoint-configs, domains, vpcs, subnets,
+        /// security-groups, kms-keys, roles); all when absent.
+        #[arg(long, value_name = "TYPES", value_delimiter = ',')]
+        types: Vec<String>,
+        /// Describe and remedy calls in flight at once.
+        #[arg(long, default_value_t = 16)]
+        concurrency: usize,
+        /// The most HTTP requests a second, over every service; 0 for no limit.
+        #[arg(long, default_value_t = 0.0)]
+        max_rps: f64,
+        /// Items per page of SageMaker List* calls (1 to 100).
+        #[arg(long, default_value_t = 100)]
+        page_size: i32,
+        /// Attempts per AWS call when throttled or unavailable.
+        #[arg(long, default_value_t = 4)]
+        max_attempts: u32,
+        /// Write the sweep's audit records (JSON lines) to this file.
+        #[arg(long, value_name = "FILE")]
+        audit_log: Option<PathBuf>,
     },
     /// Policy files: check them, print the built-in one or the JSON Schema.
     Policy {
@@ -115,6 +152,42 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
                 .map_err(|source| CliError::Event { path: event, source })?;
             print_assessment(&assessment, format)?;
             Ok(ExitCode::from(u8::from(assessment.has_violation())))
+        }
+        Command::Sweep {
+            dry_run,
+            region,
+            format,
+            policy,
+            types,
+            concurrency,
+            max_rps,
+            page_size,
+            max_attempts,
+            audit_log,
+        } => {
+            let policy = load_policy(policy.as_deref())?;
+            let report = sweep::run(sweep::SweepOptions {
+                dry_run,
+                region,
+                policy,
+                types,
+                concurrency,
+                max_rps,
+                page_size,
+                max_attempts,
+                audit_log,
+                progress: sweep::on_terminal(),
+            })?;
+            let text = match format {
+                Format::Json => format!("{}\n", json(&report)?),
+                Format::Table => sweep::render(&report),
+            };
+            write_out(&text)?;
+            if !report.errors.is_empty() {
+                eprintln!("sagefence: {} part(s) of the sweep failed; see `errors`", report.errors.len());
+                return Ok(ExitCode::from(2));
+            }
+            Ok(ExitCode::from(u8::from(report.has_violation())))
         }
         Command::Audit {
             command: AuditCommand::Verify { dir, bucket, prefix },

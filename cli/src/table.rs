@@ -52,7 +52,8 @@ pub fn render(assessment: &Assessment) -> String {
     out
 }
 
-fn aligned(header: &[&str], rows: &[Vec<String>]) -> String {
+/// Rows aligned under a header, columns two spaces apart.
+pub(crate) fn aligned(header: &[&str], rows: &[Vec<String>]) -> String {
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for row in rows {
         for (width, cell) in widths.iter_mut().zip(row) {

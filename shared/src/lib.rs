@@ -12,6 +12,8 @@ pub mod catalog;
 pub mod error;
 pub mod evaluate;
 pub mod event;
+#[cfg(feature = "remedy")]
+pub mod lookup;
 pub mod model;
 pub mod ocsf;
 pub mod plan;
@@ -22,6 +24,8 @@ mod wire;
 
 #[cfg(feature = "aws")]
 pub mod aws;
+#[cfg(feature = "remedy")]
+pub mod remedy;
 #[cfg(feature = "telemetry")]
 pub mod telemetry;
 

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::account::{IngressRange, KmsKey, Role, SecurityGroup, Subnet, Vpc};
 use crate::audit::{AuditRecord, Notification};
-use crate::model::{EndpointConfig, Job, JobKind, Model, NotebookInstance, Toggle};
+use crate::model::{Domain, EndpointConfig, Job, JobKind, Model, NotebookInstance, Toggle};
 
 /// What kind of failure a port met; decides whether a retry can help.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -141,6 +141,56 @@ pub trait Roles {
     fn detach_policy(&self, role_name: &str, policy_arn: &str) -> impl Future<Output = PortResult<()>> + Send;
     /// Deletes an inline policy from a role.
     fn delete_inline_policy(&self, role_name: &str, policy_name: &str) -> impl Future<Output = PortResult<()>> + Send;
+}
+
+/// SageMaker, as a sweep lists it: every list paginates to the end.
+pub trait SageMakerInventory {
+    /// The names of every notebook instance.
+    fn notebook_names(&self) -> impl Future<Output = PortResult<Vec<String>>> + Send;
+    /// The names of the jobs of this kind that are `InProgress`.
+    fn in_progress_job_names(&self, kind: JobKind) -> impl Future<Output = PortResult<Vec<String>>> + Send;
+    /// The names of every model.
+    fn model_names(&self) -> impl Future<Output = PortResult<Vec<String>>> + Send;
+    /// The names of every endpoint configuration.
+    fn endpoint_config_names(&self) -> impl Future<Output = PortResult<Vec<String>>> + Send;
+    /// The ids of every Studio domain.
+    fn domain_ids(&self) -> impl Future<Output = PortResult<Vec<String>>> + Send;
+    /// A Studio domain with its tags; `None` when it does not exist.
+    fn domain(&self, id: &str) -> impl Future<Output = PortResult<Option<Domain>>> + Send;
+}
+
+/// EC2, as a sweep lists a project's network.
+pub trait NetworkInventory {
+    /// The subnets of these VPCs, each with its VPC's tags.
+    fn subnets_in(&self, vpc_ids: &[String]) -> impl Future<Output = PortResult<Vec<Subnet>>> + Send;
+    /// The security groups of these VPCs, each with its VPC's tags.
+    fn security_groups_in(&self, vpc_ids: &[String]) -> impl Future<Output = PortResult<Vec<SecurityGroup>>> + Send;
+}
+
+/// KMS, as a sweep lists keys.
+pub trait KeyInventory {
+    /// The ids of every key of the account and region.
+    fn key_ids(&self) -> impl Future<Output = PortResult<Vec<String>>> + Send;
+}
+
+/// IAM, as a sweep lists roles.
+pub trait RoleInventory {
+    /// The names of the roles carrying the tag key `tag_key`.
+    fn tagged_role_names(&self, tag_key: &str) -> impl Future<Output = PortResult<Vec<String>>> + Send;
+}
+
+/// Where a sweep keeps what the last sweep of a shard found failing.
+pub trait SweepState {
+    /// The state stored under `key`; `None` before the first sweep.
+    fn load(&self, key: &str) -> impl Future<Output = PortResult<Option<Vec<u8>>>> + Send;
+    /// Stores the state under `key`.
+    fn store(&self, key: &str, bytes: Vec<u8>) -> impl Future<Output = PortResult<()>> + Send;
+}
+
+/// A queue of work items (SQS), sent in batches.
+pub trait WorkQueue {
+    /// Sends up to 10 message bodies in one call; answers the indexes the queue refused.
+    fn send_batch(&self, bodies: &[String]) -> impl Future<Output = PortResult<Vec<usize>>> + Send;
 }
 
 /// Tells the owner and the security team (SNS).

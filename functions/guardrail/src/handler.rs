@@ -1,15 +1,14 @@
 //! One event: parse, resolve online, evaluate, plan, act through the ports, record.
 
 use chrono::{DateTime, Utc};
-use sagefence::audit::{record_id, AuditRecord, Notification, Outcome, Subject};
+use sagefence::audit::{record_id, AuditRecord, Outcome, Subject};
 use sagefence::event::{self, Event, EventMeta};
-use sagefence::plan::ActionKind;
 use sagefence::ports::{AuditSink, Keys, Network, Notifier, Roles, SageMaker};
+use sagefence::remedy::{Applied, Remediator};
 use sagefence::{evaluate, plan, Policy, Status};
 use serde::Serialize;
 
 use crate::error::GuardrailError;
-use crate::retry::retrying;
 use crate::settings::Settings;
 
 /// The guardrail with its policy, settings and ports, built once at cold start.
@@ -144,23 +143,8 @@ where
             summary.findings += findings.len();
             summary.failed += findings.iter().filter(|f| f.status == Status::Failed).count();
 
-            let owner = resource
-                .tags()
-                .and_then(|tags| tags.get(&self.policy.scope.owner_tag_key))
-                .map(str::to_owned);
-            let mut blocked = false;
-            for (step, action) in plan(&self.policy, resource, &findings).into_iter().enumerate() {
-                let outcome = if blocked && action.action != ActionKind::Notify {
-                    Outcome::Deferred {
-                        detail: "an earlier step for this resource did not complete".to_owned(),
-                    }
-                } else {
-                    self.apply(resource, &action).await
-                };
-                match &outcome {
-                    Outcome::Failed { .. } | Outcome::Deferred { .. } => blocked = true,
-                    _ => {}
-                }
+            let actions = plan(&self.policy, resource, &findings);
+            for Applied { step, action, outcome } in self.remediator().apply_plan(resource, actions).await {
                 if let Outcome::Failed { error, retryable } = &outcome {
                     failures.push((error.clone(), *retryable));
                 }
@@ -173,18 +157,6 @@ where
                     &action.resource.name,
                     outcome.name(),
                 ]);
-                // Bookkeeping tags are not news; `notify` actions notify when applied.
-                let notify = !matches!(
-                    action.action,
-                    ActionKind::Tag { .. } | ActionKind::Untag { .. } | ActionKind::Notify
-                ) && action.mode == sagefence::Mode::Enforce
-                    && matches!(outcome, Outcome::Applied);
-                if notify {
-                    let notification = Notification::for_action(&action, &outcome, owner.as_deref());
-                    if let Err(err) = retrying(&self.settings, || self.notifier.notify(&notification)).await {
-                        tracing::warn!(error = %err, "notification failed; the remedy stands");
-                    }
-                }
                 summary.actions.push(ActionReport {
                     action: name,
                     resource: action.resource.to_string(),
@@ -204,6 +176,19 @@ where
                 first: first.clone(),
                 retryable: failures.iter().any(|(_, retryable)| *retryable),
             }),
+        }
+    }
+
+    /// The remedies, acting through this guardrail's ports.
+    pub(crate) fn remediator(&self) -> Remediator<'_, S, N, K, R, T> {
+        Remediator {
+            policy: &self.policy,
+            backoff: self.settings.backoff(),
+            sagemaker: &self.sagemaker,
+            network: &self.network,
+            keys: &self.keys,
+            roles: &self.roles,
+            notifier: &self.notifier,
         }
     }
 

@@ -3,7 +3,6 @@
 //! rule, applies the planned remedies through the ports and records every decision.
 
 pub mod error;
-mod execute;
 pub mod handler;
 mod resolve;
 mod retry;

@@ -1,6 +1,8 @@
 //! The guardrail Lambda's entry point: telemetry, configuration, SDK clients and adapters
 //! built once, then the runtime loop.
 
+#![recursion_limit = "256"]
+
 use lambda_runtime::{service_fn, LambdaEvent};
 use sagefence::audit_log::JsonLinesAuditSink;
 use sagefence::aws::ec2::{Ec2Adapter, FlowLogSettings};

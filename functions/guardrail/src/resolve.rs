@@ -2,12 +2,11 @@
 //! an event concerns, as they are now (the current state beats the event's, which may be
 //! stale or out of order), and the facts the rules need (project subnets and keys).
 
-use std::collections::BTreeSet;
-
 use sagefence::event::{ApiCall, ApiRequest, Ec2Request, Event, IamRequest, KmsRequest};
-use sagefence::model::{Fact, Resource, ResourceRef};
+use sagefence::lookup;
+use sagefence::model::{Resource, ResourceRef};
 use sagefence::ports::{AuditSink, Keys, Network, Notifier, PortResult, Roles, SageMaker};
-use sagefence::{account::KeyState, Facts};
+use sagefence::Facts;
 
 use crate::handler::Guardrail;
 use crate::retry::retrying;
@@ -21,24 +20,6 @@ pub(crate) struct Resolved {
     pub facts: Facts,
     /// Resources the event names that no longer exist.
     pub gone: Vec<ResourceRef>,
-}
-
-fn subnet_ids(resource: &Resource) -> Vec<String> {
-    match resource {
-        Resource::NotebookInstance(n) => match &n.subnet_id {
-            Fact::Known(Some(subnet)) => vec![subnet.clone()],
-            _ => Vec::new(),
-        },
-        Resource::Job(j) => j
-            .specs
-            .iter()
-            .filter_map(|s| s.network.as_ref().and_then(|n| n.vpc.as_ref()))
-            .flat_map(|vpc| vpc.subnets.iter().cloned())
-            .collect(),
-        Resource::Model(m) => m.vpc.as_ref().map(|v| v.subnets.clone()).unwrap_or_default(),
-        Resource::Domain(d) => d.subnet_ids.clone(),
-        _ => Vec::new(),
-    }
 }
 
 impl<S, N, K, R, T, A> Guardrail<S, N, K, R, T, A>
@@ -67,7 +48,9 @@ where
                 None => resolved.gone.push(reference),
             }
         }
-        resolved.facts = self.facts(&resolved.resources).await?;
+        let tag_key = &self.policy.scope.project_tag_key;
+        let backoff = self.settings.backoff();
+        resolved.facts = lookup::facts(&self.network, &self.keys, &backoff, tag_key, &resolved.resources).await?;
         Ok(resolved)
     }
 
@@ -158,71 +141,6 @@ where
             _ => {}
         }
         Ok(out)
-    }
-
-    /// Which of the subnets and keys the resources use belong to the project: a project subnet
-    /// sits in a VPC with the project tag and no internet gateway; a project key is customer
-    /// managed, enabled and carries the project tag. Subnets and keys are read concurrently.
-    async fn facts(&self, resources: &[Resource]) -> PortResult<Facts> {
-        let (project_subnets, project_keys) =
-            tokio::join!(self.project_subnets(resources), self.project_keys(resources));
-        Ok(Facts {
-            online: true,
-            project_subnets: project_subnets?,
-            project_keys: project_keys?,
-        })
-    }
-
-    async fn project_subnets(&self, resources: &[Resource]) -> PortResult<BTreeSet<String>> {
-        let s = &self.settings;
-        let tag_key = &self.policy.scope.project_tag_key;
-        let wanted: Vec<String> = resources
-            .iter()
-            .flat_map(subnet_ids)
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        let mut project = BTreeSet::new();
-        if wanted.is_empty() {
-            return Ok(project);
-        }
-        let subnets = retrying(s, || self.network.subnets(&wanted)).await?;
-        let mut private_vpcs: BTreeSet<String> = BTreeSet::new();
-        for subnet in &subnets {
-            if subnet.vpc_tags.get(tag_key).is_none() {
-                continue;
-            }
-            if !private_vpcs.contains(&subnet.vpc_id) {
-                let vpc = retrying(s, || self.network.vpc(&subnet.vpc_id)).await?;
-                if vpc.is_some_and(|v| v.internet_gateways.is_empty()) {
-                    private_vpcs.insert(subnet.vpc_id.clone());
-                }
-            }
-            if private_vpcs.contains(&subnet.vpc_id) {
-                project.insert(subnet.id.clone());
-            }
-        }
-        Ok(project)
-    }
-
-    async fn project_keys(&self, resources: &[Resource]) -> PortResult<BTreeSet<String>> {
-        let tag_key = &self.policy.scope.project_tag_key;
-        let mut project = BTreeSet::new();
-        for resource in resources {
-            let Resource::NotebookInstance(notebook) = resource else {
-                continue;
-            };
-            let Fact::Known(Some(key_id)) = &notebook.kms_key_id else {
-                continue;
-            };
-            let key = retrying(&self.settings, || self.keys.key(key_id)).await?;
-            if let Some(key) = key {
-                if key.customer_managed && key.state == KeyState::Enabled && key.tags.get(tag_key).is_some() {
-                    project.extend([key_id.clone(), key.id, key.arn]);
-                }
-            }
-        }
-        Ok(project)
     }
 }
 

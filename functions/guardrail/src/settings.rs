@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use sagefence::policy::wildcard_match;
+use sagefence::remedy::Backoff;
 use sagefence::Policy;
 
 use crate::error::GuardrailError;
@@ -22,13 +23,21 @@ impl Default for Settings {
     fn default() -> Self {
         Settings {
             own_role_arns: Vec::new(),
-            max_attempts: 4,
-            base_delay: Duration::from_millis(100),
+            max_attempts: Backoff::default().max_attempts,
+            base_delay: Backoff::default().base_delay,
         }
     }
 }
 
 impl Settings {
+    /// The retry settings of AWS calls.
+    pub fn backoff(&self) -> Backoff {
+        Backoff {
+            max_attempts: self.max_attempts,
+            base_delay: self.base_delay,
+        }
+    }
+
     /// Whether a caller ARN is one of sagefence's own roles (or a session of one).
     pub fn is_own(&self, arn: &str) -> bool {
         self.own_role_arns

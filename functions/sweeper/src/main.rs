@@ -1,4 +1,51 @@
-//! The sweeper Lambda: scheduled sweeps that find and fix drift.
-//! Its handler arrives with its own issue; this binary only reserves the place in the workspace.
+//! The sweeper Lambda's entry point: telemetry, configuration, the SDK configuration (metered,
+//! rate-limited, adaptive retries) and adapters built once, then the runtime loop.
 
-fn main() {}
+#![recursion_limit = "256"]
+
+use lambda_runtime::{service_fn, LambdaEvent};
+use sagefence::audit_log::JsonLinesAuditSink;
+use sagefence::aws::{FlowLogSettings, S3Trail, SqsQueue};
+use sagefence_sweeper::aws::{load_sdk, SdkPorts};
+use sagefence_sweeper::settings::Environment;
+use sagefence_sweeper::{Sweeper, SweeperFunction};
+use serde_json::value::RawValue;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    sagefence::telemetry::init_json_logs(std::io::stderr);
+    let env = Environment::read(|name| std::env::var(name).ok())?;
+    let (sdk, meter) = load_sdk(env.sdk, None).await;
+    let function = SweeperFunction {
+        sweeper: Sweeper {
+            policy: env.policy,
+            settings: env.sweep,
+            audit: JsonLinesAuditSink::new(std::io::stdout()),
+            state: S3Trail::new(aws_sdk_s3::Client::new(&sdk), env.state_bucket, env.state_key_id),
+        },
+        queue: env
+            .queue_url
+            .map(|url| SqsQueue::new(aws_sdk_sqs::Client::new(&sdk), url)),
+        ports: SdkPorts {
+            sdk,
+            meter,
+            page_size: env.page_size,
+            flow_logs: FlowLogSettings {
+                log_group_prefix: env.flow_log_group_prefix,
+                delivery_role_arn: env.flow_log_role_arn,
+            },
+            topic_arn: Some(env.topic_arn),
+        },
+        regions: env.regions,
+        member_accounts: env.member_accounts,
+        member_role_name: env.member_role_name,
+        resource_types: env.resource_types,
+    };
+    let function = &function;
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Box<RawValue>>| async move {
+        function
+            .handle(event.payload.get().as_bytes(), chrono::Utc::now())
+            .await
+    }))
+    .await
+}

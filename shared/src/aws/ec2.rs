@@ -12,7 +12,7 @@ use aws_sdk_ec2::Client;
 use crate::account::{IngressRange, Peering, SecurityGroup, Subnet, Vpc};
 use crate::aws::error::{has_code, other, SdkResultExt};
 use crate::model::Tags;
-use crate::ports::{Network, PortErrorKind, PortResult};
+use crate::ports::{Network, NetworkInventory, PortErrorKind, PortResult};
 
 /// Peering statuses of connections that no longer link anything.
 const ENDED_PEERINGS: &[&str] = &["deleted", "rejected", "failed", "expired"];
@@ -435,5 +435,65 @@ impl Network for Ec2Adapter {
             .await
             .port("RevokeSecurityGroupIngress")
             .map(drop)
+    }
+}
+
+impl NetworkInventory for Ec2Adapter {
+    async fn subnets_in(&self, vpc_ids: &[String]) -> PortResult<Vec<Subnet>> {
+        if vpc_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let subnets = self
+            .client
+            .describe_subnets()
+            .filters(filter("vpc-id", vpc_ids.iter().map(String::as_str)))
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .port("DescribeSubnets")?;
+        let vpc_tags = self.vpc_tags(&vpc_ids.iter().map(String::as_str).collect()).await?;
+        Ok(subnets
+            .iter()
+            .filter_map(|s| {
+                let vpc_id = s.vpc_id()?;
+                Some(Subnet {
+                    id: s.subnet_id()?.to_owned(),
+                    vpc_id: vpc_id.to_owned(),
+                    vpc_tags: vpc_tags.get(vpc_id).cloned().unwrap_or_default(),
+                    map_public_ip_on_launch: s.map_public_ip_on_launch().unwrap_or(false),
+                })
+            })
+            .collect())
+    }
+
+    async fn security_groups_in(&self, vpc_ids: &[String]) -> PortResult<Vec<SecurityGroup>> {
+        if vpc_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let groups = self
+            .client
+            .describe_security_groups()
+            .filters(filter("vpc-id", vpc_ids.iter().map(String::as_str)))
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .port("DescribeSecurityGroups")?;
+        let vpc_tags = self.vpc_tags(&vpc_ids.iter().map(String::as_str).collect()).await?;
+        Ok(groups
+            .iter()
+            .filter_map(|g| {
+                let vpc_id = g.vpc_id()?;
+                Some(SecurityGroup {
+                    id: g.group_id()?.to_owned(),
+                    vpc_id: vpc_id.to_owned(),
+                    vpc_tags: vpc_tags.get(vpc_id).cloned().unwrap_or_default(),
+                    ingress: g.ip_permissions().iter().flat_map(ingress).collect(),
+                })
+            })
+            .collect())
     }
 }

@@ -7,7 +7,7 @@ use aws_sdk_iam::Client;
 use crate::account::{grants_everything, Role, RolePolicy, ADMINISTRATOR_ACCESS};
 use crate::aws::error::{found, other, SdkResultExt};
 use crate::model::Tags;
-use crate::ports::{PortResult, Roles};
+use crate::ports::{PortResult, RoleInventory, Roles};
 
 /// [`Roles`] on an `aws_sdk_iam` client.
 #[derive(Debug, Clone)]
@@ -135,5 +135,34 @@ impl Roles for IamAdapter {
             .role_name(role_name)
             .policy_name(policy_name);
         call.send().await.port("DeleteRolePolicy").map(drop)
+    }
+}
+
+/// Roles whose tags are read at once while listing.
+const TAG_READS_IN_FLIGHT: usize = 8;
+
+impl RoleInventory for IamAdapter {
+    async fn tagged_role_names(&self, tag_key: &str) -> PortResult<Vec<String>> {
+        use futures_util::stream::{self, StreamExt, TryStreamExt};
+
+        let roles = self
+            .client
+            .list_roles()
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .port("ListRoles")?;
+        let names: Vec<String> = roles.iter().map(|r| r.role_name().to_owned()).collect();
+        let tagged: Vec<Option<String>> = stream::iter(names)
+            .map(|name| async move {
+                let tags = found(self.tags(&name).await)?;
+                Ok(tags.filter(|t| t.get(tag_key).is_some()).map(|_| name))
+            })
+            .buffered(TAG_READS_IN_FLIGHT)
+            .try_collect()
+            .await?;
+        Ok(tagged.into_iter().flatten().collect())
     }
 }

@@ -7,7 +7,7 @@ use aws_sdk_kms::Client;
 use crate::account::{KeyState, KmsKey};
 use crate::aws::error::{found, has_code, other, SdkResultExt};
 use crate::model::Tags;
-use crate::ports::{Keys, PortErrorKind, PortResult};
+use crate::ports::{KeyInventory, Keys, PortErrorKind, PortResult};
 
 /// [`Keys`] on an `aws_sdk_kms` client.
 #[derive(Debug, Clone)]
@@ -101,5 +101,20 @@ impl Keys for KmsAdapter {
         call.send().await.port("CancelKeyDeletion")?;
         let call = self.client.enable_key().key_id(key_id);
         call.send().await.port("EnableKey").map(drop)
+    }
+}
+
+impl KeyInventory for KmsAdapter {
+    async fn key_ids(&self) -> PortResult<Vec<String>> {
+        let keys = self
+            .client
+            .list_keys()
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .port("ListKeys")?;
+        Ok(keys.iter().filter_map(|k| k.key_id().map(str::to_owned)).collect())
     }
 }

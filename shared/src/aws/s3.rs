@@ -6,7 +6,7 @@ use aws_sdk_s3::types::ServerSideEncryption;
 use aws_sdk_s3::Client;
 
 use crate::aws::error::{found, other, SdkResultExt};
-use crate::ports::{PortResult, TrailReader, TrailWriter};
+use crate::ports::{PortResult, SweepState, TrailReader, TrailWriter};
 
 /// [`TrailWriter`] and [`TrailReader`] on one bucket.
 #[derive(Debug, Clone)]
@@ -107,5 +107,17 @@ impl TrailReader for S3Trail {
 
     async fn get(&self, key: &str) -> PortResult<Option<Vec<u8>>> {
         self.get_object(key).await
+    }
+}
+
+/// The sweeper's state in the same kind of bucket: one JSON object per shard, encrypted with
+/// the bucket's key when one is given.
+impl SweepState for S3Trail {
+    async fn load(&self, key: &str) -> PortResult<Option<Vec<u8>>> {
+        self.get_object(key).await
+    }
+
+    async fn store(&self, key: &str, bytes: Vec<u8>) -> PortResult<()> {
+        TrailWriter::put(self, key, bytes, "application/json").await
     }
 }

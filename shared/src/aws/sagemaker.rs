@@ -3,25 +3,41 @@
 
 use std::collections::BTreeMap;
 
-use aws_sdk_sagemaker::types::{RootAccess, Tag};
+use aws_sdk_sagemaker::types::{
+    HyperParameterTuningJobStatus, ProcessingJobStatus, RootAccess, Tag, TrainingJobStatus, TransformJobStatus,
+};
 use aws_sdk_sagemaker::Client;
 
 use crate::aws::describe::{self, DescribeError};
 use crate::aws::error::{found, unreadable, SdkResultExt};
-use crate::model::{EndpointConfig, Job, JobKind, Model, NotebookInstance, Tags, Toggle};
-use crate::ports::{PortResult, SageMaker};
+use crate::model::{Domain, EndpointConfig, Job, JobKind, Model, NotebookInstance, Tags, Toggle};
+use crate::ports::{PortResult, SageMaker, SageMakerInventory};
 
-/// [`SageMaker`] on an `aws_sdk_sagemaker` client.
+/// The most items SageMaker's List* calls answer per page.
+pub const MAX_PAGE_SIZE: i32 = 100;
+
+/// [`SageMaker`] and [`SageMakerInventory`] on an `aws_sdk_sagemaker` client.
 #[derive(Debug, Clone)]
 pub struct SageMakerAdapter {
     /// The SageMaker client.
     pub client: Client,
+    /// Items asked per page of a List* call (1 to [`MAX_PAGE_SIZE`]).
+    pub page_size: i32,
 }
 
 impl SageMakerAdapter {
-    /// An adapter on this client.
+    /// An adapter on this client, listing [`MAX_PAGE_SIZE`] items per page.
     pub fn new(client: Client) -> Self {
-        Self { client }
+        Self {
+            client,
+            page_size: MAX_PAGE_SIZE,
+        }
+    }
+
+    /// The same adapter, listing `page_size` items per page (clamped to 1..=100).
+    pub fn with_page_size(mut self, page_size: i32) -> Self {
+        self.page_size = page_size.clamp(1, MAX_PAGE_SIZE);
+        self
     }
 
     /// A resource's tags; `None` when it does not exist (any more).
@@ -267,5 +283,104 @@ impl SageMaker for SageMakerAdapter {
     async fn delete_endpoint_config(&self, name: &str) -> PortResult<()> {
         let call = self.client.delete_endpoint_config().endpoint_config_name(name);
         call.send().await.port("DeleteEndpointConfig").map(drop)
+    }
+}
+
+/// Collects every item of a SageMaker paginator's pages, naming the operation on failure.
+macro_rules! all_pages {
+    ($call:expr, $op:literal, $items:ident, $name:ident) => {{
+        let pages = $call
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .port($op)?;
+        Ok(pages
+            .iter()
+            .flat_map(|page| page.$items())
+            .filter_map(|item| item.$name().map(str::to_owned))
+            .collect())
+    }};
+}
+
+impl SageMakerInventory for SageMakerAdapter {
+    async fn notebook_names(&self) -> PortResult<Vec<String>> {
+        let call = self.client.list_notebook_instances().into_paginator();
+        all_pages!(
+            call.page_size(self.page_size),
+            "ListNotebookInstances",
+            notebook_instances,
+            notebook_instance_name
+        )
+    }
+
+    async fn in_progress_job_names(&self, kind: JobKind) -> PortResult<Vec<String>> {
+        let c = &self.client;
+        let size = self.page_size;
+        match kind {
+            JobKind::Training => {
+                let call = c.list_training_jobs().status_equals(TrainingJobStatus::InProgress);
+                all_pages!(
+                    call.into_paginator().page_size(size),
+                    "ListTrainingJobs",
+                    training_job_summaries,
+                    training_job_name
+                )
+            }
+            JobKind::Processing => {
+                let call = c.list_processing_jobs().status_equals(ProcessingJobStatus::InProgress);
+                all_pages!(
+                    call.into_paginator().page_size(size),
+                    "ListProcessingJobs",
+                    processing_job_summaries,
+                    processing_job_name
+                )
+            }
+            JobKind::Transform => {
+                let call = c.list_transform_jobs().status_equals(TransformJobStatus::InProgress);
+                all_pages!(
+                    call.into_paginator().page_size(size),
+                    "ListTransformJobs",
+                    transform_job_summaries,
+                    transform_job_name
+                )
+            }
+            JobKind::HyperParameterTuning => {
+                let call = c
+                    .list_hyper_parameter_tuning_jobs()
+                    .status_equals(HyperParameterTuningJobStatus::InProgress);
+                all_pages!(
+                    call.into_paginator().page_size(size),
+                    "ListHyperParameterTuningJobs",
+                    hyper_parameter_tuning_job_summaries,
+                    hyper_parameter_tuning_job_name
+                )
+            }
+        }
+    }
+
+    async fn model_names(&self) -> PortResult<Vec<String>> {
+        let call = self.client.list_models().into_paginator();
+        all_pages!(call.page_size(self.page_size), "ListModels", models, model_name)
+    }
+
+    async fn endpoint_config_names(&self) -> PortResult<Vec<String>> {
+        let call = self.client.list_endpoint_configs().into_paginator();
+        all_pages!(
+            call.page_size(self.page_size),
+            "ListEndpointConfigs",
+            endpoint_configs,
+            endpoint_config_name
+        )
+    }
+
+    async fn domain_ids(&self) -> PortResult<Vec<String>> {
+        let call = self.client.list_domains().into_paginator();
+        all_pages!(call.page_size(self.page_size), "ListDomains", domains, domain_id)
+    }
+
+    async fn domain(&self, id: &str) -> PortResult<Option<Domain>> {
+        let op = "DescribeDomain";
+        let out = found(self.client.describe_domain().domain_id(id).send().await.port(op))?;
+        self.tagged(op, out, |o| o.domain_arn(), describe::domain).await
     }
 }
