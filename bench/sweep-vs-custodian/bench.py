@@ -157,8 +157,9 @@ def resource_name(resource):
 
 
 def sagefence_findings(path):
-    """Per rule, the resources sagefence's JSON output has a FAILED finding for (findings are
-    the objects with ``rule``, ``resource`` and ``status``, wherever they sit; JSON lines too)."""
+    """Per rule, the resources sagefence's JSON report has a FAILED finding for: the objects
+    with ``rule``, ``resource`` (``{kind, name, arn}``, or a name or ARN) and ``status``,
+    wherever they sit in the report (JSON lines too)."""
     text = path.read_text()
     try:
         documents = [json.loads(text)]
@@ -168,9 +169,12 @@ def sagefence_findings(path):
 
     def walk(value):
         if isinstance(value, dict):
-            if {"rule", "resource", "status"} <= value.keys() and isinstance(value["resource"], str):
+            if {"rule", "resource", "status"} <= value.keys():
+                resource = value["resource"]
+                if isinstance(resource, dict):
+                    resource = resource.get("name") or resource.get("arn") or ""
                 if value["status"] == "FAILED":
-                    found.setdefault(value["rule"], set()).add(resource_name(value["resource"]))
+                    found.setdefault(value["rule"], set()).add(resource_name(resource))
                 return
             for item in value.values():
                 walk(item)
@@ -183,8 +187,8 @@ def sagefence_findings(path):
     return found
 
 
-def describe_sweep(path, settings):
-    """One line on the sweep as sagefence reports it: settings, calls counted, errors."""
+def describe_sweep(path):
+    """One line on the sweep as sagefence reports it: resources, calls it counted, errors."""
     try:
         report = json.loads(path.read_text())
     except ValueError:
@@ -193,7 +197,7 @@ def describe_sweep(path, settings):
         return
     errors = report.get("errors") or []
     print(
-        f"sagefence sweep: settings {' '.join(settings) or '(defaults)'}; reports {report.get('resources')} "
+        f"(a) reports {report.get('resources')} "
         f"resources, {report.get('api_calls')} API calls, {report.get('duration_ms')} ms, {len(errors)} errors"
     )
     for error in errors[:5]:
@@ -272,20 +276,25 @@ def main():
     parser.add_argument("--sagefence", required=True, help="the sagefence CLI binary")
     parser.add_argument("--floor", required=True, help="the sweep_floor example binary")
     parser.add_argument("--custodian", required=True, help="the custodian script of .venv-c7n")
-    parser.add_argument("--concurrency", type=int, default=16, help="sagefence's maximum concurrency")
+    parser.add_argument(
+        "--concurrency", type=int, default=16, help="calls in flight at once, for (a) and (c) (the CLI's default: 16)"
+    )
     parser.add_argument("--notebooks", type=int, default=1000)
     parser.add_argument("--training-jobs", type=int, default=500)
     parser.add_argument("--models", type=int, default=200)
     parser.add_argument("--workdir", type=Path, default=ROOT / "target/bench-sweep")
     parser.add_argument(
-        "--sagefence-env",
+        "--sweep-arg",
         action="append",
         default=[],
-        metavar="KEY=VALUE",
-        help="environment for (a) only, e.g. SAGEFENCE_SWEEP_MAX_RPS=1000 (repeatable)",
+        metavar="ARG",
+        help="one more argument for (a), e.g. --sweep-arg=--max-rps=200 (repeatable)",
     )
     parser.add_argument("--check-targets", action="store_true", help="exit 3 when a target is missed")
     args = parser.parse_args()
+    for tool in ("sagefence", "floor", "custodian"):
+        setattr(args, tool, Path(getattr(args, tool)).resolve())
+    args.workdir = args.workdir.resolve()
 
     shutil.rmtree(args.workdir, ignore_errors=True)
     args.workdir.mkdir(parents=True)
@@ -309,19 +318,20 @@ def main():
             work / "floor.json",
             work,
         )
-        sweep_env = dict(env)
-        sweep_env.update(setting.split("=", 1) for setting in args.sagefence_env)
+        sweep_argv = [args.sagefence, "sweep", "--dry-run", "--region", REGION, "--format", "json",
+                      "--concurrency", args.concurrency, *args.sweep_arg]
+        print("(a) runs " + " ".join(map(str, sweep_argv[1:])))
         sweep = measure(
             emulator,
             Run("(a) sagefence sweep --dry-run"),
-            [args.sagefence, "sweep", "--dry-run", "--region", REGION, "--format", "json"],
-            sweep_env,
+            sweep_argv,
+            env,
             work / "sagefence.json",
             work,
         )
         if sweep.exit_code in (0, 1):
             sweep.findings = sagefence_findings(work / "sagefence.json")
-            describe_sweep(work / "sagefence.json", args.sagefence_env)
+            describe_sweep(work / "sagefence.json")
         custodian = measure(
             emulator,
             Run("(b) custodian run --dryrun --cache-period 0"),
