@@ -6,9 +6,11 @@ runs this file with the emulator venv's Python:
 1. starts ``tests/emulator/sagefence_moto.py --port 0`` and seeds it (``seed.py``, not timed);
 2. runs, one after the other against that emulator and data, each once:
    (c) the floor (``sweep_floor``: the same list, describe and ListTags calls at sagefence's
-   concurrency, no evaluation), (a) ``sagefence sweep --dry-run``, (b) ``custodian run
-   --dryrun --cache-period 0`` with ``policies.yml``, and (b1) the same Custodian run with a
-   fresh per-run cache file, so each resource type is fetched once instead of once per policy;
+   concurrency, no evaluation), (a) ``sagefence sweep --dry-run`` (every resource type),
+   (a1) the same sweep of only the types the policies and the floor cover (``--types
+   notebooks,training-jobs,models``), (b) ``custodian run --dryrun --cache-period 0`` with
+   ``policies.yml``, and (b1) the same Custodian run with a fresh per-run cache file, so each
+   resource type is fetched once instead of once per policy;
 3. measures each: wall time of the process, HTTP calls the emulator received (its request
    counter, zeroed before each run) and the process's peak RSS (``getrusage`` of a wrapper's
    only child);
@@ -39,6 +41,8 @@ REGION = seeding.REGION
 READY_TIMEOUT_S = 60
 SPEEDUP_TARGET = 5.0
 FLOOR_TARGET = 1.5
+# The resource types Custodian's policies and the floor cover: (a1) sweeps only these.
+SCOPED_TYPES = "notebooks,training-jobs,models"
 
 # Runs the command given after the result file, then writes its wall time (s) and the peak
 # RSS (KiB) of its process to that file: the wrapper's only child, so RUSAGE_CHILDREN is its.
@@ -187,7 +191,7 @@ def sagefence_findings(path):
     return found
 
 
-def describe_sweep(path):
+def describe_sweep(label, path):
     """One line on the sweep as sagefence reports it: resources, calls it counted, errors."""
     try:
         report = json.loads(path.read_text())
@@ -197,7 +201,7 @@ def describe_sweep(path):
         return
     errors = report.get("errors") or []
     print(
-        f"(a) reports {report.get('resources')} "
+        f"{label.split()[0]} reports {report.get('resources')} "
         f"resources, {report.get('api_calls')} API calls, {report.get('duration_ms')} ms, {len(errors)} errors"
     )
     for error in errors[:5]:
@@ -318,20 +322,18 @@ def main():
             work / "floor.json",
             work,
         )
-        sweep_argv = [args.sagefence, "sweep", "--dry-run", "--region", REGION, "--format", "json",
-                      "--concurrency", args.concurrency, *args.sweep_arg]
-        print("(a) runs " + " ".join(map(str, sweep_argv[1:])))
-        sweep = measure(
-            emulator,
-            Run("(a) sagefence sweep --dry-run"),
-            sweep_argv,
-            env,
-            work / "sagefence.json",
-            work,
-        )
-        if sweep.exit_code in (0, 1):
-            sweep.findings = sagefence_findings(work / "sagefence.json")
-            describe_sweep(work / "sagefence.json")
+        def sagefence(label, stem, *extra):
+            argv = [args.sagefence, "sweep", "--dry-run", "--region", REGION, "--format", "json",
+                    "--concurrency", args.concurrency, *extra, *args.sweep_arg]
+            print(f"{label.split()[0]} runs " + " ".join(map(str, argv[1:])))
+            run = measure(emulator, Run(label), argv, env, work / f"{stem}.json", work)
+            if run.exit_code in (0, 1):
+                run.findings = sagefence_findings(work / f"{stem}.json")
+                describe_sweep(run.label, work / f"{stem}.json")
+            return run
+
+        sweep = sagefence("(a) sagefence sweep --dry-run", "sagefence")
+        scoped = sagefence(f"(a1) sagefence, --types {SCOPED_TYPES}", "sagefence-scoped", "--types", SCOPED_TYPES)
         custodian = measure(
             emulator,
             Run("(b) custodian run --dryrun --cache-period 0"),
@@ -358,9 +360,9 @@ def main():
     finally:
         emulator.stop()
 
-    runs = [sweep, custodian, cached, floor]
+    runs = [sweep, scoped, custodian, cached, floor]
     report(runs)
-    failed = [run for run in runs if run.exit_code not in (0, 1) or (run is not sweep and run.exit_code)]
+    failed = [run for run in runs if run.exit_code not in (0, 1) or (run in (custodian, cached, floor) and run.exit_code)]
     for run in failed:
         print(f"\n{run.label} failed (exit {run.exit_code}); its output is in {args.workdir}")
     if failed:
@@ -382,8 +384,11 @@ def main():
         print(f"{'met   ' if met else 'MISSED'} {line}")
     print(f"       a/b1 = {sweep.wall_s / cached.wall_s:.3f}: {speedup_cached:.1f}x faster than Custodian "
           f"fetching each resource type once; calls b1 = {cached.total_calls}")
+    print(f"       same resource types as Custodian and the floor (a1): a1/b = {scoped.wall_s / custodian.wall_s:.3f}, "
+          f"a1/b1 = {scoped.wall_s / cached.wall_s:.3f}, a1/c = {scoped.wall_s / floor.wall_s:.2f}; "
+          f"calls a1 = {scoped.total_calls}, b1 = {cached.total_calls}, c = {floor.total_calls}")
 
-    mismatches = compare(expected, [sweep, custodian, cached], rules)
+    mismatches = compare(expected, [sweep, scoped, custodian, cached], rules)
     if mismatches:
         print("\nfindings disagree:")
         for line in mismatches:
