@@ -97,9 +97,9 @@ class Account:
 
     def vpc(self, cidr, project):
         """A VPC with one subnet (both tagged with the project when ``project``)."""
-        tag_spec = lambda kind: (  # noqa: E731
-            [{"ResourceType": kind, "Tags": tags(required=False)}] if project else []
-        )
+        def tag_spec(kind):
+            return [{"ResourceType": kind, "Tags": tags(required=False)}] if project else []
+
         vpc_id = self.ec2.create_vpc(CidrBlock=cidr, TagSpecifications=tag_spec("vpc"))["Vpc"]["VpcId"]
         subnet_id = self.ec2.create_subnet(
             VpcId=vpc_id, CidrBlock=cidr.replace(".0.0/16", ".1.0/24"), TagSpecifications=tag_spec("subnet")
