@@ -47,11 +47,18 @@ def install(middleware, request_service, request_action):
         return call(self, environ, start_response)
 
     def counting_control(environ, route):
-        if route == "requests" and environ.get("REQUEST_METHOD", "GET") == "GET":
+        if route not in ("requests", "requests/reset"):
+            return control(environ, route)
+        # Read the body (unused) so the connection closes cleanly after the answer.
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        if length:
+            environ["wsgi.input"].read(length)
+        method = environ.get("REQUEST_METHOD", "GET")
+        if route == "requests" and method == "GET":
             return 200, snapshot()
-        if route == "requests/reset" and environ.get("REQUEST_METHOD") == "POST":
+        if route == "requests/reset" and method == "POST":
             return 200, snapshot(reset=True)
-        return control(environ, route)
+        return 405, {"message": f"{method} is not allowed on /_sagefence/{route}"}
 
     middleware.__call__ = counting_call
     middleware.control = staticmethod(counting_control)
