@@ -8,9 +8,10 @@ CARGO ?= cargo
 SAGEFENCE := target/debug/sagefence
 
 TOOLS := .venv-tools
+C7N := .venv-c7n
 EMULATOR_PORT ?= 5000
 
-.PHONY: demo test lint venv tools emulator seed bench bench-guardrail \
+.PHONY: demo test lint venv venv-c7n tools emulator seed bench bench-guardrail bench-sweep \
         infra-check infra-lint infra-checkov infra-guard infra-tools build package deploy
 
 ## venv: the Python virtualenv with the pinned moto server (the local AWS emulator)
@@ -46,6 +47,18 @@ demo: venv
 ## bench-guardrail: handler latency per event on the emulator (release build)
 bench-guardrail: venv
 	$(CARGO) run --release --locked -p sagefence-tests --example bench_guardrail 40
+
+## bench-sweep: `sagefence sweep --dry-run` beside Cloud Custodian and the emulator's floor, same emulator and data
+bench-sweep: venv venv-c7n
+	bash bench/sweep-vs-custodian/run.sh $(BENCH_ARGS)
+
+## venv-c7n: Cloud Custodian, pinned (bench/sweep-vs-custodian/requirements-c7n.txt), in its own venv
+venv-c7n: $(C7N)/.installed
+
+$(C7N)/.installed: bench/sweep-vs-custodian/requirements-c7n.txt
+	python3 -m venv $(C7N)
+	$(C7N)/bin/pip install --quiet --disable-pip-version-check -r bench/sweep-vs-custodian/requirements-c7n.txt
+	touch $@
 
 ## bench: evaluation throughput beside raw JSON parsing
 bench:

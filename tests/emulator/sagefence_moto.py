@@ -475,6 +475,7 @@ def install_patches():
     __import__("patches_events").install()
     __import__("patches_provisioner").install(SagefenceMiddleware, request_service, request_action)
     __import__("patches_sweeper").install()
+    __import__("patches_bench").install(SagefenceMiddleware, request_service, request_action)
 
 
 # --- test controls and throttling injection ---------------------------------
