@@ -11,7 +11,7 @@ TOOLS := .venv-tools
 C7N := .venv-c7n
 EMULATOR_PORT ?= 5000
 
-.PHONY: demo test lint venv venv-c7n tools emulator seed bench bench-guardrail bench-sweep \
+.PHONY: demo test lint venv venv-c7n tools emulator seed bench bench-guardrail bench-shipper bench-sweep \
         infra-check infra-lint infra-checkov infra-guard infra-tools build package deploy
 
 ## venv: the Python virtualenv with the pinned moto server (the local AWS emulator)
@@ -32,10 +32,10 @@ lint:
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
 
-## demo: the guardrail stopping and fixing notebooks on the emulator, then `sagefence evaluate` offline
+## demo: `sagefence evaluate` offline, then on the emulator: the provisioner building a project and a
+## notebook's access, the guardrail stopping and fixing drift, the audit trail shipped and verified
 demo: venv
 	$(CARGO) build --quiet --locked -p sagefence-cli
-	$(CARGO) run --quiet --locked -p sagefence-tests --example demo
 	@for event in \
 	    events/sagemaker/api-create-notebook-instance-multiple-violations.json \
 	    events/sagemaker/api-create-training-job-no-vpc.json; do \
@@ -43,26 +43,15 @@ demo: venv
 	  $(SAGEFENCE) evaluate --event $$event --format table; code=$$?; \
 	  echo "(exit $$code: 1 means a FAILED finding)"; [ $$code -le 1 ] || exit $$code; \
 	done
-
-## bench-guardrail: handler latency per event on the emulator (release build)
-bench-guardrail: venv
-	$(CARGO) run --release --locked -p sagefence-tests --example bench_guardrail 40
-
-## bench-sweep: `sagefence sweep --dry-run` beside Cloud Custodian and the emulator's floor, same emulator and data
-bench-sweep: venv venv-c7n
-	bash bench/sweep-vs-custodian/run.sh $(BENCH_ARGS)
-
-## venv-c7n: Cloud Custodian, pinned (bench/sweep-vs-custodian/requirements-c7n.txt), in its own venv
-venv-c7n: $(C7N)/.installed
-
-$(C7N)/.installed: bench/sweep-vs-custodian/requirements-c7n.txt
-	python3 -m venv $(C7N)
-	$(C7N)/bin/pip install --quiet --disable-pip-version-check -r bench/sweep-vs-custodian/requirements-c7n.txt
-	touch $@
+	$(CARGO) run --quiet --locked -p sagefence-tests --example demo
 
 ## bench: evaluation throughput beside raw JSON parsing
 bench:
 	$(CARGO) bench --locked -p sagefence --bench evaluate
+
+## bench-shipper: the audit-shipper's CloudWatch Logs path beside raw gunzip + gzip of the same bytes
+bench-shipper:
+	$(CARGO) bench --locked -p sagefence-audit-shipper --bench logs_path
 
 ## tools: cargo-lambda and zig (from PyPI, prebuilt binaries) in their own venv
 tools: $(TOOLS)/.installed
