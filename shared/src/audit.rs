@@ -198,3 +198,33 @@ pub fn record_id(parts: &[&str]) -> String {
     }
     format!("{hash:016x}")
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_subjects_type_name_is_the_type_it_serializes_with() {
+        let subjects = [
+            Subject::OwnCall,
+            Subject::Malformed { error: "bad".into() },
+            Subject::Ignored {
+                reason: IgnoreReason::ReadOnly {
+                    event_name: "DescribeNotebookInstance".into(),
+                },
+            },
+            Subject::Provisioning {
+                request: "Create".into(),
+                resource_type: "Custom::ProjectEnvironment".into(),
+                physical_id: "alpha".into(),
+                outcome: Outcome::Applied,
+                steps: Vec::new(),
+            },
+        ];
+        for subject in subjects {
+            let json = serde_json::to_value(&subject).unwrap();
+            assert_eq!(json["type"], subject.type_name(), "{json}");
+        }
+    }
+}
