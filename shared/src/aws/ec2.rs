@@ -83,6 +83,37 @@ impl Ec2Adapter {
         Self { client, flow_logs }
     }
 
+    /// The subnets whose `filter_name` is one of `values`, each with its VPC's tags.
+    async fn subnets_where(&self, filter_name: &str, values: &[String]) -> PortResult<Vec<Subnet>> {
+        if values.is_empty() {
+            return Ok(Vec::new());
+        }
+        let subnets = self
+            .client
+            .describe_subnets()
+            .filters(filter(filter_name, values.iter().map(String::as_str)))
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .port("DescribeSubnets")?;
+        let vpc_ids = subnets.iter().filter_map(|s| s.vpc_id()).collect();
+        let vpc_tags = self.vpc_tags(&vpc_ids).await?;
+        Ok(subnets
+            .iter()
+            .filter_map(|s| {
+                let vpc_id = s.vpc_id()?;
+                Some(Subnet {
+                    id: s.subnet_id()?.to_owned(),
+                    vpc_id: vpc_id.to_owned(),
+                    vpc_tags: vpc_tags.get(vpc_id).cloned().unwrap_or_default(),
+                    map_public_ip_on_launch: s.map_public_ip_on_launch().unwrap_or(false),
+                })
+            })
+            .collect())
+    }
+
     /// The tags of each of these VPCs that exists.
     async fn vpc_tags(&self, ids: &BTreeSet<&str>) -> PortResult<BTreeMap<String, Tags>> {
         if ids.is_empty() {
@@ -210,33 +241,7 @@ impl Ec2Adapter {
 
 impl Network for Ec2Adapter {
     async fn subnets(&self, ids: &[String]) -> PortResult<Vec<Subnet>> {
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        let subnets = self
-            .client
-            .describe_subnets()
-            .filters(filter("subnet-id", ids.iter().map(String::as_str)))
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<_>, _>>()
-            .await
-            .port("DescribeSubnets")?;
-        let vpc_ids = subnets.iter().filter_map(|s| s.vpc_id()).collect();
-        let vpc_tags = self.vpc_tags(&vpc_ids).await?;
-        Ok(subnets
-            .iter()
-            .filter_map(|s| {
-                let vpc_id = s.vpc_id()?;
-                Some(Subnet {
-                    id: s.subnet_id()?.to_owned(),
-                    vpc_id: vpc_id.to_owned(),
-                    vpc_tags: vpc_tags.get(vpc_id).cloned().unwrap_or_default(),
-                    map_public_ip_on_launch: s.map_public_ip_on_launch().unwrap_or(false),
-                })
-            })
-            .collect())
+        self.subnets_where("subnet-id", ids).await
     }
 
     async fn vpc(&self, id: &str) -> PortResult<Option<Vpc>> {
@@ -440,32 +445,7 @@ impl Network for Ec2Adapter {
 
 impl NetworkInventory for Ec2Adapter {
     async fn subnets_in(&self, vpc_ids: &[String]) -> PortResult<Vec<Subnet>> {
-        if vpc_ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        let subnets = self
-            .client
-            .describe_subnets()
-            .filters(filter("vpc-id", vpc_ids.iter().map(String::as_str)))
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<_>, _>>()
-            .await
-            .port("DescribeSubnets")?;
-        let vpc_tags = self.vpc_tags(&vpc_ids.iter().map(String::as_str).collect()).await?;
-        Ok(subnets
-            .iter()
-            .filter_map(|s| {
-                let vpc_id = s.vpc_id()?;
-                Some(Subnet {
-                    id: s.subnet_id()?.to_owned(),
-                    vpc_id: vpc_id.to_owned(),
-                    vpc_tags: vpc_tags.get(vpc_id).cloned().unwrap_or_default(),
-                    map_public_ip_on_launch: s.map_public_ip_on_launch().unwrap_or(false),
-                })
-            })
-            .collect())
+        self.subnets_where("vpc-id", vpc_ids).await
     }
 
     async fn security_groups_in(&self, vpc_ids: &[String]) -> PortResult<Vec<SecurityGroup>> {
