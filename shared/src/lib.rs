@@ -19,6 +19,7 @@ pub mod ocsf;
 pub mod plan;
 pub mod policy;
 pub mod ports;
+pub mod settings;
 pub mod trail;
 mod wire;
 

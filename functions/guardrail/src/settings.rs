@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use sagefence::policy::wildcard_match;
 use sagefence::remedy::Backoff;
+use sagefence::settings::comma_list;
 
 use crate::error::GuardrailError;
 
@@ -79,13 +80,7 @@ impl Environment {
                 .filter(|v| !v.trim().is_empty())
                 .ok_or(GuardrailError::Config { name })
         };
-        let own_role_arns = var(env::OWN_ROLE_ARNS)
-            .unwrap_or_default()
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-            .collect();
+        let own_role_arns = comma_list(var(env::OWN_ROLE_ARNS).as_deref());
         Ok(Environment {
             settings: Settings {
                 own_role_arns,

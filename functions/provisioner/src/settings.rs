@@ -1,5 +1,6 @@
 //! The provisioner's configuration, read once at cold start from the environment.
 
+use sagefence::settings::comma_list;
 use std::time::Duration;
 
 use crate::addressing::Cidr;
@@ -121,13 +122,7 @@ impl Environment {
         if let Some(name) = set(env::LIFECYCLE_CONFIG) {
             settings.lifecycle_config_name = name;
         }
-        settings.bucket_admin_arns = set(env::BUCKET_ADMIN_ARNS)
-            .unwrap_or_default()
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-            .collect();
+        settings.bucket_admin_arns = comma_list(set(env::BUCKET_ADMIN_ARNS).as_deref());
         Ok(Environment { settings })
     }
 }

@@ -1,5 +1,6 @@
 //! The sweeper's configuration, read once at cold start from the environment.
 
+use sagefence::settings::comma_list;
 use std::time::Duration;
 
 use sagefence::aws::metered::RequestRate;
@@ -83,16 +84,6 @@ pub struct Environment {
     pub resource_types: Vec<ResourceType>,
 }
 
-fn list(value: Option<String>) -> Vec<String> {
-    value
-        .unwrap_or_default()
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect()
-}
-
 fn number<T: std::str::FromStr>(name: &'static str, value: Option<String>, default: T) -> Result<T, SweeperError> {
     match value.filter(|v| !v.trim().is_empty()) {
         None => Ok(default),
@@ -132,11 +123,12 @@ impl Environment {
         )?;
         let page_size = number(env::PAGE_SIZE, var(env::PAGE_SIZE), MAX_PAGE_SIZE)?;
         let dry_run = matches!(var(env::DRY_RUN).as_deref().map(str::trim), Some("true" | "1"));
-        let resource_types =
-            resource_types(&list(var(env::RESOURCE_TYPES))).map_err(|problem| SweeperError::Config {
+        let resource_types = resource_types(&comma_list(var(env::RESOURCE_TYPES).as_deref())).map_err(|problem| {
+            SweeperError::Config {
                 name: env::RESOURCE_TYPES,
                 problem,
-            })?;
+            }
+        })?;
         Ok(Environment {
             sweep: SweepSettings {
                 concurrency,
@@ -161,8 +153,8 @@ impl Environment {
             queue_url: var(env::QUEUE_URL).filter(|v| !v.trim().is_empty()),
             state_bucket: required(env::STATE_BUCKET)?,
             state_key_id: var(env::STATE_KEY_ID).filter(|v| !v.trim().is_empty()),
-            regions: list(var(env::REGIONS)),
-            member_accounts: list(var(env::ACCOUNTS)),
+            regions: comma_list(var(env::REGIONS).as_deref()),
+            member_accounts: comma_list(var(env::ACCOUNTS).as_deref()),
             member_role_name: var(env::MEMBER_ROLE_NAME)
                 .filter(|v| !v.trim().is_empty())
                 .unwrap_or_else(|| DEFAULT_MEMBER_ROLE_NAME.to_owned()),
