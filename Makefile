@@ -12,7 +12,7 @@ C7N := .venv-c7n
 EMULATOR_PORT ?= 5000
 
 .PHONY: demo test lint venv venv-c7n tools emulator seed bench bench-guardrail bench-shipper bench-sweep \
-        infra-check infra-lint infra-checkov infra-guard infra-tools build package deploy
+        infra-check infra-lint infra-checkov infra-guard infra-tools build smoke package deploy
 
 ## venv: the Python virtualenv with the pinned moto server (the local AWS emulator)
 venv: $(STAMP)
@@ -150,6 +150,12 @@ build: tools
 	  $(CARGO_LAMBDA_ARCH_$(ARCH)) --output-format zip --lambda-dir $(LAMBDA_DIR) \
 	  $(addprefix --bin ,$(FUNCTIONS))
 	@ls -l $(foreach f,$(FUNCTIONS),$(LAMBDA_DIR)/$(f)/bootstrap.zip)
+
+## smoke: run the built zips as Lambda runs them (a local Runtime API) against the emulator: each one end to end
+smoke: venv
+	@for f in $(FUNCTIONS); do [ -f $(LAMBDA_DIR)/$$f/bootstrap.zip ] || { echo "make smoke: run make build first" >&2; exit 1; }; done
+	$(CARGO) build --quiet --locked -p sagefence-cli
+	$(VENV)/bin/python tests/lambda/smoke.py --lambda-dir $(LAMBDA_DIR) --cli $(SAGEFENCE)
 
 # package/deploy need AWS credentials and an S3 bucket for artifacts (not run by CI).
 S3_BUCKET ?=

@@ -53,14 +53,7 @@ pub fn read_bucket(bucket: &str, prefix: &str) -> Result<Vec<(String, Vec<u8>)>,
         .map_err(CliError::Runtime)?;
     runtime.block_on(async {
         let config = aws_config::load_from_env().await;
-        // Emulators (AWS_ENDPOINT_URL) serve buckets by path, not by host name.
-        let path_style = std::env::var_os("AWS_ENDPOINT_URL").is_some();
-        let s3 = aws_sdk_s3::Client::from_conf(
-            aws_sdk_s3::config::Builder::from(&config)
-                .force_path_style(path_style)
-                .build(),
-        );
-        let store = S3Trail::new(s3, bucket, None);
+        let store = S3Trail::new(sagefence::aws::s3_client(&config), bucket, None);
         let mut objects = Vec::new();
         let keys = store.list(prefix).await.map_err(CliError::Bucket)?;
         for key in keys.into_iter().filter(|key| trail::is_chain_object(key)) {

@@ -59,11 +59,7 @@ impl AuditTrail {
     /// Creates the bucket, the trail key and the audit queue, and the shipper writing to them.
     pub async fn create(emulator: &Emulator) -> Result<AuditTrail, AuditTrailError> {
         let config = emulator.sdk_config();
-        let s3 = aws_sdk_s3::Client::from_conf(
-            aws_sdk_s3::config::Builder::from(&config)
-                .force_path_style(true)
-                .build(),
-        );
+        let s3 = sagefence::aws::s3_client(&config);
         s3.create_bucket()
             .bucket(TRAIL_BUCKET)
             .create_bucket_configuration(

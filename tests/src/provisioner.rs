@@ -255,13 +255,12 @@ impl ProvisionerUnderTest {
             log_group_prefix: settings.flow_log_group_prefix.clone(),
             delivery_role_arn: settings.flow_log_role_arn.clone(),
         };
-        let s3 = aws_sdk_s3::config::Builder::from(&sdk).force_path_style(true).build();
         let provisioner = Provisioner {
             policy,
             settings,
             network: Ec2Adapter::new(aws_sdk_ec2::Client::new(&sdk), flow_logs),
             keys: KmsAdapter::new(aws_sdk_kms::Client::new(&sdk)),
-            buckets: S3Buckets::new(aws_sdk_s3::Client::from_conf(s3)),
+            buckets: S3Buckets::new(sagefence::aws::s3_client(&sdk)),
             roles: IamAdapter::new(aws_sdk_iam::Client::new(&sdk)),
             logs: LogsAdapter::new(aws_sdk_cloudwatchlogs::Client::new(&sdk)),
             audit: JsonLinesAuditSink::new(audit.clone()),

@@ -80,7 +80,7 @@ impl SweeperUnderTest {
             .to_builder()
             .http_client(meter.default_https_client())
             .build();
-        let s3 = aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&sdk).force_path_style(true).build());
+        let s3 = sagefence::aws::s3_client(&sdk);
         let exists = s3.head_bucket().bucket(STATE_BUCKET).send().await.is_ok();
         if !exists {
             s3.create_bucket()

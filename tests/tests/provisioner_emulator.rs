@@ -91,10 +91,7 @@ async fn bucket_exists(emulator: &Emulator, name: &str) -> bool {
 }
 
 fn s3(emulator: &Emulator) -> aws_sdk_s3::Client {
-    let config = aws_sdk_s3::config::Builder::from(&emulator.sdk_config())
-        .force_path_style(true)
-        .build();
-    aws_sdk_s3::Client::from_conf(config)
+    sagefence::aws::s3_client(&emulator.sdk_config())
 }
 
 fn statement<'a>(document: &'a Value, sid: &str) -> &'a Value {

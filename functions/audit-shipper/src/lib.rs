@@ -8,7 +8,9 @@
 pub mod error;
 pub mod input;
 pub mod metrics;
+pub mod settings;
 mod ship;
 
 pub use error::ShipperError;
+pub use settings::Environment;
 pub use ship::{bounded, Failure, Report, Settings, Shipment, Shipper, MAX_RECORD_BYTES};

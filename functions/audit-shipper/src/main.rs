@@ -5,25 +5,21 @@
 
 use lambda_runtime::{service_fn, LambdaEvent};
 use sagefence::aws::{S3Trail, SecurityHubImporter};
-use sagefence_audit_shipper::{Settings, Shipper, ShipperError};
+use sagefence_audit_shipper::{Environment, Settings, Shipper};
 use serde_json::value::RawValue;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     sagefence::telemetry::init_json_logs(std::io::stderr);
-    let setting = |name: &'static str| std::env::var(name).map_err(|_| ShipperError::Config { name });
-    let bucket = setting("SAGEFENCE_TRAIL_BUCKET")?;
-    let kms_key_id = setting("SAGEFENCE_TRAIL_KMS_KEY_ID")?;
-    let prefix = std::env::var("SAGEFENCE_TRAIL_PREFIX").unwrap_or_default();
-    let account = setting("SAGEFENCE_ACCOUNT_ID")?;
+    let env = Environment::read(|name| std::env::var(name).ok())?;
     let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
     let region = sdk.region().map(ToString::to_string).unwrap_or_default();
     let shipper = Shipper::new(
-        S3Trail::new(aws_sdk_s3::Client::new(&sdk), bucket, Some(kms_key_id)),
+        S3Trail::new(sagefence::aws::s3_client(&sdk), env.trail_bucket, Some(env.trail_kms_key_id)),
         SecurityHubImporter::new(aws_sdk_securityhub::Client::new(&sdk)),
         Settings {
-            prefix,
-            account,
+            prefix: env.trail_prefix,
+            account: env.account,
             region,
         },
         std::io::stdout(),

@@ -30,7 +30,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         settings: env.settings,
         network: Ec2Adapter::new(aws_sdk_ec2::Client::new(&sdk), flow_logs),
         keys: KmsAdapter::new(aws_sdk_kms::Client::new(&sdk)),
-        buckets: S3Buckets::new(aws_sdk_s3::Client::new(&sdk)),
+        buckets: S3Buckets::new(sagefence::aws::s3_client(&sdk)),
         roles: IamAdapter::new(aws_sdk_iam::Client::new(&sdk)),
         logs: LogsAdapter::new(aws_sdk_cloudwatchlogs::Client::new(&sdk)),
         audit: AuditDestination::from_env(aws_sdk_sqs::Client::new(&sdk)),

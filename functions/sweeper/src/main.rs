@@ -19,13 +19,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let policy = sagefence::aws::load_policy(&sdk, var)
         .await
         .map_err(SweeperError::Policy)?;
-    // Emulators (AWS_ENDPOINT_URL) serve buckets by path, not by host name.
-    let path_style = std::env::var_os("AWS_ENDPOINT_URL").is_some();
-    let s3 = aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(&sdk)
-            .force_path_style(path_style)
-            .build(),
-    );
+    let s3 = sagefence::aws::s3_client(&sdk);
     let function = SweeperFunction {
         sweeper: Sweeper {
             policy,

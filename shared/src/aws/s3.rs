@@ -9,6 +9,15 @@ use aws_sdk_s3::Client;
 use crate::aws::error::{found, other, port_error, SdkResultExt};
 use crate::ports::{PortResult, SweepState, TrailReader, TrailWriter};
 
+/// An S3 client on `sdk`. With an endpoint override (an emulator, `AWS_ENDPOINT_URL`) buckets
+/// are addressed by path, since such an endpoint serves no per-bucket host names.
+pub fn s3_client(sdk: &aws_types::SdkConfig) -> Client {
+    let config = aws_sdk_s3::config::Builder::from(sdk)
+        .force_path_style(sdk.endpoint_url().is_some())
+        .build();
+    Client::from_conf(config)
+}
+
 /// [`TrailWriter`] and [`TrailReader`] on one bucket.
 #[derive(Debug, Clone)]
 pub struct S3Trail {
