@@ -402,12 +402,10 @@ def sweeper(function: Function, stack: Stack) -> None:
     url, arn = stack.queues["sagefence-shards"]
     shards = sqs_event(stack.emulator.client("sqs"), url, arn, most=1000)
     check(len(shards["Records"]) > 0, f"the schedule fanned out {len(shards['Records'])} shards")
-    found = []
     for record in shards["Records"]:
         answer = function.invoke({"Records": [record]})
-        check(answer.get("batchItemFailures") == [], f"shard {json.loads(record['body']).get('resource_type', '?')} swept")
+        check(answer.get("batchItemFailures") == [], f"shard `{json.loads(record['body']).get('type')}` swept")
     status = sagemaker.describe_notebook_instance(NotebookInstanceName="alpha-smoke-open")["NotebookInstanceStatus"]
-    found.append(status)
     check(status in ("Stopping", "Stopped"), f"the notebook with direct internet access is stopped ({status})")
 
 

@@ -6,7 +6,8 @@
 use aws_sdk_ec2::types::{AttributeBooleanValue, IpPermission, IpRange};
 use sagefence_sweeper::ResourceType;
 use sagefence_tests::guardrail::{
-    create_notebook_role, notebook_state, record_type, records_of, running_notebook, ProjectNetwork, PROJECT,
+    create_notebook_role, notebook_state, record_type, records_of, running_notebook, ProjectNetwork, OWNER, OWNER_TAG,
+    PROJECT,
 };
 use sagefence_tests::sweeper::{
     create_model, create_training_job, model_exists, statuses, SweeperOptions, SweeperUnderTest,
@@ -88,6 +89,45 @@ async fn a_drifted_notebook_is_stopped_fixed_and_restarted_over_two_sweeps_and_a
         first.remedies.len() + second.remedies.len() + third.remedies.len()
     );
     assert!(records.iter().all(|r| r["function"] == "sweeper"));
+}
+
+#[tokio::test]
+async fn a_standing_violation_is_notified_when_it_first_fails_not_at_every_sweep() {
+    // given: a running notebook without its owner tag (remedy: tag it and tell people)
+    let (emulator, project, sweeper) = setup(SweeperOptions::default()).await;
+    let mut unowned = project.notebook("unowned");
+    unowned.tags.retain(|(key, _)| key != OWNER_TAG);
+    let arn = running_notebook(&emulator, &unowned).await.unwrap();
+    let notified = |report: &sagefence_sweeper::SweepReport| {
+        let outcomes = outcomes(report, "unowned");
+        outcomes.iter().filter(|o| o.starts_with("notify:")).count()
+    };
+    let sweep = || sweeper.sweep(&[ResourceType::Notebooks]);
+
+    // when: swept twice; then: told at the first sweep only, though it fails at both
+    let first = sweep().await.unwrap();
+    assert_eq!(statuses(&first, "notebook-required-tags")["unowned"], "FAILED");
+    assert_eq!(notified(&first), 1, "{:?}", outcomes(&first, "unowned"));
+    let second = sweep().await.unwrap();
+    assert_eq!(statuses(&second, "notebook-required-tags")["unowned"], "FAILED");
+    assert_eq!(notified(&second), 0, "{:?}", outcomes(&second, "unowned"));
+
+    // when: the owner is tagged, then the tag removed again; then: resolved, and told anew
+    let tag = aws_sdk_sagemaker::types::Tag::builder().key(OWNER_TAG).value(OWNER).build();
+    emulator.sagemaker().add_tags().resource_arn(&arn).tags(tag).send().await.unwrap();
+    let third = sweep().await.unwrap();
+    assert!(third.resolved.iter().any(|r| r.resource.name == "unowned"));
+    assert_eq!(notified(&third), 0);
+    emulator
+        .sagemaker()
+        .delete_tags()
+        .resource_arn(&arn)
+        .tag_keys(OWNER_TAG)
+        .send()
+        .await
+        .unwrap();
+    let fourth = sweep().await.unwrap();
+    assert_eq!(notified(&fourth), 1, "{:?}", outcomes(&fourth, "unowned"));
 }
 
 #[tokio::test]

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use sagefence::audit::Outcome;
 use sagefence::model::ResourceRef;
+use sagefence::plan::{Action, ActionKind};
 use sagefence::{Finding, Mode, RuleId, Status};
 
 use crate::shard::Shard;
@@ -163,6 +164,17 @@ impl ShardState {
         }
     }
 
+    /// Whether `action` is a notification of failures that all failed in the last sweep too:
+    /// a standing violation, told of when it first failed, so not told again every sweep.
+    pub fn repeats_notification(&self, action: &Action) -> bool {
+        matches!(action.action, ActionKind::Notify)
+            && !action.rules.is_empty()
+            && action
+                .rules
+                .iter()
+                .all(|rule| self.failed.contains(&finding_key(*rule, &action.resource)))
+    }
+
     /// The findings that failed last time and pass now.
     pub fn resolved<'f>(&self, findings: &'f [Finding]) -> Vec<&'f Finding> {
         findings
@@ -215,6 +227,34 @@ mod tests {
         assert_eq!(resolved.len(), 1);
         assert_eq!(resolved[0].resource.name, "fixed");
         assert_eq!(resolved[0].rule, rule);
+    }
+
+    fn notify(rules: &[RuleId], name: &str) -> Action {
+        Action {
+            action: ActionKind::Notify,
+            resource: finding(rules[0], name, Status::Failed).resource,
+            rules: rules.to_vec(),
+            mode: Mode::Enforce,
+            reason: "tell".to_owned(),
+        }
+    }
+
+    #[test]
+    fn only_notifications_of_failures_that_all_failed_before_repeat() {
+        let tags = RuleId::NotebookRequiredTags;
+        let root = RuleId::NotebookRootAccessDisabled;
+        let before = ShardState::from_findings(&[
+            finding(tags, "standing", Status::Failed),
+            finding(tags, "half", Status::Failed),
+            finding(root, "half", Status::Passed),
+        ]);
+        assert!(before.repeats_notification(&notify(&[tags], "standing")));
+        assert!(!before.repeats_notification(&notify(&[tags, root], "half")), "one rule fails anew");
+        assert!(!before.repeats_notification(&notify(&[tags], "new")), "a resource failing anew");
+        let mut stop = notify(&[tags], "standing");
+        stop.action = ActionKind::StopNotebookInstance;
+        assert!(!before.repeats_notification(&stop), "remedies other than notifications always run");
+        assert!(!ShardState::default().repeats_notification(&notify(&[tags], "standing")));
     }
 
     #[test]

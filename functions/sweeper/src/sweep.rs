@@ -1,7 +1,8 @@
 //! One sweep: list every resource of each shard (every list paginates), describe them with
 //! bounded concurrency, read the facts the rules need, evaluate every rule, plan and apply the
 //! remedies (or only record them in audit mode / dry run), record every finding and remedy, and
-//! note the findings resolved since the shard's last sweep.
+//! note the findings resolved since the shard's last sweep. Standing violations (failing in the
+//! shard's last sweep too) are not notified again.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -195,6 +196,12 @@ where
             }
         };
 
+        let key = shard.state_key();
+        let before: ShardState = match retrying(backoff, || self.state.load(&key)).await {
+            Ok(Some(bytes)) => serde_json::from_slice(&bytes).unwrap_or_default(),
+            Ok(None) => ShardState::default(),
+            Err(err) => return Err(SweeperError::State(err)),
+        };
         let remediator = Remediator {
             policy: &self.policy,
             backoff: *backoff,
@@ -205,7 +212,7 @@ where
             notifier: &ports.notifier,
         };
         let swept: Vec<(Vec<Finding>, Vec<Applied>)> = stream::iter(&resources)
-            .map(|resource| self.sweep_resource(&remediator, resource, shard, &facts, now, permits, progress))
+            .map(|resource| self.sweep_resource(&remediator, resource, shard, &facts, &before, now, permits, progress))
             .buffered(self.settings.concurrency.max(1))
             .collect()
             .await;
@@ -242,12 +249,6 @@ where
             report.findings.extend(findings);
         }
 
-        let key = shard.state_key();
-        let before: ShardState = match retrying(backoff, || self.state.load(&key)).await {
-            Ok(Some(bytes)) => serde_json::from_slice(&bytes).unwrap_or_default(),
-            Ok(None) => ShardState::default(),
-            Err(err) => return Err(SweeperError::State(err)),
-        };
         for finding in before.resolved(&report.findings) {
             let mut resolved = finding.clone();
             resolved.reason = format!("resolved: failed in the last sweep, passes now: {}", finding.reason);
@@ -266,7 +267,8 @@ where
         Ok(report)
     }
 
-    /// Evaluates one resource, plans its remedies and applies them (as dry runs in audit mode).
+    /// Evaluates one resource, plans its remedies and applies them (as dry runs in audit mode);
+    /// standing violations, failing in the shard's last sweep too, are not notified again.
     #[allow(clippy::too_many_arguments)]
     async fn sweep_resource<S, N, K, R, T>(
         &self,
@@ -274,6 +276,7 @@ where
         resource: &Resource,
         shard: &Shard,
         facts: &Facts,
+        before: &ShardState,
         now: DateTime<Utc>,
         permits: &Semaphore,
         progress: &impl Progress,
@@ -287,6 +290,7 @@ where
     {
         let mut findings = evaluate(&self.policy, resource, Some(&shard.region), facts, now);
         let mut actions = plan(&self.policy, resource, &findings);
+        actions.retain(|action| !before.repeats_notification(action));
         if self.settings.dry_run {
             findings.iter_mut().for_each(|f| f.mode = Mode::Audit);
             actions.iter_mut().for_each(|a| a.mode = Mode::Audit);
