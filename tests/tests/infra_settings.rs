@@ -32,7 +32,10 @@ const OPTIONS: &[(&str, &str)] = &[
     ("MemberRoleName", "sagefence-member"),
     ("MemberAccountIds", "111122223333,444455556666"),
     ("OrganizationId", "o-abcdefghij"),
-    ("DataSciencePrincipalArn", "arn:aws:iam::123456789012:role/data-science-sso"),
+    (
+        "DataSciencePrincipalArn",
+        "arn:aws:iam::123456789012:role/data-science-sso",
+    ),
     ("CloudTrailLogGroupName", "org-trail"),
 ];
 
@@ -60,7 +63,10 @@ impl<'t> Deployment<'t> {
         }
         if options {
             for (name, value) in OPTIONS {
-                assert!(parameters.contains_key(*name), "`{name}` is a parameter of the template");
+                assert!(
+                    parameters.contains_key(*name),
+                    "`{name}` is a parameter of the template"
+                );
                 parameters.insert((*name).to_owned(), (*value).to_owned());
             }
         }
@@ -84,9 +90,17 @@ impl<'t> Deployment<'t> {
                         "AWS::Region" => Some("eu-west-1".to_owned()),
                         "AWS::AccountId" => Some("123456789012".to_owned()),
                         "AWS::Partition" => Some("aws".to_owned()),
-                        name => Some(self.parameters.get(name).cloned().unwrap_or_else(|| format!("{name}-ref"))),
+                        name => Some(
+                            self.parameters
+                                .get(name)
+                                .cloned()
+                                .unwrap_or_else(|| format!("{name}-ref")),
+                        ),
                     },
-                    "GetAtt" => Some(format!("arn:aws:test:eu-west-1:123456789012:{}", args.as_str().unwrap())),
+                    "GetAtt" => Some(format!(
+                        "arn:aws:test:eu-west-1:123456789012:{}",
+                        args.as_str().unwrap()
+                    )),
                     "Sub" => {
                         let text = args.as_str().or_else(|| args[0].as_str()).unwrap();
                         Some(text.replace("${", "sub-").replace('}', ""))
@@ -156,10 +170,18 @@ fn read_settings(function: &str, environment: &BTreeMap<String, String>) -> Resu
         environment.get(name).cloned()
     };
     let read = match function {
-        "Guardrail" => sagefence_guardrail::settings::Environment::read(var).map(drop).map_err(|e| e.to_string()),
-        "Sweeper" => sagefence_sweeper::settings::Environment::read(var).map(drop).map_err(|e| e.to_string()),
-        "Provisioner" => sagefence_provisioner::settings::Environment::read(var).map(drop).map_err(|e| e.to_string()),
-        "AuditShipper" => sagefence_audit_shipper::Environment::read(var).map(drop).map_err(|e| e.to_string()),
+        "Guardrail" => sagefence_guardrail::settings::Environment::read(var)
+            .map(drop)
+            .map_err(|e| e.to_string()),
+        "Sweeper" => sagefence_sweeper::settings::Environment::read(var)
+            .map(drop)
+            .map_err(|e| e.to_string()),
+        "Provisioner" => sagefence_provisioner::settings::Environment::read(var)
+            .map(drop)
+            .map_err(|e| e.to_string()),
+        "AuditShipper" => sagefence_audit_shipper::Environment::read(var)
+            .map(drop)
+            .map_err(|e| e.to_string()),
         other => panic!("`{other}` is a function this test has no settings reader for"),
     };
     read.map(|()| asked.into_inner())
@@ -176,8 +198,9 @@ fn every_function_starts_from_the_environment_the_template_gives_it() {
             "the four functions"
         );
         for (function, environment) in &functions {
-            let asked = read_settings(function, environment)
-                .unwrap_or_else(|error| panic!("`{function}` fails at cold start (optional parameters set: {options}): {error}"));
+            let asked = read_settings(function, environment).unwrap_or_else(|error| {
+                panic!("`{function}` fails at cold start (optional parameters set: {options}): {error}")
+            });
             let mut reads = asked.clone();
             if function != "AuditShipper" {
                 reads.extend(POLICY_AND_AUDIT.iter().map(|name| (*name).to_owned()));
@@ -186,10 +209,16 @@ fn every_function_starts_from_the_environment_the_template_gives_it() {
                     matches!(PolicySource::from_env(var), PolicySource::Parameter(_)),
                     "`{function}` reads its policy from the stack's parameter"
                 );
-                assert!(environment.contains_key(AUDIT_QUEUE_URL_ENV), "`{function}` sends audit records to the queue");
+                assert!(
+                    environment.contains_key(AUDIT_QUEUE_URL_ENV),
+                    "`{function}` sends audit records to the queue"
+                );
             }
             let unread: Vec<&String> = environment.keys().filter(|name| !reads.contains(*name)).collect();
-            assert!(unread.is_empty(), "`{function}` is given variables it never reads: {unread:?}");
+            assert!(
+                unread.is_empty(),
+                "`{function}` is given variables it never reads: {unread:?}"
+            );
         }
     }
 }

@@ -113,8 +113,18 @@ async fn a_standing_violation_is_notified_when_it_first_fails_not_at_every_sweep
     assert_eq!(notified(&second), 0, "{:?}", outcomes(&second, "unowned"));
 
     // when: the owner is tagged, then the tag removed again; then: resolved, and told anew
-    let tag = aws_sdk_sagemaker::types::Tag::builder().key(OWNER_TAG).value(OWNER).build();
-    emulator.sagemaker().add_tags().resource_arn(&arn).tags(tag).send().await.unwrap();
+    let tag = aws_sdk_sagemaker::types::Tag::builder()
+        .key(OWNER_TAG)
+        .value(OWNER)
+        .build();
+    emulator
+        .sagemaker()
+        .add_tags()
+        .resource_arn(&arn)
+        .tags(tag)
+        .send()
+        .await
+        .unwrap();
     let third = sweep().await.unwrap();
     assert!(third.resolved.iter().any(|r| r.resource.name == "unowned"));
     assert_eq!(notified(&third), 0);

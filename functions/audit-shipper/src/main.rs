@@ -15,7 +15,11 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
     let region = sdk.region().map(ToString::to_string).unwrap_or_default();
     let shipper = Shipper::new(
-        S3Trail::new(sagefence::aws::s3_client(&sdk), env.trail_bucket, Some(env.trail_kms_key_id)),
+        S3Trail::new(
+            sagefence::aws::s3_client(&sdk),
+            env.trail_bucket,
+            Some(env.trail_kms_key_id),
+        ),
         SecurityHubImporter::new(aws_sdk_securityhub::Client::new(&sdk)),
         Settings {
             prefix: env.trail_prefix,

@@ -249,11 +249,20 @@ mod tests {
             finding(root, "half", Status::Passed),
         ]);
         assert!(before.repeats_notification(&notify(&[tags], "standing")));
-        assert!(!before.repeats_notification(&notify(&[tags, root], "half")), "one rule fails anew");
-        assert!(!before.repeats_notification(&notify(&[tags], "new")), "a resource failing anew");
+        assert!(
+            !before.repeats_notification(&notify(&[tags, root], "half")),
+            "one rule fails anew"
+        );
+        assert!(
+            !before.repeats_notification(&notify(&[tags], "new")),
+            "a resource failing anew"
+        );
         let mut stop = notify(&[tags], "standing");
         stop.action = ActionKind::StopNotebookInstance;
-        assert!(!before.repeats_notification(&stop), "remedies other than notifications always run");
+        assert!(
+            !before.repeats_notification(&stop),
+            "remedies other than notifications always run"
+        );
         assert!(!ShardState::default().repeats_notification(&notify(&[tags], "standing")));
     }
 
