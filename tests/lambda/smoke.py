@@ -60,6 +60,7 @@ class RuntimeApi:
         self.pending: queue.Queue = queue.Queue()
         self.done: dict[str, tuple[str, object]] = {}
         self.answers: dict[str, object] = {}
+        self.first_poll: float | None = None
         self.changed = threading.Condition()
         api = self
 
@@ -81,6 +82,8 @@ class RuntimeApi:
             def do_GET(self) -> None:
                 if self.path != f"{RUNTIME}/invocation/next":
                     return self.reply(404)
+                if api.first_poll is None:
+                    api.first_poll = time.monotonic()
                 request_id, payload, deadline_ms = api.pending.get()
                 self.reply(
                     200,
@@ -179,6 +182,7 @@ class Function:
             **environment,
         }
         self.log = open(self.log_path, "wb")
+        self.started = time.monotonic()
         self.process = subprocess.Popen([str(bootstrap)], env=env, stdout=self.log, stderr=subprocess.STDOUT)
 
     def invoke(self, event: object, timeout: float = 120) -> object:
@@ -190,6 +194,10 @@ class Function:
         if kind != "response":
             raise SmokeFailure(f"{self.name} answered with an error: {payload}")
         return payload
+
+    def init_ms(self) -> float | None:
+        """From the process's start to its first poll for work: settings, SDK, policy from SSM."""
+        return None if self.api.first_poll is None else (self.api.first_poll - self.started) * 1000
 
     def answer_at(self, path: str, timeout: float = 120) -> dict:
         """The document the function PUT at the stand-in ResponseURL `path`."""
@@ -463,6 +471,7 @@ def main() -> int:
                 function = Function(name, zips[name], Path(workdir), stack.environments[name])
                 try:
                     step(function)
+                    print(f"  init (start to first poll, informational): {function.init_ms():.0f} ms", flush=True)
                 except SmokeFailure as failure:
                     failed = True
                     print(f"  FAILED: {failure}\n  --- {name} log (last lines) ---\n{function.tail()}", flush=True)
