@@ -138,7 +138,7 @@ pub fn run(options: SweepOptions) -> Result<SweepReport, CliError> {
             .map(|r| r.to_string())
             .ok_or_else(|| CliError::Usage("no region: give `--region` or set AWS_REGION".to_owned()))?;
         let account = caller_account(&sdk).await.map_err(CliError::Sweep)?;
-        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        let var = |name: &str| sagefence::settings::setting(std::env::var(name).ok());
         let ports = SdkPorts {
             sdk,
             meter: meter.clone(),

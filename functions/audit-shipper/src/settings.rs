@@ -1,5 +1,7 @@
 //! The audit-shipper's configuration, read once at cold start from the environment.
 
+use sagefence::settings::setting;
+
 use crate::error::ShipperError;
 
 /// Environment variable names.
@@ -31,11 +33,7 @@ pub struct Environment {
 impl Environment {
     /// Reads the configuration through `var` (the process environment in `main`).
     pub fn read(var: impl Fn(&str) -> Option<String>) -> Result<Environment, ShipperError> {
-        let required = |name: &'static str| {
-            var(name)
-                .filter(|v| !v.trim().is_empty())
-                .ok_or(ShipperError::Config { name })
-        };
+        let required = |name: &'static str| setting(var(name)).ok_or(ShipperError::Config { name });
         Ok(Environment {
             trail_bucket: required(env::TRAIL_BUCKET)?,
             trail_kms_key_id: required(env::TRAIL_KMS_KEY_ID)?,

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use sagefence::policy::wildcard_match;
 use sagefence::remedy::Backoff;
-use sagefence::settings::comma_list;
+use sagefence::settings::{comma_list, setting};
 
 use crate::error::GuardrailError;
 
@@ -75,11 +75,7 @@ pub struct Environment {
 impl Environment {
     /// Reads the configuration through `var` (the process environment in `main`).
     pub fn read(var: impl Fn(&str) -> Option<String>) -> Result<Environment, GuardrailError> {
-        let required = |name: &'static str| {
-            var(name)
-                .filter(|v| !v.trim().is_empty())
-                .ok_or(GuardrailError::Config { name })
-        };
+        let required = |name: &'static str| setting(var(name)).ok_or(GuardrailError::Config { name });
         let own_role_arns = comma_list(var(env::OWN_ROLE_ARNS).as_deref());
         Ok(Environment {
             settings: Settings {

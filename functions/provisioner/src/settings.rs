@@ -1,7 +1,8 @@
 //! The provisioner's configuration, read once at cold start from the environment.
 
-use sagefence::settings::comma_list;
 use std::time::Duration;
+
+use sagefence::settings::{comma_list, setting};
 
 use crate::addressing::Cidr;
 use crate::error::ProvisionerError;
@@ -81,7 +82,7 @@ pub struct Environment {
 impl Environment {
     /// Reads the configuration through `var` (the process environment in `main`).
     pub fn read(var: impl Fn(&str) -> Option<String>) -> Result<Environment, ProvisionerError> {
-        let set = |name: &str| var(name).filter(|v| !v.trim().is_empty()).map(|v| v.trim().to_owned());
+        let set = |name: &str| setting(var(name));
         let invalid = |name: &'static str, reason: String| ProvisionerError::Config { name, reason };
         let role = set(env::FLOW_LOG_ROLE_ARN).ok_or_else(|| invalid(env::FLOW_LOG_ROLE_ARN, "is required".into()))?;
         let mut settings = Settings::new(role);

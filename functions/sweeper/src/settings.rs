@@ -1,11 +1,11 @@
 //! The sweeper's configuration, read once at cold start from the environment.
 
-use sagefence::settings::comma_list;
 use std::time::Duration;
 
 use sagefence::aws::metered::RequestRate;
 use sagefence::aws::sagemaker::MAX_PAGE_SIZE;
 use sagefence::remedy::Backoff;
+use sagefence::settings::{comma_list, setting};
 
 use crate::aws::SdkSettings;
 use crate::error::SweeperError;
@@ -85,9 +85,9 @@ pub struct Environment {
 }
 
 fn number<T: std::str::FromStr>(name: &'static str, value: Option<String>, default: T) -> Result<T, SweeperError> {
-    match value.filter(|v| !v.trim().is_empty()) {
+    match setting(value) {
         None => Ok(default),
-        Some(text) => text.trim().parse().map_err(|_| SweeperError::Config {
+        Some(text) => text.parse().map_err(|_| SweeperError::Config {
             name,
             problem: format!("`{text}` is not a valid number"),
         }),
@@ -109,7 +109,7 @@ impl Environment {
     /// Reads the configuration through `var` (the process environment in `main`).
     pub fn read(var: impl Fn(&str) -> Option<String>) -> Result<Environment, SweeperError> {
         let required = |name: &'static str| {
-            var(name).filter(|v| !v.trim().is_empty()).ok_or(SweeperError::Config {
+            setting(var(name)).ok_or(SweeperError::Config {
                 name,
                 problem: "missing".to_owned(),
             })
@@ -150,13 +150,12 @@ impl Environment {
             flow_log_group_prefix: var(env::FLOW_LOG_GROUP_PREFIX)
                 .unwrap_or_else(|| "/sagefence/flow-logs/".to_owned()),
             flow_log_role_arn: required(env::FLOW_LOG_ROLE_ARN)?,
-            queue_url: var(env::QUEUE_URL).filter(|v| !v.trim().is_empty()),
+            queue_url: setting(var(env::QUEUE_URL)),
             state_bucket: required(env::STATE_BUCKET)?,
-            state_key_id: var(env::STATE_KEY_ID).filter(|v| !v.trim().is_empty()),
+            state_key_id: setting(var(env::STATE_KEY_ID)),
             regions: comma_list(var(env::REGIONS).as_deref()),
             member_accounts: comma_list(var(env::ACCOUNTS).as_deref()),
-            member_role_name: var(env::MEMBER_ROLE_NAME)
-                .filter(|v| !v.trim().is_empty())
+            member_role_name: setting(var(env::MEMBER_ROLE_NAME))
                 .unwrap_or_else(|| DEFAULT_MEMBER_ROLE_NAME.to_owned()),
             resource_types,
         })

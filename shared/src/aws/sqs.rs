@@ -79,8 +79,8 @@ impl AuditDestination {
 
     /// The queue at `queue_url` when there is one (and it is not blank), stdout otherwise.
     pub fn choose(queue_url: Option<String>, sqs: Client) -> Self {
-        match queue_url.filter(|url| !url.trim().is_empty()) {
-            Some(url) => AuditDestination::Queue(SqsAuditSink::new(sqs, url.trim())),
+        match crate::settings::setting(queue_url) {
+            Some(url) => AuditDestination::Queue(SqsAuditSink::new(sqs, url)),
             None => AuditDestination::Log(JsonLinesAuditSink::new(std::io::stdout())),
         }
     }

@@ -8,6 +8,7 @@ use thiserror::Error;
 
 use crate::aws::error::SdkResultExt;
 use crate::ports::PortError;
+use crate::settings::setting;
 use crate::{Policy, PolicyError};
 
 /// Environment variable names.
@@ -33,10 +34,9 @@ impl PolicySource {
     /// The source the environment names; blank variables count as unset, and a parameter
     /// wins over inline text.
     pub fn from_env(var: impl Fn(&str) -> Option<String>) -> PolicySource {
-        let set = |name: &str| var(name).filter(|value| !value.trim().is_empty());
-        if let Some(name) = set(env::POLICY_PARAMETER) {
-            PolicySource::Parameter(name.trim().to_owned())
-        } else if let Some(yaml) = set(env::POLICY) {
+        if let Some(name) = setting(var(env::POLICY_PARAMETER)) {
+            PolicySource::Parameter(name)
+        } else if let Some(yaml) = var(env::POLICY).filter(|yaml| !yaml.trim().is_empty()) {
             PolicySource::Inline(yaml)
         } else {
             PolicySource::Builtin
