@@ -163,18 +163,21 @@ fn carried_violations(resource: &Resource, findings: &[Finding]) -> Vec<RuleId> 
     let Resource::NotebookInstance(notebook) = resource else {
         return Vec::new();
     };
-    let Some(recorded) = notebook.tags.known().and_then(|t| t.get(VIOLATION_TAG)) else {
-        return Vec::new();
-    };
-    recorded
-        .split_whitespace()
-        .filter_map(RuleId::from_id)
+    recorded_violations(notebook.tags.known())
+        .into_iter()
         .filter(|rule| {
             findings
                 .iter()
                 .any(|f| f.rule == *rule && f.status == Status::NotApplicable)
         })
         .collect()
+}
+
+/// The rules a resource's violation tag records as owed.
+fn recorded_violations(tags: Option<&Tags>) -> Vec<RuleId> {
+    tags.and_then(|t| t.get(VIOLATION_TAG))
+        .map(|recorded| recorded.split_whitespace().filter_map(RuleId::from_id).collect())
+        .unwrap_or_default()
 }
 
 fn steps(resource: &Resource, owed: &[(RuleId, Remedy)]) -> Vec<Step> {
@@ -225,12 +228,19 @@ fn tag_and_notify(current: Option<&Tags>, owed: &[(RuleId, Remedy)], out: &mut V
             "mark the resource with the tags it owes",
         ));
     }
-    notify(owed, out);
+    notify(current, owed, out);
 }
 
-/// One notification for every rule whose remedy tells people.
-fn notify(owed: &[(RuleId, Remedy)], out: &mut Vec<Step>) {
-    let notify_rules = ids(owed, |r| matches!(r, Remedy::Notify | Remedy::Tag));
+/// One notification for every rule whose remedy tells people, but for the tag rules the
+/// resource's violation tag already records: people were told when it was written, so a
+/// replayed event or a later call on a still-marked resource tells no one again.
+fn notify(current: Option<&Tags>, owed: &[(RuleId, Remedy)], out: &mut Vec<Step>) {
+    let told = recorded_violations(current);
+    let notify_rules: Vec<RuleId> = owed
+        .iter()
+        .filter(|(rule, remedy)| *remedy == Remedy::Notify || (*remedy == Remedy::Tag && !told.contains(rule)))
+        .map(|(rule, _)| *rule)
+        .collect();
     if !notify_rules.is_empty() {
         out.push(step(
             ActionKind::Notify,
@@ -324,7 +334,7 @@ fn notebook_steps(n: &NotebookInstance, owed: &[(RuleId, Remedy)]) -> Vec<Step> 
             "the notebook no longer owes these",
         ));
     }
-    notify(owed, &mut out);
+    notify(tags, owed, &mut out);
     out
 }
 
@@ -468,6 +478,6 @@ fn infrastructure_steps(resource: &Resource, owed: &[(RuleId, Remedy)]) -> Vec<S
         }
         _ => {}
     }
-    notify(owed, &mut out);
+    notify(resource.tags(), owed, &mut out);
     out
 }

@@ -578,7 +578,7 @@ fn notebook_missing_only_a_tag_is_tagged_and_notified_but_not_stopped() {
 }
 
 #[test]
-fn notebook_missing_a_tag_that_already_carries_its_violation_tag_is_only_notified() {
+fn notebook_missing_a_tag_that_already_carries_its_violation_tag_plans_nothing_not_even_a_notification() {
     let notebook = with_tags(
         NotebookInstance {
             tags: Fact::Known(Tags::from_iter([("sagefence:project", "alpha")])),
@@ -586,7 +586,44 @@ fn notebook_missing_a_tag_that_already_carries_its_violation_tag_is_only_notifie
         },
         &[(VIOLATION_TAG, TAGS_RULE)],
     );
-    assert_eq!(kinds(&plan_builtin(&nb(notebook))), [ActionKind::Notify]);
+    assert_eq!(kinds(&plan_builtin(&nb(notebook))), []);
+}
+
+#[test]
+fn a_replayed_event_on_a_job_already_marked_notifies_no_one_again() {
+    let mut job = compliant_training_job(Some(JobStatus::InProgress));
+    job.tags = Tags::from_iter([("sagefence:project", "alpha")]);
+    let first = plan_builtin(&Resource::Job(job.clone()));
+    assert_eq!(kinds(&first), [tag(&[(VIOLATION_TAG, TAGS_RULE)]), ActionKind::Notify]);
+    job.tags.0.insert(VIOLATION_TAG.to_owned(), TAGS_RULE.to_owned());
+    assert_eq!(kinds(&plan_builtin(&Resource::Job(job))), []);
+}
+
+#[test]
+fn a_tag_violation_the_violation_tag_does_not_record_yet_is_notified() {
+    // marked for direct internet access earlier; the owner tag has gone missing since
+    let notebook = with_tags(internet_notebook_missing_owner_tag(), &[(VIOLATION_TAG, DIRECT)]);
+    let actions = plan_builtin(&nb(notebook));
+    let notified = find(&actions, |k| *k == ActionKind::Notify);
+    assert_eq!(rule_ids(notified), [TAGS_RULE], "{actions:#?}");
+}
+
+#[test]
+fn notify_remedies_are_told_at_every_evaluation_as_they_leave_no_mark() {
+    let policy = policy("rules:\n  notebook-required-tags: {remedy: notify}\n").unwrap();
+    let notebook = with_tags(
+        NotebookInstance {
+            tags: Fact::Known(Tags::from_iter([("sagefence:project", "alpha")])),
+            ..compliant_notebook(Some(NotebookStatus::InService))
+        },
+        &[(VIOLATION_TAG, TAGS_RULE)],
+    );
+    let actions = plan_with(&policy, &nb(notebook));
+    assert_eq!(
+        rule_ids(find(&actions, |k| *k == ActionKind::Notify)),
+        [TAGS_RULE],
+        "{actions:#?}"
+    );
 }
 
 /// A notebook that breaks a blocking rule and also misses the owner tag.

@@ -360,7 +360,7 @@ async fn an_unused_endpoint_config_without_kms_is_deleted_and_a_used_one_marked_
 }
 
 #[tokio::test]
-async fn a_job_missing_its_owner_tag_is_marked_and_notified_once() {
+async fn a_job_missing_its_owner_tag_is_marked_and_notified_once_even_when_the_event_comes_again() {
     // given: a compliant running training job in the project VPC that lacks the owner tag
     let emulator = Emulator::start().await.unwrap();
     let project = ProjectNetwork::create(&emulator).await.unwrap();
@@ -408,6 +408,12 @@ async fn a_job_missing_its_owner_tag_is_marked_and_notified_once() {
         "one violation, one remedy (tag + notify): expected one notification, got {notifications:#?}"
     );
     assert_eq!(notifications[0]["rules"], serde_json::json!(["notebook-required-tags"]));
+
+    // when: the same event is delivered again; then: the job is already marked, no one is told again
+    let replay = guardrail.handle(&event).await.unwrap();
+    assert!(summary_outcomes(&replay).is_empty(), "{replay:#?}");
+    let again = guardrail.notifications().await.unwrap();
+    assert!(again.is_empty(), "no new notification: {again:#?}");
 }
 
 #[tokio::test]
