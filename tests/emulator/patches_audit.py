@@ -12,13 +12,22 @@ has no BatchUpdateFindings. AWS documents otherwise:
 * BatchUpdateFindings (``PATCH /findings/batchupdate``) sets ``Workflow``, ``Note``, ``Severity``,
   ``UserDefinedFields`` and ``VerificationState`` on findings named by ``Id`` and ``ProductArn``,
   answering ``ProcessedFindings`` and ``UnprocessedFindings`` (``FindingNotFound``).
+* GetFindings applies its ``Filters`` (moto ignores them): string filters on up to ten
+  attributes with up to 20 values each; within an attribute, ``EQUALS`` and ``PREFIX`` values
+  are OR'ed and ``NOT_EQUALS`` and ``PREFIX_NOT_EQUALS`` values AND'ed; attributes are AND'ed.
+  The attributes the audit-shipper filters on are served (``Id``, ``ProductArn``,
+  ``GeneratorId``, ``AwsAccountId``, ``ComplianceStatus``, ``RecordState``,
+  ``WorkflowStatus``, ``NoteUpdatedBy``, ``NoteText``); any other is refused rather than
+  ignored.
 """
 
 import json
 
 from moto.core.utils import utcnow
 from moto.securityhub import urls as securityhub_urls
+from moto.securityhub.exceptions import InvalidInputException
 from moto.securityhub.models import Finding, SecurityHubBackend
+from moto.utilities.paginator import paginate
 from moto.securityhub.responses import SecurityHubResponse
 
 CUSTOMER_FIELDS = ["Workflow", "UserDefinedFields", "VerificationState", "Note"]
@@ -101,8 +110,67 @@ def batch_update_findings(self):
     return json.dumps({"ProcessedFindings": processed, "UnprocessedFindings": unprocessed})
 
 
+STRING_FILTERS = {
+    "Id": ("Id",),
+    "ProductArn": ("ProductArn",),
+    "GeneratorId": ("GeneratorId",),
+    "AwsAccountId": ("AwsAccountId",),
+    "ComplianceStatus": ("Compliance", "Status"),
+    "RecordState": ("RecordState",),
+    "WorkflowStatus": ("Workflow", "Status"),
+    "NoteUpdatedBy": ("Note", "UpdatedBy"),
+    "NoteText": ("Note", "Text"),
+}
+
+
+def _field(data, path):
+    for key in path:
+        data = data.get(key) if isinstance(data, dict) else None
+    return data
+
+
+def _holds(value, condition):
+    wanted, comparison = condition.get("Value", ""), condition.get("Comparison", "EQUALS")
+    text = value if isinstance(value, str) else None
+    if comparison == "EQUALS":
+        return text == wanted
+    if comparison == "PREFIX":
+        return text is not None and text.startswith(wanted)
+    if comparison == "NOT_EQUALS":
+        return text != wanted
+    if comparison == "PREFIX_NOT_EQUALS":
+        return text is None or not text.startswith(wanted)
+    raise InvalidInputException(op="GetFindings", msg=f"unknown Comparison {comparison}")
+
+
+def _matches(data, filters):
+    for name, conditions in filters.items():
+        value = _field(data, STRING_FILTERS[name])
+        included = [c for c in conditions if c.get("Comparison", "EQUALS") in ("EQUALS", "PREFIX")]
+        excluded = [c for c in conditions if c not in included]
+        if included and not any(_holds(value, c) for c in included):
+            return False
+        if not all(_holds(value, c) for c in excluded):
+            return False
+    return True
+
+
+@paginate(pagination_model=SecurityHubBackend.PAGINATION_MODEL)
+def get_findings(self, filters=None, sort_criteria=None, max_results=None):
+    filters = filters or {}
+    if len(filters) > 10:
+        raise InvalidInputException(op="GetFindings", msg="at most 10 filter attributes")
+    for name, conditions in filters.items():
+        if name not in STRING_FILTERS:
+            raise InvalidInputException(op="GetFindings", msg=f"filter {name} is not served by this emulator")
+        if len(conditions) > 20:
+            raise InvalidInputException(op="GetFindings", msg=f"at most 20 values for {name}")
+    return [f.as_dict() for f in self.findings if _matches(f.data, filters)]
+
+
 def install():
     """Patch moto's Security Hub (once per process, before the server starts)."""
     SecurityHubBackend.batch_import_findings = batch_import_findings
+    SecurityHubBackend.get_findings = get_findings
     SecurityHubResponse.batch_update_findings = batch_update_findings
     securityhub_urls.url_paths["{0}/findings/batchupdate$"] = SecurityHubResponse.dispatch

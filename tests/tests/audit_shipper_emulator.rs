@@ -443,3 +443,72 @@ async fn a_throttled_sink_fails_exactly_the_affected_messages_body() {
     assert_eq!(findings(&world).await.len(), 1);
     trail::verify(&objects(&world).await).unwrap();
 }
+
+#[test]
+fn a_failure_no_longer_exempted_is_reopened_but_a_suppression_people_made_is_kept() {
+    on_a_large_stack(a_failure_no_longer_exempted_is_reopened_but_a_suppression_people_made_is_kept_body);
+}
+
+async fn a_failure_no_longer_exempted_is_reopened_but_a_suppression_people_made_is_kept_body() {
+    use aws_sdk_securityhub::types::{AwsSecurityFindingIdentifier, NoteUpdate, WorkflowStatus, WorkflowUpdate};
+
+    let world = world().await;
+    let ship = |id: &str, body: Value| {
+        let bytes = sqs(&[(id, &body)]);
+        let shipper = &world.trail.shipper;
+        async move { shipper.handle(&bytes, Utc::now()).await.unwrap() }
+    };
+    let workflow = |found: &[aws_sdk_securityhub::types::AwsSecurityFinding], notebook: &str| {
+        let f = found
+            .iter()
+            .find(|f| f.id().unwrap().ends_with(&format!("/{notebook}")))
+            .unwrap();
+        let note = f.note().map(|n| n.updated_by().unwrap_or_default().to_owned());
+        (f.workflow().unwrap().status().unwrap().as_str().to_owned(), note)
+    };
+    let mut exempted = finding("r1", "waived", "FAILED");
+    exempted["subject"]["finding"]["exemption"] = json!({"resource": "waived", "rules": ["notebook-root-access-disabled"], "reason": "vendor image needs root until 2026-12-01", "expires": "2026-11-30"});
+
+    // given: an exempted failure, and a failure people suppressed in Security Hub themselves
+    ship("m1", exempted).await;
+    ship("m2", finding("r2", "triaged", "FAILED")).await;
+    let found = findings(&world).await;
+    assert_eq!(
+        workflow(&found, "waived"),
+        ("SUPPRESSED".into(), Some("sagefence".into()))
+    );
+    let triaged = found.iter().find(|f| f.id().unwrap().ends_with("/triaged")).unwrap();
+    world
+        .trail
+        .securityhub
+        .batch_update_findings()
+        .finding_identifiers(
+            AwsSecurityFindingIdentifier::builder()
+                .id(triaged.id().unwrap())
+                .product_arn(triaged.product_arn().unwrap())
+                .build(),
+        )
+        .workflow(WorkflowUpdate::builder().status(WorkflowStatus::Suppressed).build())
+        .note(
+            NoteUpdate::builder()
+                .text("accepted risk, ticket SEC-42")
+                .updated_by("analyst@example.com")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+
+    // when: both fail again, neither exempted (the exemption expired)
+    ship("m3", finding("r3", "waived", "FAILED")).await;
+    ship("m4", finding("r4", "triaged", "FAILED")).await;
+
+    // then: sagefence's suppression is lifted, the analyst's is kept
+    let found = findings(&world).await;
+    assert_eq!(workflow(&found, "waived"), ("NEW".into(), Some("sagefence".into())));
+    assert_eq!(
+        workflow(&found, "triaged"),
+        ("SUPPRESSED".into(), Some("analyst@example.com".into()))
+    );
+    drop(world.emulator);
+}

@@ -3,12 +3,18 @@
 //! the imported verdicts whose workflow status an import cannot set on an existing finding
 //! (`RESOLVED` for a pass, `SUPPRESSED` for an exempted failure), its `UnprocessedFindings`
 //! reported as refused too.
+//!
+//! Security Hub never lifts a suppression by itself, so a failure whose exemption expired (or
+//! was withdrawn) would stay hidden. sagefence signs its suppressions (`Note.UpdatedBy` is
+//! [`NOTE_AUTHOR`]); an unexempted failure whose finding sagefence suppressed is found with
+//! GetFindings and reopened (`NEW`). Suppressions people made carry their own note and are kept.
 
 use std::collections::BTreeMap;
 
 use aws_sdk_securityhub::types::{
-    AwsSecurityFinding, AwsSecurityFindingIdentifier, Compliance, ComplianceStatus, FindingProviderFields,
-    FindingProviderSeverity, RecordState, Resource, Severity, SeverityLabel, Workflow, WorkflowStatus, WorkflowUpdate,
+    AwsSecurityFinding, AwsSecurityFindingFilters, AwsSecurityFindingIdentifier, Compliance, ComplianceStatus,
+    FindingProviderFields, FindingProviderSeverity, NoteUpdate, RecordState, Resource, Severity, SeverityLabel,
+    StringFilter, StringFilterComparison, Workflow, WorkflowStatus, WorkflowUpdate,
 };
 use aws_sdk_securityhub::Client;
 
@@ -18,6 +24,30 @@ use crate::ports::{FindingsImporter, PortResult};
 
 const OPERATION: &str = "BatchImportFindings";
 const UPDATE: &str = "BatchUpdateFindings";
+const READ: &str = "GetFindings";
+
+/// Who sagefence's own suppressions are noted as (`Note.UpdatedBy`): the only ones it lifts.
+pub const NOTE_AUTHOR: &str = "sagefence";
+
+/// The most values GetFindings takes for one filter attribute.
+const MAX_FILTER_VALUES: usize = 20;
+
+/// The note a workflow status is set with: sagefence signs its suppressions and their lifting,
+/// and leaves the note of a resolved finding as people wrote it.
+fn workflow_note(status: &str) -> Option<&'static str> {
+    match status {
+        "SUPPRESSED" => Some("suppressed by sagefence: the policy exempts this failure"),
+        "NEW" => Some("reopened by sagefence: the failure is no longer exempted"),
+        _ => None,
+    }
+}
+
+fn equals(value: &str) -> StringFilter {
+    StringFilter::builder()
+        .comparison(StringFilterComparison::Equals)
+        .value(value)
+        .build()
+}
 
 /// [`FindingsImporter`] on the account's Security Hub.
 #[derive(Debug, Clone)]
@@ -100,38 +130,84 @@ impl SecurityHubImporter {
                 .or_default()
                 .push(finding);
         }
+        let reopened = self.suppressed_by_sagefence(findings).await?;
+        if !reopened.is_empty() {
+            by_status.insert("NEW", reopened);
+        }
         let mut refused = Vec::new();
         for (status, findings) in by_status {
-            let identifiers = findings
-                .iter()
-                .map(|f| {
-                    AwsSecurityFindingIdentifier::builder()
-                        .id(&f.id)
-                        .product_arn(&f.product_arn)
-                        .build()
-                })
-                .collect();
-            let answer = self
-                .client
-                .batch_update_findings()
-                .set_finding_identifiers(Some(identifiers))
-                .workflow(WorkflowUpdate::builder().status(WorkflowStatus::from(status)).build())
-                .send()
-                .await
-                .port(UPDATE)?;
-            refused.extend(answer.unprocessed_findings().iter().map(|u| {
-                RefusedFinding {
-                    id: u
-                        .finding_identifier()
-                        .and_then(|i| i.id())
-                        .unwrap_or_default()
-                        .to_owned(),
-                    code: u.error_code().unwrap_or_default().to_owned(),
-                    message: u.error_message().unwrap_or_default().to_owned(),
-                }
-            }));
+            refused.extend(self.set_workflow(status, &findings).await?);
         }
         Ok(refused)
+    }
+
+    /// The unexempted failures among `findings` whose finding sagefence suppressed earlier.
+    async fn suppressed_by_sagefence<'f>(&self, findings: &[&'f AsffFinding]) -> PortResult<Vec<&'f AsffFinding>> {
+        let failing: Vec<&AsffFinding> = findings
+            .iter()
+            .copied()
+            .filter(|f| f.workflow_status == "NEW")
+            .collect();
+        let mut suppressed = Vec::new();
+        for chunk in failing.chunks(MAX_FILTER_VALUES) {
+            let filters = AwsSecurityFindingFilters::builder()
+                .set_id(Some(chunk.iter().map(|f| equals(&f.id)).collect()))
+                .workflow_status(equals("SUPPRESSED"))
+                .note_updated_by(equals(NOTE_AUTHOR))
+                .build();
+            let found = self
+                .client
+                .get_findings()
+                .filters(filters)
+                .into_paginator()
+                .items()
+                .send()
+                .collect::<Result<Vec<_>, _>>()
+                .await
+                .port(READ)?;
+            suppressed.extend(chunk.iter().copied().filter(|f| {
+                found
+                    .iter()
+                    .any(|s| s.id() == Some(f.id.as_str()) && s.product_arn() == Some(f.product_arn.as_str()))
+            }));
+        }
+        Ok(suppressed)
+    }
+
+    /// Sets `status` (with its note) on these findings; answers the ones Security Hub refused.
+    async fn set_workflow(&self, status: &str, findings: &[&AsffFinding]) -> PortResult<Vec<RefusedFinding>> {
+        let identifiers = findings
+            .iter()
+            .map(|f| {
+                AwsSecurityFindingIdentifier::builder()
+                    .id(&f.id)
+                    .product_arn(&f.product_arn)
+                    .build()
+            })
+            .collect();
+        let note = workflow_note(status).map(|text| NoteUpdate::builder().text(text).updated_by(NOTE_AUTHOR).build());
+        let answer = self
+            .client
+            .batch_update_findings()
+            .set_finding_identifiers(Some(identifiers))
+            .workflow(WorkflowUpdate::builder().status(WorkflowStatus::from(status)).build())
+            .set_note(note)
+            .send()
+            .await
+            .port(UPDATE)?;
+        Ok(answer
+            .unprocessed_findings()
+            .iter()
+            .map(|u| RefusedFinding {
+                id: u
+                    .finding_identifier()
+                    .and_then(|i| i.id())
+                    .unwrap_or_default()
+                    .to_owned(),
+                code: u.error_code().unwrap_or_default().to_owned(),
+                message: u.error_message().unwrap_or_default().to_owned(),
+            })
+            .collect())
     }
 }
 
