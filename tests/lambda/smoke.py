@@ -7,8 +7,8 @@ environment the SAM template gives it, against the local emulator
 
 1. guardrail: a CloudTrail `CreateTrainingJob` of a job outside any VPC; the job is stopped,
    and the same event delivered again changes nothing;
-2. audit-shipper: the audit records the guardrail queued, as an SQS batch; the trail on S3
-   then verifies with `sagefence audit verify`;
+2. audit-shipper: the audit records the guardrail queued, as an SQS batch; Security Hub holds
+   the failed verdicts, and the trail on S3 verifies with `sagefence audit verify`;
 3. sweeper: the schedule fans out shards to the shard queue; each shard, as an SQS batch,
    sweeps the region and finds the notebook seeded with direct internet access;
 4. provisioner: CloudFormation's Create of a `Custom::ProjectEnvironment` answers SUCCESS at
@@ -384,6 +384,9 @@ def audit_shipper(function: Function, stack: Stack, cli: Path | None) -> None:
     check(answer == {"batchItemFailures": []}, f"every record shipped ({answer})")
     objects = stack.emulator.client("s3").list_objects_v2(Bucket="sagefence-trail", Prefix="trail/").get("Contents", [])
     check(len(objects) > 0, f"the trail has {len(objects)} objects")
+    findings = stack.emulator.client("securityhub").get_findings()["Findings"]
+    failing = sorted(f["GeneratorId"] for f in findings if f["Compliance"]["Status"] == "FAILED")
+    check("job-in-project-vpc" in failing, f"Security Hub holds the failed verdicts {failing}")
     if cli is not None:
         verify = subprocess.run(
             [str(cli), "audit", "verify", "--bucket", "sagefence-trail", "--prefix", "trail/"],
