@@ -211,13 +211,33 @@ fn tag(key: &str, value: &str) -> SageMakerTag {
     SageMakerTag::builder().key(key).value(value).build()
 }
 
-/// Creates a training job of the project (encrypted, isolated), in the project VPC when
-/// `in_vpc`; it is `InProgress` until told otherwise. Returns its ARN.
+/// Creates a training job of the project (encrypted, isolated, tagged with project and owner),
+/// in the project VPC when `in_vpc`; it is `InProgress` until told otherwise. Returns its ARN.
 pub async fn create_training_job(
     emulator: &Emulator,
     project: &ProjectNetwork,
     name: &str,
     in_vpc: bool,
+) -> Result<String, SupportError> {
+    let vpc = in_vpc.then(|| project_vpc(project));
+    create_training_job_with(
+        emulator,
+        project,
+        name,
+        vpc,
+        &[(PROJECT_TAG, PROJECT), (OWNER_TAG, OWNER)],
+    )
+    .await
+}
+
+/// Creates a training job of the project (encrypted, isolated) with this VPC config and these
+/// tags; it is `InProgress` until told otherwise. Returns its ARN.
+pub async fn create_training_job_with(
+    emulator: &Emulator,
+    project: &ProjectNetwork,
+    name: &str,
+    vpc: Option<VpcConfig>,
+    tags: &[(&str, &str)],
 ) -> Result<String, SupportError> {
     let out = emulator
         .sagemaker()
@@ -245,11 +265,10 @@ pub async fn create_training_job(
                 .build(),
         )
         .stopping_condition(StoppingCondition::builder().max_runtime_in_seconds(3600).build())
-        .set_vpc_config(in_vpc.then(|| project_vpc(project)))
+        .set_vpc_config(vpc)
         .enable_network_isolation(true)
         .enable_inter_container_traffic_encryption(true)
-        .tags(tag(PROJECT_TAG, PROJECT))
-        .tags(tag(OWNER_TAG, OWNER))
+        .set_tags(Some(tags.iter().map(|(key, value)| tag(key, value)).collect()))
         .send()
         .await
         .map_err(aws("CreateTrainingJob"))?;

@@ -4,13 +4,14 @@
 
 use aws_sdk_sagemaker::error::ProvideErrorMetadata;
 use aws_sdk_sagemaker::types::{
-    AlgorithmSpecification, ContainerDefinition, OutputDataConfig, ProductionVariant, ProductionVariantInstanceType,
-    ResourceConfig, StoppingCondition, Tag, TrainingInputMode, TrainingInstanceType, VpcConfig,
+    ContainerDefinition, OutputDataConfig, ProductionVariant, ProductionVariantInstanceType, StoppingCondition, Tag,
+    TrainingInputMode, VpcConfig,
 };
 use sagefence_tests::guardrail::{
     finding_statuses, summary_outcomes, EventTemplate, GuardrailUnderTest, ProjectNetwork, OWNER, OWNER_TAG, PROJECT,
     PROJECT_TAG,
 };
+use sagefence_tests::sweeper::{create_training_job_with, project_vpc};
 use sagefence_tests::{Emulator, JobKind};
 
 fn tag(key: &str, value: &str) -> Tag {
@@ -38,42 +39,9 @@ async fn training_job_tagged(
     vpc: Option<VpcConfig>,
     tags: &[(&str, &str)],
 ) -> String {
-    emulator
-        .sagemaker()
-        .create_training_job()
-        .training_job_name(name)
-        .role_arn(&project.role_arn)
-        .algorithm_specification(
-            AlgorithmSpecification::builder()
-                .training_image("123456789012.dkr.ecr.eu-west-1.amazonaws.com/sagefence-alpha/xgboost-train:1.7-1")
-                .training_input_mode(TrainingInputMode::File)
-                .build(),
-        )
-        .output_data_config(
-            OutputDataConfig::builder()
-                .s3_output_path("s3://sagefence-alpha-models/training/")
-                .kms_key_id(&project.key_arn)
-                .build(),
-        )
-        .resource_config(
-            ResourceConfig::builder()
-                .instance_type(TrainingInstanceType::MlM5Xlarge)
-                .instance_count(1)
-                .volume_size_in_gb(30)
-                .volume_kms_key_id(&project.key_arn)
-                .build(),
-        )
-        .stopping_condition(StoppingCondition::builder().max_runtime_in_seconds(3600).build())
-        .set_vpc_config(vpc)
-        .enable_network_isolation(true)
-        .enable_inter_container_traffic_encryption(true)
-        .set_tags(Some(tags.iter().map(|(k, v)| tag(k, v)).collect()))
-        .send()
+    create_training_job_with(emulator, project, name, vpc, tags)
         .await
         .unwrap()
-        .training_job_arn()
-        .unwrap()
-        .to_owned()
 }
 
 async fn training_job_status(emulator: &Emulator, name: &str) -> String {
@@ -94,13 +62,6 @@ fn training_job_created(name: &str, arn: &str) -> serde_json::Value {
         .unwrap()
         .set("/detail/responseElements/trainingJobArn", arn)
         .unwrap()
-        .build()
-}
-
-fn project_vpc(project: &ProjectNetwork) -> VpcConfig {
-    VpcConfig::builder()
-        .subnets(&project.subnet_id)
-        .security_group_ids(&project.security_group_id)
         .build()
 }
 
