@@ -5,43 +5,17 @@
 use aws_sdk_sagemaker::error::ProvideErrorMetadata;
 use aws_sdk_sagemaker::types::{
     ContainerDefinition, OutputDataConfig, ProductionVariant, ProductionVariantInstanceType, StoppingCondition, Tag,
-    TrainingInputMode, VpcConfig,
+    TrainingInputMode,
 };
 use sagefence_tests::guardrail::{
     finding_statuses, summary_outcomes, EventTemplate, GuardrailUnderTest, ProjectNetwork, OWNER, OWNER_TAG, PROJECT,
     PROJECT_TAG,
 };
-use sagefence_tests::sweeper::{create_training_job_with, project_vpc};
+use sagefence_tests::sweeper::{create_training_job, create_training_job_with, project_vpc};
 use sagefence_tests::{Emulator, JobKind};
 
 fn tag(key: &str, value: &str) -> Tag {
     Tag::builder().key(key).value(value).build()
-}
-
-/// Creates an `InProgress` training job, compliant but for its VPC config (none when `vpc` is
-/// `None`); returns its ARN.
-async fn training_job(emulator: &Emulator, project: &ProjectNetwork, name: &str, vpc: Option<VpcConfig>) -> String {
-    training_job_tagged(
-        emulator,
-        project,
-        name,
-        vpc,
-        &[(PROJECT_TAG, PROJECT), (OWNER_TAG, OWNER)],
-    )
-    .await
-}
-
-/// Like [`training_job`], with these tags.
-async fn training_job_tagged(
-    emulator: &Emulator,
-    project: &ProjectNetwork,
-    name: &str,
-    vpc: Option<VpcConfig>,
-    tags: &[(&str, &str)],
-) -> String {
-    create_training_job_with(emulator, project, name, vpc, tags)
-        .await
-        .unwrap()
 }
 
 async fn training_job_status(emulator: &Emulator, name: &str) -> String {
@@ -71,8 +45,12 @@ async fn a_running_training_job_outside_any_vpc_is_stopped_and_a_finished_one_le
     let emulator = Emulator::start().await.unwrap();
     let project = ProjectNetwork::create(&emulator).await.unwrap();
     let guardrail = GuardrailUnderTest::start(&emulator).await.unwrap();
-    let running = training_job(&emulator, &project, "alpha-churn-train-no-vpc", None).await;
-    let finished = training_job(&emulator, &project, "alpha-churn-train-done", None).await;
+    let running = create_training_job(&emulator, &project, "alpha-churn-train-no-vpc", false)
+        .await
+        .unwrap();
+    let finished = create_training_job(&emulator, &project, "alpha-churn-train-done", false)
+        .await
+        .unwrap();
     emulator
         .set_job_status(JobKind::Training, "alpha-churn-train-done", "Completed")
         .await
@@ -126,7 +104,9 @@ async fn a_running_training_job_in_the_project_vpc_runs_on() {
     let emulator = Emulator::start().await.unwrap();
     let project = ProjectNetwork::create(&emulator).await.unwrap();
     let guardrail = GuardrailUnderTest::start(&emulator).await.unwrap();
-    let arn = training_job(&emulator, &project, "alpha-churn-train", Some(project_vpc(&project))).await;
+    let arn = create_training_job(&emulator, &project, "alpha-churn-train", true)
+        .await
+        .unwrap();
 
     // when
     let summary = guardrail
@@ -327,14 +307,15 @@ async fn a_job_missing_its_owner_tag_is_marked_and_notified_once_even_when_the_e
     let project = ProjectNetwork::create(&emulator).await.unwrap();
     let guardrail = GuardrailUnderTest::start(&emulator).await.unwrap();
     let name = "alpha-churn-train-missing-owner-tag";
-    let arn = training_job_tagged(
+    let arn = create_training_job_with(
         &emulator,
         &project,
         name,
         Some(project_vpc(&project)),
         &[(PROJECT_TAG, PROJECT)],
     )
-    .await;
+    .await
+    .unwrap();
     let event = EventTemplate::load("sagemaker/api-create-training-job-missing-owner-tag.json")
         .unwrap()
         .set("/detail/requestParameters/trainingJobName", name)
