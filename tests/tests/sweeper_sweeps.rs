@@ -93,8 +93,15 @@ async fn a_drifted_notebook_is_stopped_fixed_and_restarted_over_two_sweeps_and_a
 
 #[tokio::test]
 async fn a_standing_violation_is_notified_when_it_first_fails_not_at_every_sweep() {
-    // given: a running notebook without its owner tag (remedy: tag it and tell people)
-    let (emulator, project, sweeper) = setup(SweeperOptions::default()).await;
+    // given: a running notebook without its owner tag, under a policy whose remedy for it is
+    // `notify`, which leaves no mark on the notebook: only the shard's state remembers
+    let policy =
+        sagefence::Policy::from_yaml("version: 1\nrules:\n  notebook-required-tags: {remedy: notify}\n").unwrap();
+    let (emulator, project, sweeper) = setup(SweeperOptions {
+        policy,
+        ..SweeperOptions::default()
+    })
+    .await;
     let mut unowned = project.notebook("unowned");
     unowned.tags.retain(|(key, _)| key != OWNER_TAG);
     let arn = running_notebook(&emulator, &unowned).await.unwrap();
