@@ -130,6 +130,20 @@ pub(crate) async fn create_queue(sqs: &aws_sdk_sqs::Client, name: &str) -> Resul
         .to_owned())
 }
 
+/// Creates the notification topic (`sagefence-notifications`); answers its ARN.
+pub(crate) async fn create_topic(sns: &aws_sdk_sns::Client) -> Result<String, SupportError> {
+    let topic = sns
+        .create_topic()
+        .name("sagefence-notifications")
+        .send()
+        .await
+        .map_err(aws("CreateTopic"))?;
+    Ok(topic
+        .topic_arn()
+        .ok_or_else(|| missing("CreateTopic", "TopicArn"))?
+        .to_owned())
+}
+
 /// A byte buffer shared between the audit sink (which writes to it) and the test (which reads it).
 #[derive(Debug, Clone, Default)]
 pub struct SharedBuffer(Arc<Mutex<Vec<u8>>>);
@@ -231,16 +245,7 @@ impl<'a> GuardrailBuilder<'a> {
         let sdk = self.emulator.sdk_config();
         let sns = aws_sdk_sns::Client::new(&sdk);
         let sqs = aws_sdk_sqs::Client::new(&sdk);
-        let topic = sns
-            .create_topic()
-            .name("sagefence-notifications")
-            .send()
-            .await
-            .map_err(aws("CreateTopic"))?;
-        let topic_arn = topic
-            .topic_arn()
-            .ok_or_else(|| missing("CreateTopic", "TopicArn"))?
-            .to_owned();
+        let topic_arn = create_topic(&sns).await?;
         let queue_url = create_queue(&sqs, "sagefence-notifications").await?;
         let attributes = sqs
             .get_queue_attributes()

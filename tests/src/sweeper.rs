@@ -17,8 +17,8 @@ use sagefence_sweeper::{ResourceType, Shard, SweepReport, SweepSettings, Sweeper
 use serde_json::Value;
 
 use crate::guardrail::{
-    aws, missing, ProjectNetwork, SharedBuffer, SupportError, ACCOUNT, FLOW_LOG_GROUP_PREFIX, OWNER, OWNER_TAG,
-    PROJECT, PROJECT_TAG, TEST_BASE_DELAY,
+    aws, create_topic, missing, ProjectNetwork, SharedBuffer, SupportError, ACCOUNT, FLOW_LOG_GROUP_PREFIX, OWNER,
+    OWNER_TAG, PROJECT, PROJECT_TAG, TEST_BASE_DELAY,
 };
 use crate::{Emulator, REGION};
 
@@ -94,16 +94,7 @@ impl SweeperUnderTest {
                 .await
                 .map_err(aws("CreateBucket"))?;
         }
-        let topic = aws_sdk_sns::Client::new(&sdk)
-            .create_topic()
-            .name("sagefence-notifications")
-            .send()
-            .await
-            .map_err(aws("CreateTopic"))?;
-        let topic_arn = topic
-            .topic_arn()
-            .ok_or_else(|| missing("CreateTopic", "TopicArn"))?
-            .to_owned();
+        let topic_arn = create_topic(&aws_sdk_sns::Client::new(&sdk)).await?;
         let ports = SdkPorts {
             sdk,
             meter,
