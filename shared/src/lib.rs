@@ -4,11 +4,9 @@
 //!
 //! The one entry point is [`assess_event`]: event bytes in, findings and planned actions out.
 
-pub mod account;
 pub mod asff;
 pub mod audit;
 pub mod audit_log;
-pub mod catalog;
 pub mod error;
 pub mod evaluate;
 pub mod event;
@@ -19,6 +17,7 @@ pub mod ocsf;
 pub mod plan;
 pub mod policy;
 pub mod ports;
+pub mod rules;
 pub mod settings;
 pub mod trail;
 mod wire;
@@ -33,13 +32,13 @@ pub mod telemetry;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-pub use catalog::{RuleId, Severity};
 pub use error::{ParseEventError, PolicyError};
 pub use evaluate::{evaluate, Facts, Finding, Status};
 pub use event::Event;
 pub use model::Resource;
 pub use plan::{plan, Action, ActionKind};
 pub use policy::{Mode, Policy};
+pub use rules::{RuleId, Severity};
 
 /// What sagefence concludes about one event: the findings, and the actions they call for.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]

@@ -5,8 +5,8 @@
 
 use std::collections::BTreeSet;
 
-use crate::account::KeyState;
 use crate::evaluate::Facts;
+use crate::model::KeyState;
 use crate::model::{Fact, Resource};
 use crate::ports::{Keys, Network, PortResult};
 use crate::remedy::{retrying, Backoff};

@@ -8,9 +8,9 @@ use std::future::Future;
 
 use serde::Serialize;
 
-use crate::account::{IngressRange, KmsKey, Role, SecurityGroup, Subnet, Vpc};
 use crate::audit::{AuditRecord, Notification};
 use crate::model::{Domain, EndpointConfig, Job, JobKind, Model, NotebookInstance, Toggle};
+use crate::model::{IngressRange, KmsKey, Role, SecurityGroup, Subnet, Vpc};
 
 /// What kind of failure a port met; decides whether a retry can help.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -6,8 +6,8 @@ use aws_sdk_ec2::types::{
     AttributeBooleanValue, DomainType, Filter, FlowLogsResourceType, IpPermission, IpRange, Ipv6Range,
     LogDestinationType, ResourceType, Tag, TagSpecification, TrafficType, VpcEndpointType,
 };
-use sagefence::account::{IngressRange, Peering};
 use sagefence::aws::{Ec2Adapter, FlowLogSettings};
+use sagefence::model::{IngressRange, Peering};
 use sagefence::ports::{Network, PortErrorKind};
 use sagefence_tests::Emulator;
 

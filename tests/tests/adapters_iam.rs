@@ -2,8 +2,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
 use aws_sdk_iam::types::Tag;
-use sagefence::account::{RolePolicy, ADMINISTRATOR_ACCESS};
 use sagefence::aws::IamAdapter;
+use sagefence::model::{RolePolicy, ADMINISTRATOR_ACCESS};
 use sagefence::ports::{PortErrorKind, Roles};
 use sagefence_tests::Emulator;
 

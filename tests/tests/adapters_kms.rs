@@ -2,8 +2,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
 use aws_sdk_kms::types::{KeyState as SdkKeyState, Tag};
-use sagefence::account::KeyState;
 use sagefence::aws::KmsAdapter;
+use sagefence::model::KeyState;
 use sagefence::ports::{Keys, PortErrorKind};
 use sagefence_tests::Emulator;
 

@@ -105,7 +105,7 @@ fn statement<'a>(document: &'a Value, sid: &str) -> &'a Value {
 
 fn json_text(text: &str) -> Value {
     let decoded = if text.contains("%7B") || text.starts_with('%') {
-        sagefence::account::percent_decode(text)
+        sagefence::model::percent_decode(text)
     } else {
         text.to_owned()
     };

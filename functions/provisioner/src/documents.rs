@@ -587,6 +587,6 @@ mod tests {
         );
         let text = policy.to_string();
         assert!(!text.contains("\"Action\":\"*\""));
-        assert!(!sagefence::account::grants_everything(&text));
+        assert!(!sagefence::model::grants_everything(&text));
     }
 }

@@ -9,9 +9,9 @@ use aws_sdk_ec2::types::{
 };
 use aws_sdk_ec2::Client;
 
-use crate::account::{IngressRange, Peering, SecurityGroup, Subnet, Vpc};
 use crate::aws::error::{has_code, other, SdkResultExt};
 use crate::model::Tags;
+use crate::model::{IngressRange, Peering, SecurityGroup, Subnet, Vpc};
 use crate::ports::{Network, NetworkInventory, PortErrorKind, PortResult};
 
 /// Peering statuses of connections that no longer link anything.

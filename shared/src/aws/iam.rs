@@ -4,9 +4,9 @@
 
 use aws_sdk_iam::Client;
 
-use crate::account::{grants_everything, Role, RolePolicy, ADMINISTRATOR_ACCESS};
 use crate::aws::error::{found, other, SdkResultExt};
 use crate::model::Tags;
+use crate::model::{grants_everything, Role, RolePolicy, ADMINISTRATOR_ACCESS};
 use crate::ports::{PortResult, RoleInventory, Roles};
 
 /// [`Roles`] on an `aws_sdk_iam` client.

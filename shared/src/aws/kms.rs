@@ -4,9 +4,9 @@
 use aws_sdk_kms::types::{KeyManagerType, KeyState as SdkKeyState};
 use aws_sdk_kms::Client;
 
-use crate::account::{KeyState, KmsKey};
 use crate::aws::error::{found, has_code, other, SdkResultExt};
 use crate::model::Tags;
+use crate::model::{KeyState, KmsKey};
 use crate::ports::{KeyInventory, Keys, PortErrorKind, PortResult};
 
 /// [`Keys`] on an `aws_sdk_kms` client.

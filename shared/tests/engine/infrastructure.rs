@@ -1,10 +1,7 @@
 //! Project network, key and role rules, and their remedies: pure evaluation and planning.
 
-// Test helpers fail the test by unwrapping, like the tests themselves.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
 use chrono::{TimeZone, Utc};
-use sagefence::account::{IngressRange, KeyState, KmsKey, Peering, Role, RolePolicy, SecurityGroup, Subnet, Vpc};
+use sagefence::model::{IngressRange, KeyState, KmsKey, Peering, Role, RolePolicy, SecurityGroup, Subnet, Vpc};
 use sagefence::model::{Resource, Tags};
 use sagefence::plan::ActionKind;
 use sagefence::{evaluate, plan, Facts, Finding, Policy, RuleId, Status};
@@ -254,7 +251,7 @@ fn broad_role_policies_are_detached_or_deleted() {
         tags: project(),
         policies: vec![
             RolePolicy {
-                id: sagefence::account::ADMINISTRATOR_ACCESS.into(),
+                id: sagefence::model::ADMINISTRATOR_ACCESS.into(),
                 managed: true,
                 grants_everything: true,
             },
@@ -279,7 +276,7 @@ fn broad_role_policies_are_detached_or_deleted() {
         actions(&policy, &resource),
         vec![
             ActionKind::DetachRolePolicy {
-                policy_arn: sagefence::account::ADMINISTRATOR_ACCESS.into()
+                policy_arn: sagefence::model::ADMINISTRATOR_ACCESS.into()
             },
             ActionKind::DeleteRolePolicy {
                 policy_name: "everything".into()

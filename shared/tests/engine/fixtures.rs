@@ -1,9 +1,6 @@
 //! Every fixture in `events/` against its `.expected.json` sidecar: the exact findings (rule and
 //! status) under the built-in policy, offline, and the exit code the CLI must give.
 
-// Test helpers fail the test by unwrapping, like the tests themselves.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 

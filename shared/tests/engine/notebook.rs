@@ -1,0 +1,252 @@
+//! Notebook instances: evaluation of their rules.
+
+use super::support::*;
+
+#[test]
+fn compliant_notebook_passes_exactly_the_six_notebook_rules() {
+    let findings = check(compliant_notebook());
+    assert_eq!(rules(&findings), NOTEBOOK_RULES);
+    assert!(all_passed(&findings), "{findings:#?}");
+}
+
+#[test]
+fn notebook_with_direct_internet_enabled_fails_naming_the_setting() {
+    let mut notebook = compliant_notebook();
+    notebook.direct_internet_access = Fact::Known(Toggle::Enabled);
+    let findings = check(notebook);
+    assert_eq!(failed(&findings), [RuleId::NotebookDirectInternetDisabled]);
+    let why = reason(&findings, RuleId::NotebookDirectInternetDisabled);
+    assert!(why.contains("DirectInternetAccess") && why.contains("Enabled"), "{why}");
+}
+
+#[test]
+fn notebook_created_without_direct_internet_access_fails_because_absent_means_enabled() {
+    let params = without(compliant_notebook_params(), "directInternetAccess");
+    let findings = assess(&api_event("CreateNotebookInstance", params)).unwrap();
+    assert_eq!(failed(&findings), [RuleId::NotebookDirectInternetDisabled]);
+    assert!(reason(&findings, RuleId::NotebookDirectInternetDisabled).contains("Enabled"));
+}
+
+#[test]
+fn notebook_without_subnet_fails_because_it_runs_outside_any_project_vpc() {
+    let mut notebook = compliant_notebook();
+    notebook.subnet_id = Fact::Known(None);
+    let findings = check(notebook);
+    assert_eq!(failed(&findings), [RuleId::NotebookInProjectVpc]);
+    assert!(reason(&findings, RuleId::NotebookInProjectVpc).contains("SubnetId"));
+}
+
+#[test]
+fn notebook_created_without_subnet_id_fails_notebook_in_project_vpc() {
+    let params = without(compliant_notebook_params(), "subnetId");
+    let findings = assess(&api_event("CreateNotebookInstance", params)).unwrap();
+    assert_eq!(failed(&findings), [RuleId::NotebookInProjectVpc]);
+}
+
+#[test]
+fn notebook_with_root_access_enabled_fails_naming_the_setting() {
+    let mut notebook = compliant_notebook();
+    notebook.root_access = Fact::Known(Toggle::Enabled);
+    let findings = check(notebook);
+    assert_eq!(failed(&findings), [RuleId::NotebookRootAccessDisabled]);
+    let why = reason(&findings, RuleId::NotebookRootAccessDisabled);
+    assert!(why.contains("RootAccess") && why.contains("Enabled"), "{why}");
+}
+
+#[test]
+fn notebook_without_root_access_fails_because_absent_means_enabled() {
+    let params = without(compliant_notebook_params(), "rootAccess");
+    let findings = assess(&api_event("CreateNotebookInstance", params)).unwrap();
+    assert_eq!(failed(&findings), [RuleId::NotebookRootAccessDisabled]);
+    assert!(reason(&findings, RuleId::NotebookRootAccessDisabled).contains("Enabled"));
+}
+
+#[test]
+fn notebook_without_kms_key_fails_naming_kms_key_id() {
+    let mut notebook = compliant_notebook();
+    notebook.kms_key_id = Fact::Known(None);
+    let findings = check(notebook);
+    assert_eq!(failed(&findings), [RuleId::NotebookKmsEncrypted]);
+    assert!(reason(&findings, RuleId::NotebookKmsEncrypted).contains("KmsKeyId"));
+}
+
+#[test]
+fn notebook_created_without_kms_key_id_fails_notebook_kms_encrypted() {
+    let params = without(compliant_notebook_params(), "kmsKeyId");
+    let findings = assess(&api_event("CreateNotebookInstance", params)).unwrap();
+    assert_eq!(failed(&findings), [RuleId::NotebookKmsEncrypted]);
+}
+
+#[test]
+fn notebook_with_an_instance_type_off_the_allow_list_fails_naming_the_type() {
+    let mut notebook = compliant_notebook();
+    notebook.instance_type = Fact::Known("ml.p4d.24xlarge".to_owned());
+    let findings = check(notebook);
+    assert_eq!(failed(&findings), [RuleId::NotebookApprovedInstanceType]);
+    assert!(reason(&findings, RuleId::NotebookApprovedInstanceType).contains("ml.p4d.24xlarge"));
+}
+
+#[test]
+fn notebook_instance_type_is_judged_against_the_policys_own_allow_list() {
+    let policy = policy("rules:\n  notebook-approved-instance-type:\n    allowed: [ml.p3.2xlarge]\n").unwrap();
+    let mut gpu = compliant_notebook();
+    gpu.instance_type = Fact::Known("ml.p3.2xlarge".to_owned());
+    let gpu_findings = check_with(&policy, gpu, &Facts::default());
+    assert_eq!(
+        status(&gpu_findings, RuleId::NotebookApprovedInstanceType),
+        Some(Status::Passed)
+    );
+    let default_type = check_with(&policy, compliant_notebook(), &Facts::default());
+    assert_eq!(
+        status(&default_type, RuleId::NotebookApprovedInstanceType),
+        Some(Status::Failed)
+    );
+}
+
+#[test]
+fn notebook_missing_the_owner_tag_fails_naming_the_tag() {
+    let mut notebook = compliant_notebook();
+    notebook.tags = Fact::Known(Tags::from_iter([("sagefence:project", "alpha")]));
+    let findings = check(notebook);
+    assert_eq!(failed(&findings), [RuleId::NotebookRequiredTags]);
+    let why = reason(&findings, RuleId::NotebookRequiredTags);
+    assert!(
+        why.contains("sagefence:owner") && !why.contains("sagefence:project"),
+        "{why}"
+    );
+}
+
+#[test]
+fn notebook_created_without_tags_fails_naming_both_required_tags() {
+    let params = without(compliant_notebook_params(), "tags");
+    let findings = assess(&api_event("CreateNotebookInstance", params)).unwrap();
+    assert_eq!(failed(&findings), [RuleId::NotebookRequiredTags]);
+    let why = reason(&findings, RuleId::NotebookRequiredTags);
+    assert!(
+        why.contains("sagefence:project") && why.contains("sagefence:owner"),
+        "{why}"
+    );
+}
+
+#[test]
+fn a_tag_with_a_blank_value_counts_as_missing() {
+    let mut notebook = compliant_notebook();
+    notebook.tags = Fact::Known(Tags::from_iter([
+        ("sagefence:project", "alpha"),
+        ("sagefence:owner", "  "),
+    ]));
+    let findings = check(notebook);
+    assert_eq!(status(&findings, RuleId::NotebookRequiredTags), Some(Status::Failed));
+    assert!(reason(&findings, RuleId::NotebookRequiredTags).contains("sagefence:owner"));
+}
+
+#[test]
+fn required_tag_keys_come_from_the_policy_when_it_names_them() {
+    let policy = policy("rules:\n  notebook-required-tags:\n    keys: [cost-center]\n").unwrap();
+    let plain = check_with(&policy, compliant_notebook(), &Facts::default());
+    assert_eq!(status(&plain, RuleId::NotebookRequiredTags), Some(Status::Failed));
+    assert!(reason(&plain, RuleId::NotebookRequiredTags).contains("cost-center"));
+
+    let mut notebook = compliant_notebook();
+    notebook.tags = Fact::Known(Tags::from_iter([("cost-center", "4711")]));
+    let tagged = check_with(&policy, notebook, &Facts::default());
+    assert_eq!(status(&tagged, RuleId::NotebookRequiredTags), Some(Status::Passed));
+}
+
+#[test]
+fn update_call_that_only_changes_root_access_leaves_the_other_settings_not_applicable() {
+    let params = json!({"notebookInstanceName": "alpha-alice", "rootAccess": "Enabled"});
+    let findings = assess(&api_event("UpdateNotebookInstance", params)).unwrap();
+    assert_eq!(
+        status(&findings, RuleId::NotebookRootAccessDisabled),
+        Some(Status::Failed)
+    );
+    for rule in [
+        RuleId::NotebookDirectInternetDisabled,
+        RuleId::NotebookInProjectVpc,
+        RuleId::NotebookKmsEncrypted,
+        RuleId::NotebookApprovedInstanceType,
+        RuleId::NotebookRequiredTags,
+    ] {
+        assert_eq!(status(&findings, rule), Some(Status::NotApplicable), "{rule}");
+    }
+}
+
+#[test]
+fn notebook_state_change_without_security_settings_gives_not_applicable_never_a_guess() {
+    let detail = json!({
+        "NotebookInstanceName": "alpha-alice",
+        "NotebookInstanceStatus": "InService",
+        "InstanceType": "ml.t3.medium",
+        "Tags": [{"Key": "sagefence:project", "Value": "alpha"}, {"Key": "sagefence:owner", "Value": "alice"}]
+    });
+    let findings = assess(&state_event("SageMaker Notebook Instance State Change", detail)).unwrap();
+    for rule in [
+        RuleId::NotebookDirectInternetDisabled,
+        RuleId::NotebookInProjectVpc,
+        RuleId::NotebookRootAccessDisabled,
+        RuleId::NotebookKmsEncrypted,
+    ] {
+        assert_eq!(status(&findings, rule), Some(Status::NotApplicable), "{rule}");
+    }
+    assert_eq!(
+        status(&findings, RuleId::NotebookApprovedInstanceType),
+        Some(Status::Passed)
+    );
+    assert_eq!(status(&findings, RuleId::NotebookRequiredTags), Some(Status::Passed));
+}
+
+#[test]
+fn notebook_with_unknown_facts_is_not_applicable_for_every_rule_that_reads_them() {
+    let notebook = NotebookInstance {
+        instance_type: Fact::Unknown,
+        direct_internet_access: Fact::Unknown,
+        root_access: Fact::Unknown,
+        subnet_id: Fact::Unknown,
+        kms_key_id: Fact::Unknown,
+        tags: Fact::Unknown,
+        ..compliant_notebook()
+    };
+    let findings = check(notebook);
+    assert_eq!(rules(&findings), NOTEBOOK_RULES);
+    assert!(
+        findings.iter().all(|f| f.status == Status::NotApplicable),
+        "{findings:#?}"
+    );
+}
+
+#[test]
+fn online_a_notebook_in_a_project_subnet_with_the_project_key_passes() {
+    let findings = check_with(&Policy::builtin(), compliant_notebook(), &online());
+    assert_eq!(status(&findings, RuleId::NotebookInProjectVpc), Some(Status::Passed));
+    assert_eq!(status(&findings, RuleId::NotebookKmsEncrypted), Some(Status::Passed));
+}
+
+#[test]
+fn online_a_notebook_outside_the_project_subnets_fails_naming_its_subnet() {
+    let mut notebook = compliant_notebook();
+    notebook.subnet_id = Fact::Known(Some(OTHER_SUBNET.to_owned()));
+    let findings = check_with(&Policy::builtin(), notebook, &online());
+    assert_eq!(failed(&findings), [RuleId::NotebookInProjectVpc]);
+    assert!(reason(&findings, RuleId::NotebookInProjectVpc).contains(OTHER_SUBNET));
+}
+
+#[test]
+fn online_a_notebook_encrypted_with_a_key_that_is_not_the_project_key_fails_naming_the_key() {
+    let mut notebook = compliant_notebook();
+    notebook.kms_key_id = Fact::Known(Some(FOREIGN_KEY.to_owned()));
+    let findings = check_with(&Policy::builtin(), notebook, &online());
+    assert_eq!(failed(&findings), [RuleId::NotebookKmsEncrypted]);
+    assert!(reason(&findings, RuleId::NotebookKmsEncrypted).contains(FOREIGN_KEY));
+}
+
+#[test]
+fn offline_any_present_subnet_and_key_pass_and_say_they_are_checked_online() {
+    let mut notebook = compliant_notebook();
+    notebook.subnet_id = Fact::Known(Some(OTHER_SUBNET.to_owned()));
+    notebook.kms_key_id = Fact::Known(Some(FOREIGN_KEY.to_owned()));
+    let findings = check(notebook);
+    assert!(all_passed(&findings), "{findings:#?}");
+    assert!(reason(&findings, RuleId::NotebookInProjectVpc).contains("online"));
+    assert!(reason(&findings, RuleId::NotebookKmsEncrypted).contains("online"));
+}
