@@ -47,7 +47,7 @@ demo: venv
 
 ## bench: evaluation throughput beside raw JSON parsing
 bench:
-	$(CARGO) bench --locked -p sagefence --bench evaluate
+	$(CARGO) bench --locked -p sagefence-core --bench evaluate
 
 ## bench-shipper: the audit-shipper's CloudWatch Logs path beside raw gunzip + gzip of the same bytes
 bench-shipper:

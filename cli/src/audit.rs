@@ -2,9 +2,9 @@
 
 use std::path::{Path, PathBuf};
 
-use sagefence::aws::S3Trail;
-use sagefence::ports::TrailReader;
-use sagefence::trail;
+use sagefence_audit::trail;
+use sagefence_aws::ports::TrailReader;
+use sagefence_aws::S3Trail;
 
 use crate::error::CliError;
 
@@ -53,7 +53,7 @@ pub fn read_bucket(bucket: &str, prefix: &str) -> Result<Vec<(String, Vec<u8>)>,
         .map_err(CliError::Runtime)?;
     runtime.block_on(async {
         let config = aws_config::load_from_env().await;
-        let store = S3Trail::new(sagefence::aws::s3_client(&config), bucket, None);
+        let store = S3Trail::new(sagefence_aws::s3_client(&config), bucket, None);
         let mut objects = Vec::new();
         let keys = store.list(prefix).await.map_err(CliError::Bucket)?;
         for key in keys.into_iter().filter(|key| trail::is_chain_object(key)) {

@@ -27,7 +27,7 @@ pub enum CliError {
         /// The file.
         path: PathBuf,
         /// What is wrong.
-        source: sagefence::PolicyError,
+        source: sagefence_core::PolicyError,
     },
     /// An event file is malformed.
     #[error("`{}`: {source}", path.display())]
@@ -35,7 +35,7 @@ pub enum CliError {
         /// The file.
         path: PathBuf,
         /// What is wrong.
-        source: sagefence::ParseEventError,
+        source: sagefence_core::ParseEventError,
     },
     /// The command line is incomplete.
     #[error("{0}")]
@@ -45,10 +45,10 @@ pub enum CliError {
     EmptyTrail(String),
     /// The trail's bucket could not be read.
     #[error("cannot read the trail: {0}")]
-    Bucket(sagefence::ports::PortError),
+    Bucket(sagefence_aws::ports::PortError),
     /// The sweep could not read the account.
     #[error("cannot sweep: {0}")]
-    Sweep(sagefence::ports::PortError),
+    Sweep(sagefence_aws::ports::PortError),
     /// The sweep failed.
     #[error("sweep failed: {0}")]
     Sweeper(sagefence_sweeper::SweeperError),

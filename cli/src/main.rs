@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use sagefence::{assess_event, Assessment, Facts, Policy};
+use sagefence_core::{assess_event, Assessment, Facts, Policy};
 
 use crate::error::CliError;
 
@@ -200,7 +200,7 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
                 (None, Some(bucket)) => audit::read_bucket(&bucket, &prefix)?,
                 (None, None) => return Err(CliError::Usage("give `--dir` or `--bucket`".to_owned())),
             };
-            match sagefence::trail::verify(&objects) {
+            match sagefence_audit::trail::verify(&objects) {
                 Ok(report) => {
                     write_out(&format!("{}\n", json(&report)?))?;
                     Ok(ExitCode::SUCCESS)
@@ -218,7 +218,7 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
                 Ok(ExitCode::SUCCESS)
             }
             PolicyCommand::Default => {
-                write_out(sagefence::policy::DEFAULT_POLICY_YAML)?;
+                write_out(sagefence_core::policy::DEFAULT_POLICY_YAML)?;
                 Ok(ExitCode::SUCCESS)
             }
             PolicyCommand::Schema => {

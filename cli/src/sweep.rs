@@ -10,12 +10,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use sagefence::audit_log::JsonLinesAuditSink;
-use sagefence::aws::metered::RequestRate;
-use sagefence::aws::FlowLogSettings;
-use sagefence::ports::{PortResult, SweepState};
-use sagefence::remedy::Backoff;
-use sagefence::Policy;
+use sagefence_aws::audit_log::JsonLinesAuditSink;
+use sagefence_aws::metered::RequestRate;
+use sagefence_aws::ports::{PortResult, SweepState};
+use sagefence_aws::remedy::Backoff;
+use sagefence_aws::FlowLogSettings;
+use sagefence_core::Policy;
 use sagefence_sweeper::aws::{caller_account, load_sdk, SdkPorts, SdkSettings};
 use sagefence_sweeper::settings::{env, resource_types};
 use sagefence_sweeper::{Progress, Shard, SweepReport, SweepSettings, Sweeper};
@@ -138,7 +138,7 @@ pub fn run(options: SweepOptions) -> Result<SweepReport, CliError> {
             .map(|r| r.to_string())
             .ok_or_else(|| CliError::Usage("no region: give `--region` or set AWS_REGION".to_owned()))?;
         let account = caller_account(&sdk).await.map_err(CliError::Sweep)?;
-        let var = |name: &str| sagefence::settings::setting(std::env::var(name).ok());
+        let var = |name: &str| sagefence_aws::settings::setting(std::env::var(name).ok());
         let ports = SdkPorts {
             sdk,
             meter: meter.clone(),

@@ -1,6 +1,6 @@
 //! Plain-text tables for people: findings first, then planned actions.
 
-use sagefence::{Assessment, Status};
+use sagefence_core::{Assessment, Status};
 
 /// Renders an assessment as two aligned tables.
 pub fn render(assessment: &Assessment) -> String {
@@ -40,7 +40,7 @@ pub fn render(assessment: &Assessment) -> String {
             .map(|a| {
                 vec![
                     a.mode.to_string().to_uppercase(),
-                    sagefence::audit::action_name(a),
+                    sagefence_audit::audit::action_name(a),
                     a.resource.to_string(),
                     a.rules.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(" "),
                     a.reason.clone(),

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use chrono::{TimeZone, Utc};
-use sagefence::trail::{seal, Entry, Sealed};
+use sagefence_audit::trail::{seal, Entry, Sealed};
 
 const PREFIX: &str = "audit/";
 

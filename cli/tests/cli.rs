@@ -193,9 +193,9 @@ fn the_committed_schema_is_the_one_the_binary_prints() {
     assert_eq!(out.status.code(), Some(0));
     let printed: Value = serde_json::from_slice(&out.stdout).unwrap();
     let committed: Value =
-        serde_json::from_str(&std::fs::read_to_string(repo().join("shared/policy.schema.json")).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(repo().join("shared/core/policy.schema.json")).unwrap()).unwrap();
     assert_eq!(
         printed, committed,
-        "run `sagefence policy schema > shared/policy.schema.json`"
+        "run `sagefence policy schema > shared/core/policy.schema.json`"
     );
 }

@@ -296,7 +296,7 @@ class Stack:
         for bucket in ("sagefence-trail", "sagefence-sweep-state"):
             s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
         emulator.client("ssm").put_parameter(
-            Name="/sagefence/policy", Type="String", Value=(ROOT / "shared/src/default-policy.yaml").read_text()
+            Name="/sagefence/policy", Type="String", Value=(ROOT / "shared/core/src/default-policy.yaml").read_text()
         )
         flow_logs = {
             "SAGEFENCE_FLOW_LOG_ROLE_ARN": f"arn:aws:iam::{ACCOUNT}:role/sagefence-flow-logs",

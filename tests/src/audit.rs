@@ -6,10 +6,10 @@
 use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration};
 use aws_sdk_securityhub::types::AwsSecurityFinding;
 use chrono::Utc;
-use sagefence::aws::{S3Trail, SecurityHubImporter, SqsAuditSink};
-use sagefence::ports::TrailReader;
-use sagefence::trail;
+use sagefence_audit::trail;
 use sagefence_audit_shipper::{Settings, Shipper, ShipperError};
+use sagefence_aws::ports::TrailReader;
+use sagefence_aws::{S3Trail, SecurityHubImporter, SqsAuditSink};
 use serde_json::{json, Value};
 
 use crate::guardrail::{aws, create_queue, missing, SupportError, ACCOUNT};
@@ -59,7 +59,7 @@ impl AuditTrail {
     /// Creates the bucket, the trail key and the audit queue, and the shipper writing to them.
     pub async fn create(emulator: &Emulator) -> Result<AuditTrail, AuditTrailError> {
         let config = emulator.sdk_config();
-        let s3 = sagefence::aws::s3_client(&config);
+        let s3 = sagefence_aws::s3_client(&config);
         s3.create_bucket()
             .bucket(TRAIL_BUCKET)
             .create_bucket_configuration(

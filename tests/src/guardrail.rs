@@ -20,9 +20,9 @@ use aws_sdk_sagemaker::error::{DisplayErrorContext, ProvideErrorMetadata};
 use aws_sdk_sagemaker::types::{DirectInternetAccess, InstanceType, RootAccess, Tag as SageMakerTag};
 use aws_sdk_sqs::types::QueueAttributeName;
 use chrono::{DateTime, Utc};
-use sagefence::audit_log::{JsonLinesAuditSink, AUDIT_PREFIX};
-use sagefence::aws::{Ec2Adapter, FlowLogSettings, IamAdapter, KmsAdapter, SageMakerAdapter, SnsNotifier};
-use sagefence::Policy;
+use sagefence_aws::audit_log::{JsonLinesAuditSink, AUDIT_PREFIX};
+use sagefence_aws::{Ec2Adapter, FlowLogSettings, IamAdapter, KmsAdapter, SageMakerAdapter, SnsNotifier};
+use sagefence_core::Policy;
 use sagefence_guardrail::{Guardrail, GuardrailError, Settings, Summary};
 use serde_json::Value;
 
@@ -75,7 +75,7 @@ pub enum SupportError {
     },
     /// The policy given to the builder is invalid.
     #[error("invalid test policy: {0}")]
-    Policy(#[from] sagefence::PolicyError),
+    Policy(#[from] sagefence_core::PolicyError),
     /// A fixture could not be read.
     #[error("fixture {}: {source}", path.display())]
     Fixture {

@@ -5,9 +5,9 @@
 
 use std::time::Duration;
 
-use sagefence::audit_log::JsonLinesAuditSink;
-use sagefence::aws::{Ec2Adapter, FlowLogSettings, IamAdapter, KmsAdapter, LogsAdapter, S3Buckets};
-use sagefence::Policy;
+use sagefence_aws::audit_log::JsonLinesAuditSink;
+use sagefence_aws::{Ec2Adapter, FlowLogSettings, IamAdapter, KmsAdapter, LogsAdapter, S3Buckets};
+use sagefence_core::Policy;
 use sagefence_provisioner::answer::AnswerSlot;
 use sagefence_provisioner::{Provisioner, ProvisionerError, Report, Settings};
 use serde_json::{json, Value};
@@ -260,7 +260,7 @@ impl ProvisionerUnderTest {
             settings,
             network: Ec2Adapter::new(aws_sdk_ec2::Client::new(&sdk), flow_logs),
             keys: KmsAdapter::new(aws_sdk_kms::Client::new(&sdk)),
-            buckets: S3Buckets::new(sagefence::aws::s3_client(&sdk)),
+            buckets: S3Buckets::new(sagefence_aws::s3_client(&sdk)),
             roles: IamAdapter::new(aws_sdk_iam::Client::new(&sdk)),
             logs: LogsAdapter::new(aws_sdk_cloudwatchlogs::Client::new(&sdk)),
             audit: JsonLinesAuditSink::new(audit.clone()),

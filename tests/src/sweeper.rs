@@ -7,11 +7,11 @@ use aws_sdk_sagemaker::types::{
     Tag as SageMakerTag, TrainingInputMode, TrainingInstanceType, VpcConfig,
 };
 use chrono::Utc;
-use sagefence::audit_log::JsonLinesAuditSink;
-use sagefence::aws::metered::{Meter, RequestRate};
-use sagefence::aws::{FlowLogSettings, S3Trail, SqsQueue};
-use sagefence::remedy::Backoff;
-use sagefence::Policy;
+use sagefence_aws::audit_log::JsonLinesAuditSink;
+use sagefence_aws::metered::{Meter, RequestRate};
+use sagefence_aws::remedy::Backoff;
+use sagefence_aws::{FlowLogSettings, S3Trail, SqsQueue};
+use sagefence_core::Policy;
 use sagefence_sweeper::aws::{SdkPortSet, SdkPorts};
 use sagefence_sweeper::{ResourceType, Shard, SweepReport, SweepSettings, Sweeper, SweeperError, SweeperFunction};
 use serde_json::Value;
@@ -80,7 +80,7 @@ impl SweeperUnderTest {
             .to_builder()
             .http_client(meter.default_https_client())
             .build();
-        let s3 = sagefence::aws::s3_client(&sdk);
+        let s3 = sagefence_aws::s3_client(&sdk);
         let exists = s3.head_bucket().bucket(STATE_BUCKET).send().await.is_ok();
         if !exists {
             s3.create_bucket()

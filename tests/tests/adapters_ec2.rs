@@ -6,9 +6,9 @@ use aws_sdk_ec2::types::{
     AttributeBooleanValue, DomainType, Filter, FlowLogsResourceType, IpPermission, IpRange, Ipv6Range,
     LogDestinationType, ResourceType, Tag, TagSpecification, TrafficType, VpcEndpointType,
 };
-use sagefence::aws::{Ec2Adapter, FlowLogSettings};
-use sagefence::model::{IngressRange, Peering};
-use sagefence::ports::{Network, PortErrorKind};
+use sagefence_aws::ports::{Network, PortErrorKind};
+use sagefence_aws::{Ec2Adapter, FlowLogSettings};
+use sagefence_core::model::{IngressRange, Peering};
 use sagefence_tests::Emulator;
 
 const PROJECT: &str = "sagefence:project";

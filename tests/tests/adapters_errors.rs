@@ -3,8 +3,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
 use aws_sdk_sagemaker::types::{InstanceType, NotebookInstanceStatus};
-use sagefence::aws::{Ec2Adapter, FlowLogSettings, IamAdapter, KmsAdapter, SageMakerAdapter};
-use sagefence::ports::{Keys, Network, PortErrorKind, Roles, SageMaker};
+use sagefence_aws::ports::{Keys, Network, PortErrorKind, Roles, SageMaker};
+use sagefence_aws::{Ec2Adapter, FlowLogSettings, IamAdapter, KmsAdapter, SageMakerAdapter};
 use sagefence_tests::Emulator;
 use serde_json::json;
 

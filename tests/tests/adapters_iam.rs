@@ -2,9 +2,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
 use aws_sdk_iam::types::Tag;
-use sagefence::aws::IamAdapter;
-use sagefence::model::{RolePolicy, ADMINISTRATOR_ACCESS};
-use sagefence::ports::{PortErrorKind, Roles};
+use sagefence_aws::ports::{PortErrorKind, Roles};
+use sagefence_aws::IamAdapter;
+use sagefence_core::model::{RolePolicy, ADMINISTRATOR_ACCESS};
 use sagefence_tests::Emulator;
 
 const ASSUME_SAGEMAKER: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"sagemaker.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;

@@ -2,9 +2,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
 use aws_sdk_kms::types::{KeyState as SdkKeyState, Tag};
-use sagefence::aws::KmsAdapter;
-use sagefence::model::KeyState;
-use sagefence::ports::{Keys, PortErrorKind};
+use sagefence_aws::ports::{Keys, PortErrorKind};
+use sagefence_aws::KmsAdapter;
+use sagefence_core::model::KeyState;
 use sagefence_tests::Emulator;
 
 async fn create_key(emulator: &Emulator) -> (String, String) {

@@ -8,9 +8,9 @@ use aws_sdk_sagemaker::types::{
     ProductionVariant, ProductionVariantInstanceType, ResourceConfig, RootAccess, StoppingCondition, Tag,
     TrainingInputMode, TrainingInstanceType,
 };
-use sagefence::aws::SageMakerAdapter;
-use sagefence::model::{JobKind, JobStatus, NotebookStatus, Toggle};
-use sagefence::ports::{PortErrorKind, SageMaker};
+use sagefence_aws::ports::{PortErrorKind, SageMaker};
+use sagefence_aws::SageMakerAdapter;
+use sagefence_core::model::{JobKind, JobStatus, NotebookStatus, Toggle};
 use sagefence_tests::Emulator;
 
 const ROLE: &str = "arn:aws:iam::123456789012:role/sagefence-tests";

@@ -1,11 +1,11 @@
 //! The SNS notifier against the emulator: what reaches the topic, read back from moto's state.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
-use sagefence::audit::{Notification, Outcome};
-use sagefence::aws::SnsNotifier;
-use sagefence::model::{ResourceKind, ResourceRef};
-use sagefence::ports::{Notifier, PortErrorKind};
-use sagefence::Mode;
+use sagefence_audit::audit::{Notification, Outcome};
+use sagefence_aws::ports::{Notifier, PortErrorKind};
+use sagefence_aws::SnsNotifier;
+use sagefence_core::model::{ResourceKind, ResourceRef};
+use sagefence_core::Mode;
 use sagefence_tests::Emulator;
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};

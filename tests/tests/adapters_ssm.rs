@@ -1,13 +1,13 @@
-//! The policy loaded at cold start (`sagefence::aws::load_policy`) against the emulator's SSM
+//! The policy loaded at cold start (`sagefence_aws::load_policy`) against the emulator's SSM
 //! Parameter Store: a parameter wins, SecureStrings are decrypted, and a missing, empty or
 //! invalid parameter is a typed error naming the parameter.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use aws_sdk_ssm::types::ParameterType;
-use sagefence::aws::ssm::{env, parameter_policy};
-use sagefence::aws::{load_policy, LoadPolicyError};
-use sagefence::ports::PortErrorKind;
-use sagefence::{Mode, Policy};
+use sagefence_aws::ports::PortErrorKind;
+use sagefence_aws::ssm::{env, parameter_policy};
+use sagefence_aws::{load_policy, LoadPolicyError};
+use sagefence_core::{Mode, Policy};
 use sagefence_tests::Emulator;
 
 const AUDIT_POLICY: &str = "version: 1\nmode: audit\n";

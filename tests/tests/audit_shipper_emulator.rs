@@ -7,7 +7,7 @@ use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::ServerSideEncryption;
 use base64::Engine as _;
 use chrono::Utc;
-use sagefence::trail::{self, BrokenLink};
+use sagefence_audit::trail::{self, BrokenLink};
 use sagefence_tests::audit::{AuditTrail, TRAIL_BUCKET};
 use sagefence_tests::guardrail::{notebook_state_event, GuardrailUnderTest, ProjectNetwork};
 use sagefence_tests::{Emulator, REGION};

@@ -10,7 +10,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use sagefence::event::{parse, Event};
+use sagefence_core::event::{parse, Event};
 use sagefence_tests::event_pattern::matches;
 use sagefence_tests::Emulator;
 use serde_yaml_ng::Value as Yaml;

@@ -11,8 +11,8 @@ use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use sagefence::aws::ssm::{env as policy_env, PolicySource};
-use sagefence::aws::AUDIT_QUEUE_URL_ENV;
+use sagefence_aws::ssm::{env as policy_env, PolicySource};
+use sagefence_aws::AUDIT_QUEUE_URL_ENV;
 use serde_yaml_ng::{Mapping, Value as Yaml};
 
 /// The variables a function's `main` reads besides its settings reader: the policy's source

@@ -91,7 +91,7 @@ async fn bucket_exists(emulator: &Emulator, name: &str) -> bool {
 }
 
 fn s3(emulator: &Emulator) -> aws_sdk_s3::Client {
-    sagefence::aws::s3_client(&emulator.sdk_config())
+    sagefence_aws::s3_client(&emulator.sdk_config())
 }
 
 fn statement<'a>(document: &'a Value, sid: &str) -> &'a Value {
@@ -105,7 +105,7 @@ fn statement<'a>(document: &'a Value, sid: &str) -> &'a Value {
 
 fn json_text(text: &str) -> Value {
     let decoded = if text.contains("%7B") || text.starts_with('%') {
-        sagefence::model::percent_decode(text)
+        sagefence_core::model::percent_decode(text)
     } else {
         text.to_owned()
     };

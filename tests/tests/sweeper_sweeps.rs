@@ -96,7 +96,7 @@ async fn a_standing_violation_is_notified_when_it_first_fails_not_at_every_sweep
     // given: a running notebook without its owner tag, under a policy whose remedy for it is
     // `notify`, which leaves no mark on the notebook: only the shard's state remembers
     let policy =
-        sagefence::Policy::from_yaml("version: 1\nrules:\n  notebook-required-tags: {remedy: notify}\n").unwrap();
+        sagefence_core::Policy::from_yaml("version: 1\nrules:\n  notebook-required-tags: {remedy: notify}\n").unwrap();
     let (emulator, project, sweeper) = setup(SweeperOptions {
         policy,
         ..SweeperOptions::default()
@@ -167,7 +167,7 @@ async fn a_dry_run_records_every_remedy_and_changes_nothing() {
     assert!(report.has_violation());
     assert!(!report.remedies.is_empty());
     assert!(report.remedies.iter().all(|r| r.outcome.name() == "dry-run"));
-    assert!(report.findings.iter().all(|f| f.mode == sagefence::Mode::Audit));
+    assert!(report.findings.iter().all(|f| f.mode == sagefence_core::Mode::Audit));
     let notebook = notebook_state(&emulator, "open").await.unwrap().unwrap();
     assert_eq!(notebook.status, "InService");
     assert!(notebook.sagefence_tags().is_empty(), "{:?}", notebook.tags);

@@ -8,8 +8,8 @@ use std::hint::black_box;
 
 use base64::Engine as _;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use sagefence::ocsf;
-use sagefence::trail;
+use sagefence_audit::ocsf;
+use sagefence_audit::trail;
 use sagefence_audit_shipper::input::{self, Item, Payload};
 use serde_json::{json, Value};
 

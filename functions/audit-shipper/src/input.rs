@@ -4,10 +4,10 @@
 
 use aws_lambda_events::cloudwatch_logs::LogsEvent;
 use aws_lambda_events::sqs::SqsEvent;
-use sagefence::audit::record_id;
-use sagefence::audit_log::AUDIT_PREFIX;
-use sagefence::event::Event;
-use sagefence::ocsf::{self, CallSource, RecordLine};
+use sagefence_audit::audit::record_id;
+use sagefence_audit::ocsf::{self, CallSource, RecordLine};
+use sagefence_aws::audit_log::AUDIT_PREFIX;
+use sagefence_core::event::Event;
 use serde_json::{json, Value};
 
 use crate::error::ShipperError;
@@ -76,7 +76,7 @@ pub fn record(json: &str) -> Item {
 
 /// Decodes one EventBridge event: governed API calls become OCSF API Activity.
 pub fn event(bytes: &[u8]) -> Item {
-    let event = match sagefence::event::parse(bytes) {
+    let event = match sagefence_core::event::parse(bytes) {
         Ok(event) => event,
         Err(err) => return Item::Unreadable(format!("not an event: {err}")),
     };

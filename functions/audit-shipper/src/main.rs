@@ -4,19 +4,19 @@
 #![recursion_limit = "256"]
 
 use lambda_runtime::{service_fn, LambdaEvent};
-use sagefence::aws::{S3Trail, SecurityHubImporter};
 use sagefence_audit_shipper::{Environment, Settings, Shipper};
+use sagefence_aws::{S3Trail, SecurityHubImporter};
 use serde_json::value::RawValue;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    sagefence::telemetry::init_json_logs(std::io::stderr);
+    sagefence_aws::telemetry::init_json_logs(std::io::stderr);
     let env = Environment::read(|name| std::env::var(name).ok())?;
     let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
     let region = sdk.region().map(ToString::to_string).unwrap_or_default();
     let shipper = Shipper::new(
         S3Trail::new(
-            sagefence::aws::s3_client(&sdk),
+            sagefence_aws::s3_client(&sdk),
             env.trail_bucket,
             Some(env.trail_kms_key_id),
         ),

@@ -1,6 +1,6 @@
 //! The audit-shipper's configuration, read once at cold start from the environment.
 
-use sagefence::settings::setting;
+use sagefence_aws::settings::setting;
 
 use crate::error::ShipperError;
 

@@ -16,10 +16,10 @@ use std::sync::Mutex;
 use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse};
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt as _;
-use sagefence::asff::{self, AsffFinding};
-use sagefence::ocsf::{self, SubjectLine};
-use sagefence::ports::{FindingsImporter, PortError, PortResult, TrailWriter};
-use sagefence::trail::{self, Entry, Head};
+use sagefence_audit::asff::{self, AsffFinding};
+use sagefence_audit::ocsf::{self, SubjectLine};
+use sagefence_audit::trail::{self, Entry, Head};
+use sagefence_aws::ports::{FindingsImporter, PortError, PortResult, TrailWriter};
 use serde::Serialize;
 use serde_json::{json, Value};
 
@@ -432,7 +432,7 @@ impl<T: TrailWriter + Sync, F: FindingsImporter + Sync, M: Write> Shipper<T, F, 
         let head = self.head(account, region).await?;
         let sealed = trail::seal(prefix, account, region, &entries, head.as_ref()).map_err(|e| PortError {
             operation: "SealBatch",
-            kind: sagefence::ports::PortErrorKind::Other,
+            kind: sagefence_aws::ports::PortErrorKind::Other,
             message: e.to_string(),
         })?;
         self.trail
@@ -476,7 +476,7 @@ impl<T: TrailWriter + Sync, F: FindingsImporter + Sync, M: Write> Shipper<T, F, 
         };
         Head::read(&key, &bytes).map(Some).map_err(|e| PortError {
             operation: "GetObject",
-            kind: sagefence::ports::PortErrorKind::Other,
+            kind: sagefence_aws::ports::PortErrorKind::Other,
             message: e.to_string(),
         })
     }
@@ -502,9 +502,9 @@ impl<T: TrailWriter + Sync, F: FindingsImporter + Sync, M: Write> Shipper<T, F, 
                                     PortError {
                                         operation: "BatchImportFindings",
                                         kind: if refusal.code.contains("Throttl") {
-                                            sagefence::ports::PortErrorKind::Throttled
+                                            sagefence_aws::ports::PortErrorKind::Throttled
                                         } else {
-                                            sagefence::ports::PortErrorKind::Other
+                                            sagefence_aws::ports::PortErrorKind::Other
                                         },
                                         message: format!("{}: {}", refusal.code, refusal.message),
                                     },

@@ -7,10 +7,10 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use chrono::Utc;
-use sagefence::asff::{AsffFinding, RefusedFinding};
-use sagefence::ports::{FindingsImporter, PortError, PortErrorKind, PortResult, TrailWriter};
-use sagefence::trail;
+use sagefence_audit::asff::{AsffFinding, RefusedFinding};
+use sagefence_audit::trail;
 use sagefence_audit_shipper::{Settings, Shipper, MAX_RECORD_BYTES};
+use sagefence_aws::ports::{FindingsImporter, PortError, PortErrorKind, PortResult, TrailWriter};
 use serde_json::{json, Value};
 
 #[derive(Debug, Default)]

@@ -2,7 +2,7 @@
 //! retry can fix is reported as retryable.
 
 use lambda_runtime::Diagnostic;
-use sagefence::ports::PortError;
+use sagefence_aws::ports::PortError;
 use thiserror::Error;
 
 /// Why the guardrail could not handle an event.
@@ -10,7 +10,7 @@ use thiserror::Error;
 pub enum GuardrailError {
     /// The configured policy cannot be loaded or is invalid (cold start).
     #[error("{0}")]
-    Policy(#[source] sagefence::aws::LoadPolicyError),
+    Policy(#[source] sagefence_aws::LoadPolicyError),
     /// A required setting is missing (cold start).
     #[error("missing setting `{name}`")]
     Config {
@@ -19,7 +19,7 @@ pub enum GuardrailError {
     },
     /// The event is malformed: recorded, nothing acted on; a retry cannot fix it.
     #[error("malformed event: {0}")]
-    Event(#[source] sagefence::ParseEventError),
+    Event(#[source] sagefence_core::ParseEventError),
     /// Reading the account failed, so nothing was decided.
     #[error("cannot read the account: {0}")]
     Lookup(#[source] PortError),
@@ -53,7 +53,7 @@ impl GuardrailError {
     /// The stable error type reported to Lambda.
     pub fn error_type(&self) -> &'static str {
         match self {
-            GuardrailError::Policy(sagefence::aws::LoadPolicyError::Read { .. }) => "Sagefence.PolicyUnavailable",
+            GuardrailError::Policy(sagefence_aws::LoadPolicyError::Read { .. }) => "Sagefence.PolicyUnavailable",
             GuardrailError::Policy(_) => "Sagefence.InvalidPolicy",
             GuardrailError::Config { .. } => "Sagefence.MissingSetting",
             GuardrailError::Event(_) => "Sagefence.MalformedEvent",

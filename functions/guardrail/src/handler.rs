@@ -1,11 +1,11 @@
 //! One event: parse, resolve online, evaluate, plan, act through the ports, record.
 
 use chrono::{DateTime, Utc};
-use sagefence::audit::{record_id, AuditRecord, Outcome, Subject};
-use sagefence::event::{self, Event, EventMeta};
-use sagefence::ports::{AuditSink, Keys, Network, Notifier, Roles, SageMaker};
-use sagefence::remedy::{Applied, Remediator};
-use sagefence::{evaluate, plan, Policy, Status};
+use sagefence_audit::audit::{record_id, AuditRecord, Outcome, Subject};
+use sagefence_aws::ports::{AuditSink, Keys, Network, Notifier, Roles, SageMaker};
+use sagefence_aws::remedy::{Applied, Remediator};
+use sagefence_core::event::{self, Event, EventMeta};
+use sagefence_core::{evaluate, plan, Policy, Status};
 use serde::Serialize;
 
 use crate::error::GuardrailError;
@@ -164,7 +164,7 @@ where
                 if let Outcome::Failed { error, retryable } = &outcome {
                     failures.push((error.clone(), *retryable));
                 }
-                let name = sagefence::audit::action_name(&action);
+                let name = sagefence_audit::audit::action_name(&action);
                 let id = record_id(&[
                     &event_key,
                     "action",
@@ -211,7 +211,7 @@ where
     fn record_for(
         &self,
         meta: &EventMeta,
-        actor: Option<sagefence::event::Actor>,
+        actor: Option<sagefence_core::event::Actor>,
         id: String,
         now: DateTime<Utc>,
         subject: Subject,
@@ -231,7 +231,7 @@ where
     async fn write(
         &self,
         meta: &EventMeta,
-        actor: Option<sagefence::event::Actor>,
+        actor: Option<sagefence_core::event::Actor>,
         id: String,
         now: DateTime<Utc>,
         subject: Subject,

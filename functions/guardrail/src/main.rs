@@ -4,23 +4,23 @@
 #![recursion_limit = "256"]
 
 use lambda_runtime::{service_fn, LambdaEvent};
-use sagefence::aws::ec2::{Ec2Adapter, FlowLogSettings};
-use sagefence::aws::iam::IamAdapter;
-use sagefence::aws::kms::KmsAdapter;
-use sagefence::aws::sagemaker::SageMakerAdapter;
-use sagefence::aws::sns::SnsNotifier;
-use sagefence::aws::AuditDestination;
+use sagefence_aws::ec2::{Ec2Adapter, FlowLogSettings};
+use sagefence_aws::iam::IamAdapter;
+use sagefence_aws::kms::KmsAdapter;
+use sagefence_aws::sagemaker::SageMakerAdapter;
+use sagefence_aws::sns::SnsNotifier;
+use sagefence_aws::AuditDestination;
 use sagefence_guardrail::settings::Environment;
 use sagefence_guardrail::{Guardrail, GuardrailError};
 use serde_json::value::RawValue;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    sagefence::telemetry::init_json_logs(std::io::stderr);
+    sagefence_aws::telemetry::init_json_logs(std::io::stderr);
     let var = |name: &str| std::env::var(name).ok();
     let env = Environment::read(var)?;
     let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-    let policy = sagefence::aws::load_policy(&sdk, var)
+    let policy = sagefence_aws::load_policy(&sdk, var)
         .await
         .map_err(GuardrailError::Policy)?;
     let guardrail = Guardrail {

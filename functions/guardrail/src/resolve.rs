@@ -2,11 +2,11 @@
 //! an event concerns, as they are now (the current state beats the event's, which may be
 //! stale or out of order), and the facts the rules need (project subnets and keys).
 
-use sagefence::event::{ApiCall, ApiRequest, Ec2Request, Event, IamRequest, KmsRequest};
-use sagefence::lookup;
-use sagefence::model::{Resource, ResourceRef};
-use sagefence::ports::{AuditSink, Keys, Network, Notifier, PortResult, Roles, SageMaker};
-use sagefence::Facts;
+use sagefence_aws::lookup;
+use sagefence_aws::ports::{AuditSink, Keys, Network, Notifier, PortResult, Roles, SageMaker};
+use sagefence_core::event::{ApiCall, ApiRequest, Ec2Request, Event, IamRequest, KmsRequest};
+use sagefence_core::model::{Resource, ResourceRef};
+use sagefence_core::Facts;
 
 use crate::handler::Guardrail;
 use crate::retry::retrying;
@@ -101,7 +101,7 @@ where
         for id in vpc_ids {
             let vpc = retrying(s, || net.vpc(&id)).await?;
             out.push((
-                reference(sagefence::model::ResourceKind::Vpc, &id),
+                reference(sagefence_core::model::ResourceKind::Vpc, &id),
                 vpc.map(Resource::Vpc),
             ));
         }
@@ -109,14 +109,14 @@ where
             ApiRequest::Ec2(Ec2Request::AuthorizeSecurityGroupIngress { group_id, .. }) => {
                 let group = retrying(s, || net.security_group(group_id)).await?;
                 out.push((
-                    reference(sagefence::model::ResourceKind::SecurityGroup, group_id),
+                    reference(sagefence_core::model::ResourceKind::SecurityGroup, group_id),
                     group.map(Resource::SecurityGroup),
                 ));
             }
             ApiRequest::Ec2(Ec2Request::ModifySubnetAttribute { subnet_id, .. }) => {
                 let subnets = retrying(s, || net.subnets(std::slice::from_ref(subnet_id))).await?;
                 out.push((
-                    reference(sagefence::model::ResourceKind::Subnet, subnet_id),
+                    reference(sagefence_core::model::ResourceKind::Subnet, subnet_id),
                     subnets.into_iter().next().map(Resource::Subnet),
                 ));
             }
@@ -125,7 +125,7 @@ where
             ) => {
                 let key = retrying(s, || self.keys.key(key_id)).await?;
                 out.push((
-                    reference(sagefence::model::ResourceKind::KmsKey, key_id),
+                    reference(sagefence_core::model::ResourceKind::KmsKey, key_id),
                     key.map(Resource::KmsKey),
                 ));
             }
@@ -134,7 +134,7 @@ where
             ) => {
                 let role = retrying(s, || self.roles.role(role_name)).await?;
                 out.push((
-                    reference(sagefence::model::ResourceKind::Role, role_name),
+                    reference(sagefence_core::model::ResourceKind::Role, role_name),
                     role.map(Resource::Role),
                 ));
             }
@@ -144,7 +144,7 @@ where
     }
 }
 
-fn reference(kind: sagefence::model::ResourceKind, name: &str) -> ResourceRef {
+fn reference(kind: sagefence_core::model::ResourceKind, name: &str) -> ResourceRef {
     ResourceRef {
         kind,
         name: name.to_owned(),

@@ -2,7 +2,7 @@
 
 use std::future::Future;
 
-use sagefence::ports::PortResult;
+use sagefence_aws::ports::PortResult;
 
 use crate::settings::Settings;
 
@@ -12,5 +12,5 @@ where
     F: FnMut() -> Fut,
     Fut: Future<Output = PortResult<T>>,
 {
-    sagefence::remedy::retrying(&settings.backoff(), call).await
+    sagefence_aws::remedy::retrying(&settings.backoff(), call).await
 }

@@ -2,9 +2,9 @@
 
 use std::time::Duration;
 
-use sagefence::policy::wildcard_match;
-use sagefence::remedy::Backoff;
-use sagefence::settings::{comma_list, setting};
+use sagefence_aws::remedy::Backoff;
+use sagefence_aws::settings::{comma_list, setting};
+use sagefence_core::policy::wildcard_match;
 
 use crate::error::GuardrailError;
 
@@ -46,7 +46,7 @@ impl Settings {
     }
 }
 
-/// Environment variable names (the policy's are `sagefence::aws::ssm::env`).
+/// Environment variable names (the policy's are `sagefence_aws::ssm::env`).
 pub mod env {
     /// Comma-separated ARN patterns of sagefence's own roles.
     pub const OWN_ROLE_ARNS: &str = "SAGEFENCE_OWN_ROLE_ARNS";
@@ -59,7 +59,7 @@ pub mod env {
 }
 
 /// Everything read from the environment at cold start besides the policy
-/// (`sagefence::aws::load_policy`).
+/// (`sagefence_aws::load_policy`).
 #[derive(Debug, Clone)]
 pub struct Environment {
     /// The guardrail's settings.

@@ -6,11 +6,11 @@
 
 use std::collections::BTreeMap;
 
-use sagefence::audit::{record_id, AuditRecord, Subject};
-use sagefence::ports::{
+use sagefence_audit::audit::{record_id, AuditRecord, Subject};
+use sagefence_aws::ports::{
     AuditSink, BucketBuilder, BucketProtection, KeyBuilder, Keys, LogGroups, Network, NetworkBuilder, RoleBuilder,
 };
-use sagefence::{evaluate, Facts, Finding, Resource};
+use sagefence_core::{evaluate, Facts, Finding, Resource};
 
 use crate::answer::Answer;
 use crate::handler::{Context, Failure, Provisioner, FUNCTION};

@@ -587,6 +587,6 @@ mod tests {
         );
         let text = policy.to_string();
         assert!(!text.contains("\"Action\":\"*\""));
-        assert!(!sagefence::model::grants_everything(&text));
+        assert!(!sagefence_core::model::grants_everything(&text));
     }
 }

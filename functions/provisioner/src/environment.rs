@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use sagefence::ports::{
+use sagefence_aws::ports::{
     AuditSink, BucketBuilder, BuiltNetwork, EndpointAttachment, EndpointRequest, KeyBuilder, KeyRef, Keys, LogGroups,
     Network, NetworkBuilder, RoleBuilder,
 };

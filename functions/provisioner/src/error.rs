@@ -4,7 +4,7 @@
 //! invocation, with a stable error type.
 
 use lambda_runtime::Diagnostic;
-use sagefence::ports::PortError;
+use sagefence_aws::ports::PortError;
 use thiserror::Error;
 
 /// What is wrong with a custom resource request; the reason a FAILED answer gives.
@@ -48,7 +48,7 @@ pub enum AnswerError {
 pub enum ProvisionerError {
     /// The policy could not be loaded or is invalid (cold start).
     #[error("policy unavailable: {0}")]
-    Policy(#[source] sagefence::aws::LoadPolicyError),
+    Policy(#[source] sagefence_aws::LoadPolicyError),
     /// A setting is missing or invalid (cold start).
     #[error("setting `{name}`: {reason}")]
     Config {
@@ -72,7 +72,7 @@ impl ProvisionerError {
     /// The stable error type reported to Lambda.
     pub fn error_type(&self) -> &'static str {
         match self {
-            ProvisionerError::Policy(sagefence::aws::LoadPolicyError::Read { .. }) => "Sagefence.PolicyUnavailable",
+            ProvisionerError::Policy(sagefence_aws::LoadPolicyError::Read { .. }) => "Sagefence.PolicyUnavailable",
             ProvisionerError::Policy(_) => "Sagefence.InvalidPolicy",
             ProvisionerError::Config { .. } => "Sagefence.InvalidSetting",
             ProvisionerError::Unanswerable(_) => "Sagefence.MalformedRequest",

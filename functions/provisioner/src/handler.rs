@@ -7,12 +7,12 @@ use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use sagefence::audit::{record_id, AuditRecord, Outcome, Subject};
-use sagefence::ports::{
+use sagefence_audit::audit::{record_id, AuditRecord, Outcome, Subject};
+use sagefence_aws::ports::{
     AuditSink, BucketBuilder, KeyBuilder, Keys, LogGroups, Network, NetworkBuilder, PortError, PortErrorKind,
     RoleBuilder,
 };
-use sagefence::Policy;
+use sagefence_core::Policy;
 use serde::Serialize;
 use tokio::time::Instant;
 

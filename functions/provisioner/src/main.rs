@@ -4,7 +4,7 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use lambda_runtime::{service_fn, LambdaEvent};
-use sagefence::aws::{AuditDestination, Ec2Adapter, FlowLogSettings, IamAdapter, KmsAdapter, LogsAdapter, S3Buckets};
+use sagefence_aws::{AuditDestination, Ec2Adapter, FlowLogSettings, IamAdapter, KmsAdapter, LogsAdapter, S3Buckets};
 use sagefence_provisioner::answer::{answer_on_panic, AnswerSlot};
 use sagefence_provisioner::settings::Environment;
 use sagefence_provisioner::{Provisioner, ProvisionerError};
@@ -12,11 +12,11 @@ use serde_json::value::RawValue;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    sagefence::telemetry::init_json_logs(std::io::stderr);
+    sagefence_aws::telemetry::init_json_logs(std::io::stderr);
     let var = |name: &str| std::env::var(name).ok();
     let env = Environment::read(var)?;
     let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-    let policy = sagefence::aws::load_policy(&sdk, var)
+    let policy = sagefence_aws::load_policy(&sdk, var)
         .await
         .map_err(ProvisionerError::Policy)?;
     let slot = AnswerSlot::default();
@@ -30,7 +30,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         settings: env.settings,
         network: Ec2Adapter::new(aws_sdk_ec2::Client::new(&sdk), flow_logs),
         keys: KmsAdapter::new(aws_sdk_kms::Client::new(&sdk)),
-        buckets: S3Buckets::new(sagefence::aws::s3_client(&sdk)),
+        buckets: S3Buckets::new(sagefence_aws::s3_client(&sdk)),
         roles: IamAdapter::new(aws_sdk_iam::Client::new(&sdk)),
         logs: LogsAdapter::new(aws_sdk_cloudwatchlogs::Client::new(&sdk)),
         audit: AuditDestination::from_env(aws_sdk_sqs::Client::new(&sdk)),

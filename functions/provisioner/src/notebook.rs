@@ -6,9 +6,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use sagefence::model::{Fact, NotebookInstance, Tags, Toggle};
-use sagefence::ports::{AuditSink, BucketBuilder, KeyBuilder, Keys, LogGroups, Network, NetworkBuilder, RoleBuilder};
-use sagefence::{evaluate, Facts, Resource};
+use sagefence_aws::ports::{
+    AuditSink, BucketBuilder, KeyBuilder, Keys, LogGroups, Network, NetworkBuilder, RoleBuilder,
+};
+use sagefence_core::model::{Fact, NotebookInstance, Tags, Toggle};
+use sagefence_core::{evaluate, Facts, Resource};
 
 use crate::answer::Answer;
 use crate::documents::{self, Placement, ProjectScope};
@@ -134,7 +136,7 @@ where
                 names.key_alias
             ))
         })?;
-        let spread = sagefence::audit::record_id(&[&properties.owner]);
+        let spread = sagefence_audit::audit::record_id(&[&properties.owner]);
         let index = usize::from_str_radix(spread.get(..4).unwrap_or("0"), 16).unwrap_or(0) % subnet_ids.len().max(1);
         let subnet = subnet_ids.get(index).cloned().unwrap_or_default();
         let role = role_name(physical_id);
@@ -169,7 +171,7 @@ where
         );
         let refusals: Vec<String> = findings
             .iter()
-            .filter(|f| f.is_violation() && f.mode == sagefence::Mode::Enforce)
+            .filter(|f| f.is_violation() && f.mode == sagefence_core::Mode::Enforce)
             .map(|f| format!("{}: {}", f.rule.as_str(), f.reason))
             .collect();
         if !refusals.is_empty() {

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use sagefence::settings::{comma_list, setting};
+use sagefence_aws::settings::{comma_list, setting};
 
 use crate::addressing::Cidr;
 use crate::error::ProvisionerError;

@@ -4,10 +4,10 @@
 
 use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
-use sagefence::audit::Notification;
-use sagefence::aws::metered::{Meter, RequestRate};
-use sagefence::aws::{Ec2Adapter, FlowLogSettings, IamAdapter, KmsAdapter, SageMakerAdapter, SnsNotifier};
-use sagefence::ports::{Notifier, PortError, PortErrorKind, PortResult};
+use sagefence_audit::audit::Notification;
+use sagefence_aws::metered::{Meter, RequestRate};
+use sagefence_aws::ports::{Notifier, PortError, PortErrorKind, PortResult};
+use sagefence_aws::{Ec2Adapter, FlowLogSettings, IamAdapter, KmsAdapter, SageMakerAdapter, SnsNotifier};
 
 use crate::sweep::Ports;
 
@@ -108,7 +108,7 @@ impl SdkPorts {
 
 /// The account the SDK configuration's credentials belong to (STS GetCallerIdentity).
 pub async fn caller_account(sdk: &SdkConfig) -> PortResult<String> {
-    use sagefence::aws::error::{other, SdkResultExt};
+    use sagefence_aws::error::{other, SdkResultExt};
     let op = "GetCallerIdentity";
     let out = aws_sdk_sts::Client::new(sdk)
         .get_caller_identity()

@@ -1,7 +1,7 @@
 //! The sweeper's errors, mapped to Lambda diagnostics with stable error types.
 
 use lambda_runtime::Diagnostic;
-use sagefence::ports::PortError;
+use sagefence_aws::ports::PortError;
 use thiserror::Error;
 
 /// Why a sweep could not start or finish.
@@ -9,7 +9,7 @@ use thiserror::Error;
 pub enum SweeperError {
     /// The policy could not be loaded or is invalid (cold start).
     #[error("policy unavailable: {0}")]
-    Policy(#[source] sagefence::aws::LoadPolicyError),
+    Policy(#[source] sagefence_aws::LoadPolicyError),
     /// A setting is missing or malformed (cold start).
     #[error("setting `{name}`: {problem}")]
     Config {
@@ -54,7 +54,7 @@ impl SweeperError {
     /// The stable error type reported to Lambda.
     pub fn error_type(&self) -> &'static str {
         match self {
-            SweeperError::Policy(sagefence::aws::LoadPolicyError::Read { .. }) => "Sagefence.PolicyUnavailable",
+            SweeperError::Policy(sagefence_aws::LoadPolicyError::Read { .. }) => "Sagefence.PolicyUnavailable",
             SweeperError::Policy(_) => "Sagefence.InvalidPolicy",
             SweeperError::Config { .. } => "Sagefence.MissingSetting",
             SweeperError::Invocation(_) => "Sagefence.MalformedEvent",

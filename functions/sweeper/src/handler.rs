@@ -7,10 +7,10 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use sagefence::audit::{record_id, AuditRecord, Subject};
-use sagefence::event::{self, Event};
-use sagefence::ports::{AuditSink, SweepState, WorkQueue};
-use sagefence::remedy::retrying;
+use sagefence_audit::audit::{record_id, AuditRecord, Subject};
+use sagefence_aws::ports::{AuditSink, SweepState, WorkQueue};
+use sagefence_aws::remedy::retrying;
+use sagefence_core::event::{self, Event};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -100,7 +100,7 @@ where
             .iter()
             .map(|s| serde_json::to_string(s).map_err(|e| SweeperError::Invocation(e.to_string())))
             .collect::<Result<_, _>>()?;
-        for batch in bodies.chunks(sagefence::aws::work_queue::MAX_BATCH) {
+        for batch in bodies.chunks(sagefence_aws::work_queue::MAX_BATCH) {
             let mut pending: Vec<String> = batch.to_vec();
             let refused = retrying(backoff, || {
                 let pending = pending.clone();
@@ -117,7 +117,7 @@ where
                     .await
                     .map_err(SweeperError::Queue)?;
                 if !again.is_empty() {
-                    return Err(SweeperError::Queue(sagefence::aws::error::other(
+                    return Err(SweeperError::Queue(sagefence_aws::error::other(
                         "SendMessageBatch",
                         format!("the queue refused {} shard message(s) twice", again.len()),
                     )));

@@ -6,10 +6,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use sagefence::audit::Outcome;
-use sagefence::model::ResourceRef;
-use sagefence::plan::{Action, ActionKind};
-use sagefence::{Finding, Mode, RuleId, Status};
+use sagefence_audit::audit::Outcome;
+use sagefence_core::model::ResourceRef;
+use sagefence_core::plan::{Action, ActionKind};
+use sagefence_core::{Finding, Mode, RuleId, Status};
 
 use crate::shard::Shard;
 
@@ -186,8 +186,8 @@ impl ShardState {
 
 #[cfg(test)]
 mod tests {
-    use sagefence::model::ResourceKind;
-    use sagefence::Severity;
+    use sagefence_core::model::ResourceKind;
+    use sagefence_core::Severity;
 
     use super::*;
 

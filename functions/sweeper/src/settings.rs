@@ -2,10 +2,10 @@
 
 use std::time::Duration;
 
-use sagefence::aws::metered::RequestRate;
-use sagefence::aws::sagemaker::MAX_PAGE_SIZE;
-use sagefence::remedy::Backoff;
-use sagefence::settings::{comma_list, setting};
+use sagefence_aws::metered::RequestRate;
+use sagefence_aws::remedy::Backoff;
+use sagefence_aws::sagemaker::MAX_PAGE_SIZE;
+use sagefence_aws::settings::{comma_list, setting};
 
 use crate::aws::SdkSettings;
 use crate::error::SweeperError;

@@ -10,14 +10,15 @@ use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 use futures_util::stream::{self, StreamExt};
-use sagefence::audit::{action_name, record_id, AuditRecord, Subject};
-use sagefence::model::{JobKind, Resource};
-use sagefence::ports::{
+use sagefence_audit::audit::{action_name, record_id, AuditRecord, Subject};
+use sagefence_aws::lookup;
+use sagefence_aws::ports::{
     AuditSink, KeyInventory, Keys, Network, NetworkInventory, Notifier, PortError, PortResult, RoleInventory, Roles,
     SageMaker, SageMakerInventory, SweepState,
 };
-use sagefence::remedy::{retrying, Applied, Backoff, Remediator};
-use sagefence::{evaluate, lookup, plan, Facts, Finding, Mode, Policy};
+use sagefence_aws::remedy::{retrying, Applied, Backoff, Remediator};
+use sagefence_core::model::{JobKind, Resource};
+use sagefence_core::{evaluate, plan, Facts, Finding, Mode, Policy};
 use tokio::sync::Semaphore;
 
 use crate::error::SweeperError;
@@ -452,7 +453,7 @@ where
 fn state_error(err: &serde_json::Error) -> PortError {
     PortError {
         operation: "EncodeSweepState",
-        kind: sagefence::ports::PortErrorKind::Other,
+        kind: sagefence_aws::ports::PortErrorKind::Other,
         message: err.to_string(),
     }
 }

@@ -1,0 +1,120 @@
+//! The keys port on the KMS SDK: DescribeKey, ListResourceTags and GetKeyRotationStatus read a
+//! key; EnableKeyRotation, CancelKeyDeletion and EnableKey restore it.
+
+use aws_sdk_kms::types::{KeyManagerType, KeyState as SdkKeyState};
+use aws_sdk_kms::Client;
+
+use crate::error::{found, has_code, other, SdkResultExt};
+use crate::ports::{KeyInventory, Keys, PortErrorKind, PortResult};
+use sagefence_core::model::Tags;
+use sagefence_core::model::{KeyState, KmsKey};
+
+/// [`Keys`] on an `aws_sdk_kms` client.
+#[derive(Debug, Clone)]
+pub struct KmsAdapter {
+    /// The KMS client.
+    pub client: Client,
+}
+
+fn state(state: Option<&SdkKeyState>) -> KeyState {
+    match state {
+        Some(SdkKeyState::Enabled) => KeyState::Enabled,
+        Some(SdkKeyState::Disabled) => KeyState::Disabled,
+        Some(SdkKeyState::PendingDeletion) => KeyState::PendingDeletion,
+        _ => KeyState::Other,
+    }
+}
+
+impl KmsAdapter {
+    /// An adapter on this client.
+    pub fn new(client: Client) -> Self {
+        Self { client }
+    }
+
+    async fn tags(&self, key_id: &str) -> PortResult<Tags> {
+        let tags = self
+            .client
+            .list_resource_tags()
+            .key_id(key_id)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .port("ListResourceTags")?;
+        Ok(tags.iter().map(|t| (t.tag_key(), t.tag_value())).collect())
+    }
+
+    /// The key, its tags and its rotation; a `NotFound` error when it is gone.
+    async fn read_key(&self, key_id: &str) -> PortResult<KmsKey> {
+        let op = "DescribeKey";
+        let out = self.client.describe_key().key_id(key_id).send().await.port(op)?;
+        let meta = out
+            .key_metadata()
+            .ok_or_else(|| other(op, "answer has no `KeyMetadata`"))?;
+        let customer_managed = meta.key_manager() == Some(&KeyManagerType::Customer);
+        let (tags, rotation_enabled) = self.tags_and_rotation(meta.key_id(), customer_managed).await?;
+        Ok(KmsKey {
+            id: meta.key_id().to_owned(),
+            arn: meta.arn().unwrap_or_default().to_owned(),
+            tags,
+            customer_managed,
+            state: state(meta.key_state()),
+            rotation_enabled,
+        })
+    }
+
+    /// A key's tags and whether it rotates. AWS managed keys carry no tags of the account's and
+    /// AWS rotates them every year, so they are not asked.
+    async fn tags_and_rotation(&self, key_id: &str, customer_managed: bool) -> PortResult<(Tags, bool)> {
+        if !customer_managed {
+            return Ok((Tags::default(), true));
+        }
+        Ok((self.tags(key_id).await?, self.rotation_enabled(key_id).await?))
+    }
+
+    /// Whether automatic rotation is on; off for keys that cannot rotate in their state or kind.
+    async fn rotation_enabled(&self, key_id: &str) -> PortResult<bool> {
+        let status = self.client.get_key_rotation_status().key_id(key_id).send().await;
+        match status.port("GetKeyRotationStatus") {
+            Ok(out) => Ok(out.key_rotation_enabled()),
+            Err(e) if e.kind == PortErrorKind::InvalidState || has_code(&e, "UnsupportedOperationException") => {
+                Ok(false)
+            }
+            Err(e) => Err(e),
+        }
+    }
+}
+
+impl Keys for KmsAdapter {
+    async fn key(&self, key_id: &str) -> PortResult<Option<KmsKey>> {
+        found(self.read_key(key_id).await)
+    }
+
+    async fn enable_rotation(&self, key_id: &str) -> PortResult<()> {
+        let call = self.client.enable_key_rotation().key_id(key_id);
+        call.send().await.port("EnableKeyRotation").map(drop)
+    }
+
+    async fn cancel_deletion(&self, key_id: &str) -> PortResult<()> {
+        let call = self.client.cancel_key_deletion().key_id(key_id);
+        call.send().await.port("CancelKeyDeletion")?;
+        let call = self.client.enable_key().key_id(key_id);
+        call.send().await.port("EnableKey").map(drop)
+    }
+}
+
+impl KeyInventory for KmsAdapter {
+    async fn key_ids(&self) -> PortResult<Vec<String>> {
+        let keys = self
+            .client
+            .list_keys()
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .port("ListKeys")?;
+        Ok(keys.iter().filter_map(|k| k.key_id().map(str::to_owned)).collect())
+    }
+}

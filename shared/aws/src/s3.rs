@@ -1,0 +1,159 @@
+//! The audit trail on S3: objects written with SSE-KMS under the trail's key (markers written
+//! only if absent, with `If-None-Match: *`), keys listed in order (S3 lists lexicographically,
+//! and batch ids start with their sequence number).
+
+use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::types::ServerSideEncryption;
+use aws_sdk_s3::Client;
+
+use crate::error::{found, other, port_error, SdkResultExt};
+use crate::ports::{PortResult, SweepState, TrailReader, TrailWriter};
+
+/// An S3 client on `sdk`. With an endpoint override (an emulator, `AWS_ENDPOINT_URL`) buckets
+/// are addressed by path, since such an endpoint serves no per-bucket host names.
+pub fn s3_client(sdk: &aws_types::SdkConfig) -> Client {
+    let config = aws_sdk_s3::config::Builder::from(sdk)
+        .force_path_style(sdk.endpoint_url().is_some())
+        .build();
+    Client::from_conf(config)
+}
+
+/// [`TrailWriter`] and [`TrailReader`] on one bucket.
+#[derive(Debug, Clone)]
+pub struct S3Trail {
+    /// The S3 client.
+    pub client: Client,
+    /// The bucket.
+    pub bucket: String,
+    /// The KMS key objects are encrypted with (SSE-KMS); `None` for read-only use.
+    pub kms_key_id: Option<String>,
+}
+
+impl S3Trail {
+    /// The trail in `bucket`, writing with `kms_key_id`.
+    pub fn new(client: Client, bucket: impl Into<String>, kms_key_id: Option<String>) -> Self {
+        Self {
+            client,
+            bucket: bucket.into(),
+            kms_key_id,
+        }
+    }
+
+    async fn list_after(&self, prefix: &str, start_after: Option<&str>) -> PortResult<Vec<String>> {
+        let mut keys = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let page = self
+                .client
+                .list_objects_v2()
+                .bucket(&self.bucket)
+                .prefix(prefix)
+                .set_start_after(start_after.map(str::to_owned))
+                .set_continuation_token(token.take())
+                .send()
+                .await
+                .port("ListObjectsV2")?;
+            keys.extend(page.contents().iter().filter_map(|o| o.key().map(str::to_owned)));
+            match page.next_continuation_token() {
+                Some(next) if page.is_truncated() == Some(true) => token = Some(next.to_owned()),
+                _ => break,
+            }
+        }
+        Ok(keys)
+    }
+
+    async fn get_object(&self, key: &str) -> PortResult<Option<Vec<u8>>> {
+        let answer = found(
+            self.client
+                .get_object()
+                .bucket(&self.bucket)
+                .key(key)
+                .send()
+                .await
+                .port("GetObject"),
+        )?;
+        let Some(answer) = answer else {
+            return Ok(None);
+        };
+        let bytes = answer
+            .body
+            .collect()
+            .await
+            .map_err(|e| other("GetObject", e.to_string()))?;
+        Ok(Some(bytes.into_bytes().to_vec()))
+    }
+}
+
+impl S3Trail {
+    fn put_call(
+        &self,
+        key: &str,
+        bytes: Vec<u8>,
+        content_type: &'static str,
+    ) -> aws_sdk_s3::operation::put_object::builders::PutObjectFluentBuilder {
+        let call = self
+            .client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .content_type(content_type)
+            .body(ByteStream::from(bytes));
+        match &self.kms_key_id {
+            Some(kms_key_id) => call
+                .server_side_encryption(ServerSideEncryption::AwsKms)
+                .ssekms_key_id(kms_key_id),
+            None => call,
+        }
+    }
+}
+
+/// S3 answers a conditional write whose condition fails with 412 Precondition Failed.
+const PRECONDITION_FAILED: u16 = 412;
+
+impl TrailWriter for S3Trail {
+    async fn put(&self, key: &str, bytes: Vec<u8>, content_type: &'static str) -> PortResult<()> {
+        self.put_call(key, bytes, content_type)
+            .send()
+            .await
+            .port("PutObject")
+            .map(drop)
+    }
+
+    async fn put_new(&self, key: &str, bytes: Vec<u8>, content_type: &'static str) -> PortResult<bool> {
+        match self.put_call(key, bytes, content_type).if_none_match("*").send().await {
+            Ok(_) => Ok(true),
+            Err(err) if err.raw_response().map(|r| r.status().as_u16()) == Some(PRECONDITION_FAILED) => Ok(false),
+            Err(err) => Err(port_error("PutObject", &err)),
+        }
+    }
+
+    async fn last_key(&self, prefix: &str, start_after: Option<&str>) -> PortResult<Option<String>> {
+        Ok(self.list_after(prefix, start_after).await?.pop())
+    }
+
+    async fn get(&self, key: &str) -> PortResult<Option<Vec<u8>>> {
+        self.get_object(key).await
+    }
+}
+
+impl TrailReader for S3Trail {
+    async fn list(&self, prefix: &str) -> PortResult<Vec<String>> {
+        self.list_after(prefix, None).await
+    }
+
+    async fn get(&self, key: &str) -> PortResult<Option<Vec<u8>>> {
+        self.get_object(key).await
+    }
+}
+
+/// The sweeper's state in the same kind of bucket: one JSON object per shard, encrypted with
+/// the bucket's key when one is given.
+impl SweepState for S3Trail {
+    async fn load(&self, key: &str) -> PortResult<Option<Vec<u8>>> {
+        self.get_object(key).await
+    }
+
+    async fn store(&self, key: &str, bytes: Vec<u8>) -> PortResult<()> {
+        TrailWriter::put(self, key, bytes, "application/json").await
+    }
+}

@@ -1,0 +1,382 @@
+//! The SageMaker port on the SDK: Describe* plus ListTags read the governed resources, and the
+//! remedies are the matching Stop*, Update*, Delete*, AddTags and DeleteTags calls.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_sagemaker::types::{
+    HyperParameterTuningJobStatus, ProcessingJobStatus, RootAccess, Tag, TrainingJobStatus, TransformJobStatus,
+};
+use aws_sdk_sagemaker::Client;
+
+use crate::describe::{self, DescribeError};
+use crate::error::{found, unreadable, SdkResultExt};
+use crate::ports::{PortResult, SageMaker, SageMakerInventory};
+use sagefence_core::model::{Domain, EndpointConfig, Job, JobKind, Model, NotebookInstance, Tags, Toggle};
+
+/// The most items SageMaker's List* calls answer per page.
+pub const MAX_PAGE_SIZE: i32 = 100;
+
+/// [`SageMaker`] and [`SageMakerInventory`] on an `aws_sdk_sagemaker` client.
+#[derive(Debug, Clone)]
+pub struct SageMakerAdapter {
+    /// The SageMaker client.
+    pub client: Client,
+    /// Items asked per page of a List* call (1 to [`MAX_PAGE_SIZE`]).
+    pub page_size: i32,
+}
+
+impl SageMakerAdapter {
+    /// An adapter on this client, listing [`MAX_PAGE_SIZE`] items per page.
+    pub fn new(client: Client) -> Self {
+        Self {
+            client,
+            page_size: MAX_PAGE_SIZE,
+        }
+    }
+
+    /// The same adapter, listing `page_size` items per page (clamped to 1..=100).
+    pub fn with_page_size(mut self, page_size: i32) -> Self {
+        self.page_size = page_size.clamp(1, MAX_PAGE_SIZE);
+        self
+    }
+
+    /// A resource's tags; `None` when it does not exist (any more).
+    async fn tags(&self, arn: Option<&str>) -> PortResult<Option<Tags>> {
+        let Some(arn) = arn else {
+            return Ok(Some(Tags::default()));
+        };
+        let list = self
+            .client
+            .list_tags()
+            .resource_arn(arn)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .port("ListTags");
+        Ok(found(list)?.map(|list| describe::tags(&list)))
+    }
+
+    /// A Describe answer (`None`: no such resource) with its tags, converted into a model.
+    async fn tagged<O: Sync, T>(
+        &self,
+        operation: &'static str,
+        out: Option<O>,
+        arn: fn(&O) -> Option<&str>,
+        convert: fn(&O, Tags) -> Result<T, DescribeError>,
+    ) -> PortResult<Option<T>> {
+        let Some(out) = out else {
+            return Ok(None);
+        };
+        let Some(tags) = self.tags(arn(&out)).await? else {
+            return Ok(None);
+        };
+        convert(&out, tags).map(Some).map_err(unreadable(operation))
+    }
+}
+
+impl SageMaker for SageMakerAdapter {
+    async fn notebook(&self, name: &str) -> PortResult<Option<NotebookInstance>> {
+        let op = "DescribeNotebookInstance";
+        let out = self
+            .client
+            .describe_notebook_instance()
+            .notebook_instance_name(name)
+            .send()
+            .await;
+        let out = found(out.port(op))?;
+        self.tagged(op, out, |o| o.notebook_instance_arn(), describe::notebook_instance)
+            .await
+    }
+
+    async fn job(&self, kind: JobKind, name: &str) -> PortResult<Option<Job>> {
+        let c = &self.client;
+        match kind {
+            JobKind::Training => {
+                let op = "DescribeTrainingJob";
+                let out = found(c.describe_training_job().training_job_name(name).send().await.port(op))?;
+                self.tagged(op, out, |o| o.training_job_arn(), describe::training_job)
+                    .await
+            }
+            JobKind::Processing => {
+                let op = "DescribeProcessingJob";
+                let out = found(
+                    c.describe_processing_job()
+                        .processing_job_name(name)
+                        .send()
+                        .await
+                        .port(op),
+                )?;
+                self.tagged(op, out, |o| o.processing_job_arn(), describe::processing_job)
+                    .await
+            }
+            JobKind::HyperParameterTuning => {
+                let op = "DescribeHyperParameterTuningJob";
+                let out = c
+                    .describe_hyper_parameter_tuning_job()
+                    .hyper_parameter_tuning_job_name(name);
+                let out = found(out.send().await.port(op))?;
+                self.tagged(op, out, |o| o.hyper_parameter_tuning_job_arn(), describe::tuning_job)
+                    .await
+            }
+            JobKind::Transform => {
+                let op = "DescribeTransformJob";
+                let out = found(
+                    c.describe_transform_job()
+                        .transform_job_name(name)
+                        .send()
+                        .await
+                        .port(op),
+                )?;
+                self.tagged(op, out, |o| o.transform_job_arn(), describe::transform_job)
+                    .await
+            }
+        }
+    }
+
+    async fn model(&self, name: &str) -> PortResult<Option<Model>> {
+        let op = "DescribeModel";
+        let out = found(self.client.describe_model().model_name(name).send().await.port(op))?;
+        self.tagged(op, out, |o| o.model_arn(), describe::model).await
+    }
+
+    async fn endpoint_config(&self, name: &str) -> PortResult<Option<EndpointConfig>> {
+        let op = "DescribeEndpointConfig";
+        let out = self
+            .client
+            .describe_endpoint_config()
+            .endpoint_config_name(name)
+            .send()
+            .await;
+        let out = found(out.port(op))?;
+        self.tagged(op, out, |o| o.endpoint_config_arn(), describe::endpoint_config)
+            .await
+    }
+
+    async fn endpoint_config_in_use(&self, name: &str) -> PortResult<bool> {
+        let endpoints = self
+            .client
+            .list_endpoints()
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .port("ListEndpoints")?;
+        for endpoint_name in endpoints.iter().filter_map(|e| e.endpoint_name()) {
+            let out = self
+                .client
+                .describe_endpoint()
+                .endpoint_name(endpoint_name)
+                .send()
+                .await;
+            let Some(endpoint) = found(out.port("DescribeEndpoint"))? else {
+                continue;
+            };
+            let pending = endpoint
+                .pending_deployment_summary()
+                .and_then(|p| p.endpoint_config_name());
+            if endpoint.endpoint_config_name() == Some(name) || pending == Some(name) {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    async fn tag(&self, arn: &str, tags: &BTreeMap<String, String>) -> PortResult<()> {
+        if tags.is_empty() {
+            return Ok(());
+        }
+        let tags = tags.iter().map(|(k, v)| Tag::builder().key(k).value(v).build());
+        self.client
+            .add_tags()
+            .resource_arn(arn)
+            .set_tags(Some(tags.collect()))
+            .send()
+            .await
+            .port("AddTags")
+            .map(drop)
+    }
+
+    async fn untag(&self, arn: &str, keys: &[String]) -> PortResult<()> {
+        if keys.is_empty() {
+            return Ok(());
+        }
+        self.client
+            .delete_tags()
+            .resource_arn(arn)
+            .set_tag_keys(Some(keys.to_vec()))
+            .send()
+            .await
+            .port("DeleteTags")
+            .map(drop)
+    }
+
+    async fn stop_notebook(&self, name: &str) -> PortResult<()> {
+        let call = self.client.stop_notebook_instance().notebook_instance_name(name);
+        call.send().await.port("StopNotebookInstance").map(drop)
+    }
+
+    async fn start_notebook(&self, name: &str) -> PortResult<()> {
+        let call = self.client.start_notebook_instance().notebook_instance_name(name);
+        call.send().await.port("StartNotebookInstance").map(drop)
+    }
+
+    async fn update_notebook_root_access(&self, name: &str, root_access: Toggle) -> PortResult<()> {
+        let root_access = match root_access {
+            Toggle::Enabled => RootAccess::Enabled,
+            Toggle::Disabled => RootAccess::Disabled,
+        };
+        let call = self.client.update_notebook_instance().notebook_instance_name(name);
+        call.root_access(root_access)
+            .send()
+            .await
+            .port("UpdateNotebookInstance")
+            .map(drop)
+    }
+
+    async fn delete_notebook(&self, name: &str) -> PortResult<()> {
+        let call = self.client.delete_notebook_instance().notebook_instance_name(name);
+        call.send().await.port("DeleteNotebookInstance").map(drop)
+    }
+
+    async fn stop_job(&self, kind: JobKind, name: &str) -> PortResult<()> {
+        let c = &self.client;
+        match kind {
+            JobKind::Training => c
+                .stop_training_job()
+                .training_job_name(name)
+                .send()
+                .await
+                .port("StopTrainingJob")
+                .map(drop),
+            JobKind::Processing => c
+                .stop_processing_job()
+                .processing_job_name(name)
+                .send()
+                .await
+                .port("StopProcessingJob")
+                .map(drop),
+            JobKind::HyperParameterTuning => c
+                .stop_hyper_parameter_tuning_job()
+                .hyper_parameter_tuning_job_name(name)
+                .send()
+                .await
+                .port("StopHyperParameterTuningJob")
+                .map(drop),
+            JobKind::Transform => c
+                .stop_transform_job()
+                .transform_job_name(name)
+                .send()
+                .await
+                .port("StopTransformJob")
+                .map(drop),
+        }
+    }
+
+    async fn delete_model(&self, name: &str) -> PortResult<()> {
+        let call = self.client.delete_model().model_name(name);
+        call.send().await.port("DeleteModel").map(drop)
+    }
+
+    async fn delete_endpoint_config(&self, name: &str) -> PortResult<()> {
+        let call = self.client.delete_endpoint_config().endpoint_config_name(name);
+        call.send().await.port("DeleteEndpointConfig").map(drop)
+    }
+}
+
+/// Collects every item of a SageMaker paginator's pages, naming the operation on failure.
+macro_rules! all_pages {
+    ($call:expr, $op:literal, $items:ident, $name:ident) => {{
+        let pages = $call.send().collect::<Result<Vec<_>, _>>().await.port($op)?;
+        Ok(pages
+            .iter()
+            .flat_map(|page| page.$items())
+            .filter_map(|item| item.$name().map(str::to_owned))
+            .collect())
+    }};
+}
+
+impl SageMakerInventory for SageMakerAdapter {
+    async fn notebook_names(&self) -> PortResult<Vec<String>> {
+        let call = self.client.list_notebook_instances().into_paginator();
+        all_pages!(
+            call.page_size(self.page_size),
+            "ListNotebookInstances",
+            notebook_instances,
+            notebook_instance_name
+        )
+    }
+
+    async fn in_progress_job_names(&self, kind: JobKind) -> PortResult<Vec<String>> {
+        let c = &self.client;
+        let size = self.page_size;
+        match kind {
+            JobKind::Training => {
+                let call = c.list_training_jobs().status_equals(TrainingJobStatus::InProgress);
+                all_pages!(
+                    call.into_paginator().page_size(size),
+                    "ListTrainingJobs",
+                    training_job_summaries,
+                    training_job_name
+                )
+            }
+            JobKind::Processing => {
+                let call = c.list_processing_jobs().status_equals(ProcessingJobStatus::InProgress);
+                all_pages!(
+                    call.into_paginator().page_size(size),
+                    "ListProcessingJobs",
+                    processing_job_summaries,
+                    processing_job_name
+                )
+            }
+            JobKind::Transform => {
+                let call = c.list_transform_jobs().status_equals(TransformJobStatus::InProgress);
+                all_pages!(
+                    call.into_paginator().page_size(size),
+                    "ListTransformJobs",
+                    transform_job_summaries,
+                    transform_job_name
+                )
+            }
+            JobKind::HyperParameterTuning => {
+                let call = c
+                    .list_hyper_parameter_tuning_jobs()
+                    .status_equals(HyperParameterTuningJobStatus::InProgress);
+                all_pages!(
+                    call.into_paginator().page_size(size),
+                    "ListHyperParameterTuningJobs",
+                    hyper_parameter_tuning_job_summaries,
+                    hyper_parameter_tuning_job_name
+                )
+            }
+        }
+    }
+
+    async fn model_names(&self) -> PortResult<Vec<String>> {
+        let call = self.client.list_models().into_paginator();
+        all_pages!(call.page_size(self.page_size), "ListModels", models, model_name)
+    }
+
+    async fn endpoint_config_names(&self) -> PortResult<Vec<String>> {
+        let call = self.client.list_endpoint_configs().into_paginator();
+        all_pages!(
+            call.page_size(self.page_size),
+            "ListEndpointConfigs",
+            endpoint_configs,
+            endpoint_config_name
+        )
+    }
+
+    async fn domain_ids(&self) -> PortResult<Vec<String>> {
+        let call = self.client.list_domains().into_paginator();
+        all_pages!(call.page_size(self.page_size), "ListDomains", domains, domain_id)
+    }
+
+    async fn domain(&self, id: &str) -> PortResult<Option<Domain>> {
+        let op = "DescribeDomain";
+        let out = found(self.client.describe_domain().domain_id(id).send().await.port(op))?;
+        self.tagged(op, out, |o| o.domain_arn(), describe::domain).await
+    }
+}
