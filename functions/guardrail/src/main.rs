@@ -10,19 +10,17 @@ use sagefence::aws::kms::KmsAdapter;
 use sagefence::aws::sagemaker::SageMakerAdapter;
 use sagefence::aws::sns::SnsNotifier;
 use sagefence::aws::AuditDestination;
+use sagefence::settings::process_env;
 use sagefence_guardrail::settings::Environment;
-use sagefence_guardrail::{Guardrail, GuardrailError};
+use sagefence_guardrail::Guardrail;
 use serde_json::value::RawValue;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     sagefence::telemetry::init_json_logs(std::io::stderr);
-    let var = |name: &str| std::env::var(name).ok();
-    let env = Environment::read(var)?;
+    let env = Environment::read(process_env)?;
     let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-    let policy = sagefence::aws::load_policy(&sdk, var)
-        .await
-        .map_err(GuardrailError::Policy)?;
+    let policy = sagefence::aws::load_policy(&sdk, process_env).await?;
     let guardrail = Guardrail {
         policy,
         settings: env.settings,

@@ -5,20 +5,18 @@
 
 use lambda_runtime::{service_fn, LambdaEvent};
 use sagefence::aws::{AuditDestination, FlowLogSettings, S3Trail, SqsQueue};
+use sagefence::settings::process_env;
 use sagefence_sweeper::aws::{load_sdk, SdkPorts};
 use sagefence_sweeper::settings::Environment;
-use sagefence_sweeper::{Sweeper, SweeperError, SweeperFunction};
+use sagefence_sweeper::{Sweeper, SweeperFunction};
 use serde_json::value::RawValue;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     sagefence::telemetry::init_json_logs(std::io::stderr);
-    let var = |name: &str| std::env::var(name).ok();
-    let env = Environment::read(var)?;
+    let env = Environment::read(process_env)?;
     let (sdk, meter) = load_sdk(env.sdk, None).await;
-    let policy = sagefence::aws::load_policy(&sdk, var)
-        .await
-        .map_err(SweeperError::Policy)?;
+    let policy = sagefence::aws::load_policy(&sdk, process_env).await?;
     let s3 = sagefence::aws::s3_client(&sdk);
     let function = SweeperFunction {
         sweeper: Sweeper {

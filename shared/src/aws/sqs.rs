@@ -12,6 +12,7 @@ use crate::audit::AuditRecord;
 use crate::audit_log::JsonLinesAuditSink;
 use crate::aws::error::{other, SdkResultExt};
 use crate::ports::{AuditSink, PortResult};
+use crate::settings::Vars;
 
 /// The environment variable naming the audit-shipper's queue.
 pub const AUDIT_QUEUE_URL_ENV: &str = "SAGEFENCE_AUDIT_QUEUE_URL";
@@ -74,7 +75,7 @@ pub enum AuditDestination {
 impl AuditDestination {
     /// The queue when [`AUDIT_QUEUE_URL_ENV`] is set (and not blank), stdout otherwise.
     pub fn from_env(sqs: Client) -> Self {
-        Self::choose(std::env::var(AUDIT_QUEUE_URL_ENV).ok(), sqs)
+        Self::choose(Vars::process().optional(AUDIT_QUEUE_URL_ENV), sqs)
     }
 
     /// The queue at `queue_url` when there is one (and it is not blank), stdout otherwise.
