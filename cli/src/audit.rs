@@ -55,9 +55,9 @@ pub fn read_bucket(bucket: &str, prefix: &str) -> Result<Vec<(String, Vec<u8>)>,
         let config = aws_config::load_from_env().await;
         let store = S3Trail::new(sagefence_aws::s3_client(&config), bucket, None);
         let mut objects = Vec::new();
-        let keys = store.list(prefix).await.map_err(CliError::Bucket)?;
+        let keys = store.list(prefix).await.map_err(CliError::aws("S3"))?;
         for key in keys.into_iter().filter(|key| trail::is_chain_object(key)) {
-            if let Some(bytes) = TrailReader::get(&store, &key).await.map_err(CliError::Bucket)? {
+            if let Some(bytes) = TrailReader::get(&store, &key).await.map_err(CliError::aws("S3"))? {
                 objects.push((key, bytes));
             }
         }

@@ -25,6 +25,9 @@ use crate::error::CliError;
     about = "Keep SageMaker data-science environments secure"
 )]
 struct Cli {
+    /// On an error, print its full detail too.
+    #[arg(long, global = true)]
+    verbose: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -45,38 +48,14 @@ enum Command {
     },
     /// Sweep every in-scope resource of the account and region: find drift and fix it.
     Sweep {
-        /// Record every remedy as a dry run (audit mode for every rule): nothing changes.
-        #[arg(long)]
-        dry_run: bool,
-        /// The region; the usual AWS settings' (AWS_REGION, profile) when absent.
-        #[arg(long, value_name = "REGION")]
-        region: Option<String>,
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
         /// The policy file; the built-in policy when absent.
         #[arg(long, value_name = "FILE")]
         policy: Option<PathBuf>,
-        /// Resource types to sweep, comma-separated (notebooks, training-jobs, processing-jobs,
-        /// transform-jobs, tuning-jobs, models, endpoint-configs, domains, vpcs, subnets,
-        /// security-groups, kms-keys, roles); all when absent.
-        #[arg(long, value_name = "TYPES", value_delimiter = ',')]
-        types: Vec<String>,
-        /// Describe and remedy calls in flight at once.
-        #[arg(long, default_value_t = 16)]
-        concurrency: usize,
-        /// The most HTTP requests a second, over every service; 0 for no limit.
-        #[arg(long, default_value_t = 0.0)]
-        max_rps: f64,
-        /// Items per page of SageMaker List* calls (1 to 100).
-        #[arg(long, default_value_t = 100)]
-        page_size: i32,
-        /// Attempts per AWS call when throttled or unavailable.
-        #[arg(long, default_value_t = 4)]
-        max_attempts: u32,
-        /// Write the sweep's audit records (JSON lines) to this file.
-        #[arg(long, value_name = "FILE")]
-        audit_log: Option<PathBuf>,
+        #[command(flatten)]
+        options: sweep::SweepOptions,
     },
     /// Policy files: check them, print the built-in one or the JSON Schema.
     Policy {
@@ -138,6 +117,9 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(err) => {
             eprintln!("sagefence: {err}");
+            if let Some(detail) = err.detail().filter(|_| cli.verbose) {
+                eprintln!("detail: {detail}");
+            }
             ExitCode::from(2)
         }
     }
@@ -154,30 +136,12 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
             Ok(ExitCode::from(u8::from(assessment.has_violation())))
         }
         Command::Sweep {
-            dry_run,
-            region,
             format,
             policy,
-            types,
-            concurrency,
-            max_rps,
-            page_size,
-            max_attempts,
-            audit_log,
+            options,
         } => {
             let policy = load_policy(policy.as_deref())?;
-            let report = sweep::run(sweep::SweepOptions {
-                dry_run,
-                region,
-                policy,
-                types,
-                concurrency,
-                max_rps,
-                page_size,
-                max_attempts,
-                audit_log,
-                progress: sweep::on_terminal(),
-            })?;
+            let report = sweep::run(&options, policy, sweep::on_terminal())?;
             let text = match format {
                 Format::Json => format!("{}\n", json(&report)?),
                 Format::Table => sweep::render(&report),

@@ -11,40 +11,48 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use sagefence_aws::audit_log::JsonLinesAuditSink;
-use sagefence_aws::metered::RequestRate;
 use sagefence_aws::ports::{PortResult, SweepState};
 use sagefence_aws::remedy::Backoff;
+use sagefence_aws::sagemaker::MAX_PAGE_SIZE;
+use sagefence_aws::settings::{env, Vars, DEFAULT_FLOW_LOG_GROUP_PREFIX};
 use sagefence_aws::FlowLogSettings;
 use sagefence_core::Policy;
 use sagefence_sweeper::aws::{caller_account, load_sdk, SdkPorts, SdkSettings};
-use sagefence_sweeper::settings::{env, resource_types};
+use sagefence_sweeper::settings::{resource_types, DEFAULT_CONCURRENCY};
 use sagefence_sweeper::{Progress, Shard, SweepReport, SweepSettings, Sweeper};
 
 use crate::error::CliError;
+use crate::table::section;
 
-/// What `sagefence sweep` was asked to do.
-#[derive(Debug)]
+/// What `sagefence sweep` was asked to do, besides its policy and output format.
+#[derive(Debug, clap::Args)]
 pub struct SweepOptions {
-    /// Every rule in audit mode.
+    /// Record every remedy as a dry run (audit mode for every rule): nothing changes.
+    #[arg(long)]
     pub dry_run: bool,
-    /// The region; the usual AWS settings' when `None`.
+    /// The region; the usual AWS settings' (AWS_REGION, profile) when absent.
+    #[arg(long, value_name = "REGION")]
     pub region: Option<String>,
-    /// The policy.
-    pub policy: Policy,
-    /// Resource type names; all when empty.
+    /// Resource types to sweep, comma-separated (notebooks, training-jobs, processing-jobs,
+    /// transform-jobs, tuning-jobs, models, endpoint-configs, domains, vpcs, subnets,
+    /// security-groups, kms-keys, roles); all when absent.
+    #[arg(long, value_name = "TYPES", value_delimiter = ',')]
     pub types: Vec<String>,
-    /// Describe and remedy calls in flight.
+    /// Describe and remedy calls in flight at once.
+    #[arg(long, default_value_t = DEFAULT_CONCURRENCY)]
     pub concurrency: usize,
-    /// The most HTTP requests a second; none when 0.
+    /// The most HTTP requests a second, over every service; 0 for no limit.
+    #[arg(long, default_value_t = 0.0)]
     pub max_rps: f64,
-    /// Items per page of SageMaker List* calls.
+    /// Items per page of SageMaker List* calls (1 to 100).
+    #[arg(long, default_value_t = MAX_PAGE_SIZE)]
     pub page_size: i32,
-    /// Attempts per AWS call when throttled.
+    /// Attempts per AWS call when throttled or unavailable.
+    #[arg(long, default_value_t = Backoff::default().max_attempts)]
     pub max_attempts: u32,
-    /// Where audit records go; nowhere when `None`.
+    /// Write the sweep's audit records (JSON lines) to this file.
+    #[arg(long, value_name = "FILE")]
     pub audit_log: Option<PathBuf>,
-    /// Show a progress line on stderr.
-    pub progress: bool,
 }
 
 /// The CLI keeps no state between sweeps: no finding is reported resolved.
@@ -117,37 +125,32 @@ pub fn on_terminal() -> bool {
     std::io::stdout().is_terminal() && std::io::stderr().is_terminal()
 }
 
-/// Runs the sweep; answers its report.
-pub fn run(options: SweepOptions) -> Result<SweepReport, CliError> {
+/// Runs the sweep under `policy`, with a progress line on stderr when `progress`; answers
+/// its report.
+pub fn run(options: &SweepOptions, policy: Policy, progress: bool) -> Result<SweepReport, CliError> {
     let types = resource_types(&options.types).map_err(CliError::Usage)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(CliError::Runtime)?;
     runtime.block_on(async {
-        let sdk_settings = SdkSettings {
-            rate: (options.max_rps > 0.0).then_some(RequestRate {
-                per_second: options.max_rps,
-                burst: u32::try_from(options.concurrency).unwrap_or(u32::MAX),
-            }),
-            max_attempts: options.max_attempts,
-        };
+        let sdk_settings = SdkSettings::limited(options.max_rps, options.concurrency, options.max_attempts);
         let (sdk, meter) = load_sdk(sdk_settings, options.region.clone()).await;
         let region = sdk
             .region()
             .map(|r| r.to_string())
             .ok_or_else(|| CliError::Usage("no region: give `--region` or set AWS_REGION".to_owned()))?;
-        let account = caller_account(&sdk).await.map_err(CliError::Sweep)?;
-        let var = |name: &str| sagefence_aws::settings::setting(std::env::var(name).ok());
+        let account = caller_account(&sdk).await.map_err(CliError::aws("STS"))?;
+        let vars = Vars::process();
         let ports = SdkPorts {
             sdk,
             meter: meter.clone(),
             page_size: options.page_size,
             flow_logs: FlowLogSettings {
-                log_group_prefix: var(env::FLOW_LOG_GROUP_PREFIX).unwrap_or_else(|| "/sagefence/flow-logs/".to_owned()),
-                delivery_role_arn: var(env::FLOW_LOG_ROLE_ARN).unwrap_or_default(),
+                log_group_prefix: vars.or(env::FLOW_LOG_GROUP_PREFIX, DEFAULT_FLOW_LOG_GROUP_PREFIX),
+                delivery_role_arn: vars.optional(env::FLOW_LOG_ROLE_ARN).unwrap_or_default(),
             },
-            topic_arn: var(env::TOPIC_ARN),
+            topic_arn: vars.optional(env::TOPIC_ARN),
         }
         .for_shard(&region, None)
         .await;
@@ -176,13 +179,13 @@ pub fn run(options: SweepOptions) -> Result<SweepReport, CliError> {
             None => Box::new(std::io::sink()),
         };
         let sweeper = Sweeper {
-            policy: options.policy,
+            policy,
             settings,
             audit: JsonLinesAuditSink::new(audit_out),
             state: NoState,
         };
         let now = chrono::Utc::now();
-        let mut report = if options.progress {
+        let mut report = if progress {
             let progress = ProgressLine::new();
             let report = sweeper.sweep(&ports, &shards, now, &progress).await;
             progress.finish();
@@ -234,42 +237,27 @@ pub fn render(report: &SweepReport) -> String {
             ]
         })
         .collect();
-    if !failed.is_empty() {
-        out.push('\n');
-        out.push_str(&crate::table::aligned(
-            &["FAILED RULE", "SEVERITY", "RESOURCE", "REASON"],
-            &failed,
-        ));
-    }
+    section(&mut out, &["FAILED RULE", "SEVERITY", "RESOURCE", "REASON"], &failed);
     let mut remedies: BTreeMap<(String, String), usize> = BTreeMap::new();
     for remedy in &report.remedies {
         *remedies
             .entry((remedy.action.clone(), remedy.outcome.name().to_owned()))
             .or_default() += 1;
     }
-    if !remedies.is_empty() {
-        out.push('\n');
-        let rows: Vec<Vec<String>> = remedies
-            .into_iter()
-            .map(|((action, outcome), n)| vec![action, outcome, n.to_string()])
-            .collect();
-        out.push_str(&crate::table::aligned(&["REMEDY", "OUTCOME", "COUNT"], &rows));
-    }
-    if !report.errors.is_empty() {
-        out.push('\n');
-        let rows: Vec<Vec<String>> = report
-            .errors
-            .iter()
-            .map(|e| {
-                vec![
-                    e.shard.resource_type.as_str().to_owned(),
-                    e.resource.clone().unwrap_or_default(),
-                    e.error.clone(),
-                ]
-            })
-            .collect();
-        out.push_str(&crate::table::aligned(&["ERROR IN", "RESOURCE", "ERROR"], &rows));
-    }
+    let remedies: Vec<Vec<String>> = remedies
+        .into_iter()
+        .map(|((action, outcome), n)| vec![action, outcome, n.to_string()])
+        .collect();
+    section(&mut out, &["REMEDY", "OUTCOME", "COUNT"], &remedies);
+    let errors: Vec<Vec<String>> = report
+        .errors
+        .iter()
+        .map(|e| {
+            let resource = e.resource.clone().unwrap_or_default();
+            vec![e.shard.resource_type.as_str().to_owned(), resource, e.error.clone()]
+        })
+        .collect();
+    section(&mut out, &["ERROR IN", "RESOURCE", "ERROR"], &errors);
     out.push_str(&format!(
         "\nswept {} resources in {} ms with {} API calls{}\n",
         report.resources,

@@ -32,24 +32,29 @@ pub fn render(assessment: &Assessment) -> String {
         &["STATUS", "RULE", "SEVERITY", "RESOURCE", "REASON"],
         &findings,
     ));
-    if !assessment.actions.is_empty() {
-        out.push('\n');
-        let actions: Vec<Vec<String>> = assessment
-            .actions
-            .iter()
-            .map(|a| {
-                vec![
-                    a.mode.to_string().to_uppercase(),
-                    sagefence_audit::audit::action_name(a),
-                    a.resource.to_string(),
-                    a.rules.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(" "),
-                    a.reason.clone(),
-                ]
-            })
-            .collect();
-        out.push_str(&aligned(&["MODE", "ACTION", "RESOURCE", "RULES", "REASON"], &actions));
-    }
+    let actions: Vec<Vec<String>> = assessment
+        .actions
+        .iter()
+        .map(|a| {
+            vec![
+                a.mode.to_string().to_uppercase(),
+                sagefence_audit::audit::action_name(a),
+                a.resource.to_string(),
+                a.rules.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(" "),
+                a.reason.clone(),
+            ]
+        })
+        .collect();
+    section(&mut out, &["MODE", "ACTION", "RESOURCE", "RULES", "REASON"], &actions);
     out
+}
+
+/// Appends a table after a blank line, when it has rows.
+pub(crate) fn section(out: &mut String, header: &[&str], rows: &[Vec<String>]) {
+    if !rows.is_empty() {
+        out.push('\n');
+        out.push_str(&aligned(header, rows));
+    }
 }
 
 /// Rows aligned under a header, columns two spaces apart.

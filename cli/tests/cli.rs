@@ -199,3 +199,40 @@ fn the_committed_schema_is_the_one_the_binary_prints() {
         "run `sagefence policy schema > shared/core/policy.schema.json`"
     );
 }
+
+#[test]
+fn a_sweep_without_credentials_says_so_in_one_line_with_the_fix() {
+    let home = std::env::temp_dir().join(format!("sagefence-cli-nocreds-{}", std::process::id()));
+    std::fs::create_dir_all(&home).unwrap();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let endpoint = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let run = |verbose: bool| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_sagefence"));
+        command
+            .env_clear()
+            .env("PATH", &home)
+            .env("HOME", &home)
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("AWS_ENDPOINT_URL", &endpoint)
+            .env("AWS_REGION", "eu-west-1")
+            .args(["sweep", "--types", "notebooks", "--max-attempts", "1"]);
+        if verbose {
+            command.arg("--verbose");
+        }
+        command.current_dir(&home).output().unwrap()
+    };
+    let out = run(false);
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(out.stdout.is_empty(), "{stderr}");
+    assert_eq!(
+        stderr,
+        "sagefence: no AWS credentials found: set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY\n"
+    );
+    assert!(!stderr.contains('{') && !stderr.contains("DispatchFailure"), "{stderr}");
+    let verbose = String::from_utf8(run(true).stderr).unwrap();
+    assert!(verbose.starts_with(&stderr), "{verbose}");
+    assert!(verbose.contains("detail: GetCallerIdentity failed"), "{verbose}");
+    std::fs::remove_dir_all(&home).unwrap();
+}

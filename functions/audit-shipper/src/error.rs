@@ -1,18 +1,11 @@
 //! The audit-shipper's errors, mapped to Lambda diagnostics with stable error types. Only what
 //! a retry can fix is reported as retryable.
 
-use lambda_runtime::Diagnostic;
 use thiserror::Error;
 
 /// Why the audit-shipper could not handle an invocation.
 #[derive(Debug, Error)]
 pub enum ShipperError {
-    /// A required setting is missing (cold start).
-    #[error("missing setting `{name}`")]
-    Config {
-        /// The environment variable.
-        name: &'static str,
-    },
     /// The payload is none of the inputs the shipper reads.
     #[error("unreadable payload: {0}")]
     Payload(String),
@@ -38,7 +31,6 @@ impl ShipperError {
     /// The stable error type reported to Lambda.
     pub fn error_type(&self) -> &'static str {
         match self {
-            ShipperError::Config { .. } => "Sagefence.MissingSetting",
             ShipperError::Payload(_) => "Sagefence.MalformedEvent",
             ShipperError::Sink { .. } if self.is_retryable() => "Sagefence.Retryable.Sink",
             ShipperError::Sink { .. } => "Sagefence.SinkFailed",
@@ -46,11 +38,4 @@ impl ShipperError {
     }
 }
 
-impl From<ShipperError> for Diagnostic {
-    fn from(err: ShipperError) -> Diagnostic {
-        Diagnostic {
-            error_type: err.error_type().to_owned(),
-            error_message: err.to_string(),
-        }
-    }
-}
+sagefence_aws::lambda_diagnostic!(ShipperError);

@@ -5,13 +5,14 @@
 
 use lambda_runtime::{service_fn, LambdaEvent};
 use sagefence_audit_shipper::{Environment, Settings, Shipper};
+use sagefence_aws::settings::process_env;
 use sagefence_aws::{S3Trail, SecurityHubImporter};
 use serde_json::value::RawValue;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     sagefence_aws::telemetry::init_json_logs(std::io::stderr);
-    let env = Environment::read(|name| std::env::var(name).ok())?;
+    let env = Environment::read(process_env)?;
     let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
     let region = sdk.region().map(ToString::to_string).unwrap_or_default();
     let shipper = Shipper::new(

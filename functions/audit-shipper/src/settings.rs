@@ -1,8 +1,6 @@
 //! The audit-shipper's configuration, read once at cold start from the environment.
 
-use sagefence_aws::settings::setting;
-
-use crate::error::ShipperError;
+use sagefence_aws::settings::{SettingsError, Vars};
 
 /// Environment variable names.
 pub mod env {
@@ -32,13 +30,13 @@ pub struct Environment {
 
 impl Environment {
     /// Reads the configuration through `var` (the process environment in `main`).
-    pub fn read(var: impl Fn(&str) -> Option<String>) -> Result<Environment, ShipperError> {
-        let required = |name: &'static str| setting(var(name)).ok_or(ShipperError::Config { name });
+    pub fn read(var: impl Fn(&str) -> Option<String>) -> Result<Environment, SettingsError> {
+        let vars = Vars::new(var);
         Ok(Environment {
-            trail_bucket: required(env::TRAIL_BUCKET)?,
-            trail_kms_key_id: required(env::TRAIL_KMS_KEY_ID)?,
-            trail_prefix: var(env::TRAIL_PREFIX).unwrap_or_default(),
-            account: required(env::ACCOUNT_ID)?,
+            trail_bucket: vars.required(env::TRAIL_BUCKET)?,
+            trail_kms_key_id: vars.required(env::TRAIL_KMS_KEY_ID)?,
+            trail_prefix: vars.or(env::TRAIL_PREFIX, ""),
+            account: vars.required(env::ACCOUNT_ID)?,
         })
     }
 }
@@ -52,14 +50,15 @@ mod tests {
         move |name| pairs.iter().find(|(n, _)| *n == name).map(|(_, v)| (*v).to_owned())
     }
 
+    const SET: [(&str, &str); 3] = [
+        (env::TRAIL_BUCKET, "trail"),
+        (env::TRAIL_KMS_KEY_ID, "key"),
+        (env::ACCOUNT_ID, "123456789012"),
+    ];
+
     #[test]
     fn reads_every_setting_and_defaults_the_prefix() {
-        let set = [
-            (env::TRAIL_BUCKET, "trail"),
-            (env::TRAIL_KMS_KEY_ID, "key"),
-            (env::ACCOUNT_ID, "123456789012"),
-        ];
-        let read = Environment::read(from(&set)).unwrap();
+        let read = Environment::read(from(&SET)).unwrap();
         assert_eq!(read.trail_bucket, "trail");
         assert_eq!(read.trail_kms_key_id, "key");
         assert_eq!(read.trail_prefix, "");
@@ -68,13 +67,10 @@ mod tests {
 
     #[test]
     fn a_blank_required_setting_is_named() {
-        let set = [
-            (env::TRAIL_BUCKET, "trail"),
-            (env::TRAIL_KMS_KEY_ID, " "),
-            (env::ACCOUNT_ID, "123456789012"),
-        ];
+        let mut set = SET;
+        set[1] = (env::TRAIL_KMS_KEY_ID, " ");
         match Environment::read(from(&set)) {
-            Err(ShipperError::Config { name }) => assert_eq!(name, env::TRAIL_KMS_KEY_ID),
+            Err(error) => assert_eq!(error.name, env::TRAIL_KMS_KEY_ID),
             other => panic!("expected a missing setting, got {other:?}"),
         }
     }

@@ -1,22 +1,12 @@
 //! The guardrail's errors, mapped to Lambda diagnostics with stable error types. Only what a
 //! retry can fix is reported as retryable.
 
-use lambda_runtime::Diagnostic;
 use sagefence_aws::ports::PortError;
 use thiserror::Error;
 
 /// Why the guardrail could not handle an event.
 #[derive(Debug, Error)]
 pub enum GuardrailError {
-    /// The configured policy cannot be loaded or is invalid (cold start).
-    #[error("{0}")]
-    Policy(#[source] sagefence_aws::LoadPolicyError),
-    /// A required setting is missing (cold start).
-    #[error("missing setting `{name}`")]
-    Config {
-        /// The environment variable.
-        name: &'static str,
-    },
     /// The event is malformed: recorded, nothing acted on; a retry cannot fix it.
     #[error("malformed event: {0}")]
     Event(#[source] sagefence_core::ParseEventError),
@@ -43,8 +33,7 @@ impl GuardrailError {
     /// Whether retrying the event may succeed.
     pub fn is_retryable(&self) -> bool {
         match self {
-            GuardrailError::Policy(e) => e.is_retryable(),
-            GuardrailError::Config { .. } | GuardrailError::Event(_) => false,
+            GuardrailError::Event(_) => false,
             GuardrailError::Lookup(e) | GuardrailError::Audit(e) => e.is_retryable(),
             GuardrailError::Remedy { retryable, .. } => *retryable,
         }
@@ -53,9 +42,6 @@ impl GuardrailError {
     /// The stable error type reported to Lambda.
     pub fn error_type(&self) -> &'static str {
         match self {
-            GuardrailError::Policy(sagefence_aws::LoadPolicyError::Read { .. }) => "Sagefence.PolicyUnavailable",
-            GuardrailError::Policy(_) => "Sagefence.InvalidPolicy",
-            GuardrailError::Config { .. } => "Sagefence.MissingSetting",
             GuardrailError::Event(_) => "Sagefence.MalformedEvent",
             GuardrailError::Lookup(_) if self.is_retryable() => "Sagefence.Retryable.Lookup",
             GuardrailError::Lookup(_) => "Sagefence.LookupFailed",
@@ -66,11 +52,4 @@ impl GuardrailError {
     }
 }
 
-impl From<GuardrailError> for Diagnostic {
-    fn from(err: GuardrailError) -> Diagnostic {
-        Diagnostic {
-            error_type: err.error_type().to_owned(),
-            error_message: err.to_string(),
-        }
-    }
-}
+sagefence_aws::lambda_diagnostic!(GuardrailError);

@@ -101,14 +101,9 @@ where
             Ok(event) => event,
             Err(err) => {
                 let id = record_id(&["malformed", &String::from_utf8_lossy(payload)]);
-                let record = self.record_for(
-                    &EventMeta::default(),
-                    None,
-                    id,
-                    now,
-                    Subject::Malformed { error: err.to_string() },
-                );
-                self.audit.record(&record).await.map_err(GuardrailError::Audit)?;
+                let subject = Subject::Malformed { error: err.to_string() };
+                self.write(record(&EventMeta::default(), None, id, now, subject))
+                    .await?;
                 return Err(GuardrailError::Event(err));
             }
         };
@@ -121,8 +116,8 @@ where
                     _ => event::IgnoreReason::UnhandledEvent,
                 };
                 let subject = Subject::Ignored { reason };
-                self.write(meta, None, record_id(&[&event_key, "ignored"]), now, subject)
-                    .await?;
+                let id = record_id(&[&event_key, "ignored"]);
+                self.write(record(meta, None, id, now, subject)).await?;
                 return Ok(Summary::new(meta, "ignored"));
             }
             Event::ApiCall(call) => {
@@ -132,8 +127,8 @@ where
                     .any(|arn| self.settings.is_own(arn));
                 if own {
                     let actor = Some(call.actor.clone());
-                    self.write(meta, actor, record_id(&[&event_key, "own-call"]), now, Subject::OwnCall)
-                        .await?;
+                    let id = record_id(&[&event_key, "own-call"]);
+                    self.write(record(meta, actor, id, now, Subject::OwnCall)).await?;
                     return Ok(Summary::new(meta, "own-call"));
                 }
             }
@@ -154,7 +149,7 @@ where
                 let subject = Subject::Finding {
                     finding: finding.clone(),
                 };
-                self.write(meta, actor.clone(), id, now, subject).await?;
+                self.write(record(meta, actor.clone(), id, now, subject)).await?;
             }
             summary.findings += findings.len();
             summary.failed += findings.iter().filter(|f| f.status == Status::Failed).count();
@@ -178,8 +173,8 @@ where
                     resource: action.resource.to_string(),
                     outcome: outcome.clone(),
                 });
-                self.write(meta, actor.clone(), id, now, Subject::Action { action, outcome })
-                    .await?;
+                let subject = Subject::Action { action, outcome };
+                self.write(record(meta, actor.clone(), id, now, subject)).await?;
             }
         }
         for gone in &resolved.gone {
@@ -208,35 +203,27 @@ where
         }
     }
 
-    fn record_for(
-        &self,
-        meta: &EventMeta,
-        actor: Option<sagefence_core::event::Actor>,
-        id: String,
-        now: DateTime<Utc>,
-        subject: Subject,
-    ) -> AuditRecord {
-        AuditRecord {
-            id,
-            time: now,
-            function: "guardrail",
-            event_id: meta.id.clone(),
-            account: meta.account.clone(),
-            region: meta.region.clone(),
-            actor,
-            subject,
-        }
-    }
-
-    async fn write(
-        &self,
-        meta: &EventMeta,
-        actor: Option<sagefence_core::event::Actor>,
-        id: String,
-        now: DateTime<Utc>,
-        subject: Subject,
-    ) -> Result<(), GuardrailError> {
-        let record = self.record_for(meta, actor, id, now, subject);
+    async fn write(&self, record: AuditRecord) -> Result<(), GuardrailError> {
         self.audit.record(&record).await.map_err(GuardrailError::Audit)
+    }
+}
+
+/// The guardrail's audit record of an event.
+fn record(
+    meta: &EventMeta,
+    actor: Option<sagefence_core::event::Actor>,
+    id: String,
+    now: DateTime<Utc>,
+    subject: Subject,
+) -> AuditRecord {
+    AuditRecord {
+        id,
+        time: now,
+        function: "guardrail",
+        event_id: meta.id.clone(),
+        account: meta.account.clone(),
+        region: meta.region.clone(),
+        actor,
+        subject,
     }
 }

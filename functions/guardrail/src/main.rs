@@ -8,21 +8,19 @@ use sagefence_aws::ec2::{Ec2Adapter, FlowLogSettings};
 use sagefence_aws::iam::IamAdapter;
 use sagefence_aws::kms::KmsAdapter;
 use sagefence_aws::sagemaker::SageMakerAdapter;
+use sagefence_aws::settings::process_env;
 use sagefence_aws::sns::SnsNotifier;
 use sagefence_aws::AuditDestination;
 use sagefence_guardrail::settings::Environment;
-use sagefence_guardrail::{Guardrail, GuardrailError};
+use sagefence_guardrail::Guardrail;
 use serde_json::value::RawValue;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     sagefence_aws::telemetry::init_json_logs(std::io::stderr);
-    let var = |name: &str| std::env::var(name).ok();
-    let env = Environment::read(var)?;
+    let env = Environment::read(process_env)?;
     let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-    let policy = sagefence_aws::load_policy(&sdk, var)
-        .await
-        .map_err(GuardrailError::Policy)?;
+    let policy = sagefence_aws::load_policy(&sdk, process_env).await?;
     let guardrail = Guardrail {
         policy,
         settings: env.settings,

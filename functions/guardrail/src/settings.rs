@@ -3,10 +3,8 @@
 use std::time::Duration;
 
 use sagefence_aws::remedy::Backoff;
-use sagefence_aws::settings::{comma_list, setting};
+use sagefence_aws::settings::{SettingsError, Vars, DEFAULT_FLOW_LOG_GROUP_PREFIX};
 use sagefence_core::policy::wildcard_match;
-
-use crate::error::GuardrailError;
 
 /// How the guardrail behaves beyond the policy.
 #[derive(Debug, Clone)]
@@ -48,14 +46,10 @@ impl Settings {
 
 /// Environment variable names (the policy's are `sagefence_aws::ssm::env`).
 pub mod env {
+    pub use sagefence_aws::settings::env::{FLOW_LOG_GROUP_PREFIX, FLOW_LOG_ROLE_ARN, TOPIC_ARN};
+
     /// Comma-separated ARN patterns of sagefence's own roles.
     pub const OWN_ROLE_ARNS: &str = "SAGEFENCE_OWN_ROLE_ARNS";
-    /// The SNS topic for notifications.
-    pub const TOPIC_ARN: &str = "SAGEFENCE_TOPIC_ARN";
-    /// The log group prefix of recreated flow logs (the VPC id is appended).
-    pub const FLOW_LOG_GROUP_PREFIX: &str = "SAGEFENCE_FLOW_LOG_GROUP_PREFIX";
-    /// The role flow logs deliver with.
-    pub const FLOW_LOG_ROLE_ARN: &str = "SAGEFENCE_FLOW_LOG_ROLE_ARN";
 }
 
 /// Everything read from the environment at cold start besides the policy
@@ -74,18 +68,16 @@ pub struct Environment {
 
 impl Environment {
     /// Reads the configuration through `var` (the process environment in `main`).
-    pub fn read(var: impl Fn(&str) -> Option<String>) -> Result<Environment, GuardrailError> {
-        let required = |name: &'static str| setting(var(name)).ok_or(GuardrailError::Config { name });
-        let own_role_arns = comma_list(var(env::OWN_ROLE_ARNS).as_deref());
+    pub fn read(var: impl Fn(&str) -> Option<String>) -> Result<Environment, SettingsError> {
+        let vars = Vars::new(var);
         Ok(Environment {
             settings: Settings {
-                own_role_arns,
+                own_role_arns: vars.list(env::OWN_ROLE_ARNS),
                 ..Settings::default()
             },
-            topic_arn: required(env::TOPIC_ARN)?,
-            flow_log_group_prefix: var(env::FLOW_LOG_GROUP_PREFIX)
-                .unwrap_or_else(|| "/sagefence/flow-logs/".to_owned()),
-            flow_log_role_arn: required(env::FLOW_LOG_ROLE_ARN)?,
+            topic_arn: vars.required(env::TOPIC_ARN)?,
+            flow_log_group_prefix: vars.or(env::FLOW_LOG_GROUP_PREFIX, DEFAULT_FLOW_LOG_GROUP_PREFIX),
+            flow_log_role_arn: vars.required(env::FLOW_LOG_ROLE_ARN)?,
         })
     }
 }

@@ -3,7 +3,6 @@
 //! ResponseURL), an answer CloudFormation did not take, or a broken configuration fails the
 //! invocation, with a stable error type.
 
-use lambda_runtime::Diagnostic;
 use sagefence_aws::ports::PortError;
 use thiserror::Error;
 
@@ -46,17 +45,6 @@ pub enum AnswerError {
 /// Why an invocation failed.
 #[derive(Debug, Error)]
 pub enum ProvisionerError {
-    /// The policy could not be loaded or is invalid (cold start).
-    #[error("policy unavailable: {0}")]
-    Policy(#[source] sagefence_aws::LoadPolicyError),
-    /// A setting is missing or invalid (cold start).
-    #[error("setting `{name}`: {reason}")]
-    Config {
-        /// The environment variable.
-        name: &'static str,
-        /// What is wrong.
-        reason: String,
-    },
     /// The request names no ResponseURL to answer: recorded, nothing done.
     #[error("unanswerable request: {0}")]
     Unanswerable(#[source] RequestError),
@@ -72,9 +60,6 @@ impl ProvisionerError {
     /// The stable error type reported to Lambda.
     pub fn error_type(&self) -> &'static str {
         match self {
-            ProvisionerError::Policy(sagefence_aws::LoadPolicyError::Read { .. }) => "Sagefence.PolicyUnavailable",
-            ProvisionerError::Policy(_) => "Sagefence.InvalidPolicy",
-            ProvisionerError::Config { .. } => "Sagefence.InvalidSetting",
             ProvisionerError::Unanswerable(_) => "Sagefence.MalformedRequest",
             ProvisionerError::Answer(_) => "Sagefence.Retryable.Answer",
             ProvisionerError::Audit(_) => "Sagefence.AuditFailed",
@@ -82,11 +67,4 @@ impl ProvisionerError {
     }
 }
 
-impl From<ProvisionerError> for Diagnostic {
-    fn from(err: ProvisionerError) -> Diagnostic {
-        Diagnostic {
-            error_type: err.error_type().to_owned(),
-            error_message: err.to_string(),
-        }
-    }
-}
+sagefence_aws::lambda_diagnostic!(ProvisionerError);

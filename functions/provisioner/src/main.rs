@@ -4,21 +4,19 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use lambda_runtime::{service_fn, LambdaEvent};
+use sagefence_aws::settings::process_env;
 use sagefence_aws::{AuditDestination, Ec2Adapter, FlowLogSettings, IamAdapter, KmsAdapter, LogsAdapter, S3Buckets};
 use sagefence_provisioner::answer::{answer_on_panic, AnswerSlot};
 use sagefence_provisioner::settings::Environment;
-use sagefence_provisioner::{Provisioner, ProvisionerError};
+use sagefence_provisioner::Provisioner;
 use serde_json::value::RawValue;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     sagefence_aws::telemetry::init_json_logs(std::io::stderr);
-    let var = |name: &str| std::env::var(name).ok();
-    let env = Environment::read(var)?;
+    let env = Environment::read(process_env)?;
     let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-    let policy = sagefence_aws::load_policy(&sdk, var)
-        .await
-        .map_err(ProvisionerError::Policy)?;
+    let policy = sagefence_aws::load_policy(&sdk, process_env).await?;
     let slot = AnswerSlot::default();
     answer_on_panic(slot.clone());
     let flow_logs = FlowLogSettings {

@@ -137,27 +137,27 @@ pub struct Request {
 pub fn parse(payload: &[u8]) -> Result<Request, RequestError> {
     let typed: CloudFormationCustomResourceRequest =
         serde_json::from_slice(payload).map_err(|e| RequestError::Malformed(e.to_string()))?;
+    /// Where to answer a request of any of the three types (they share these fields, not a type).
+    macro_rules! target {
+        ($request:ident, $physical_resource_id:expr) => {
+            AnswerTarget {
+                response_url: $request.response_url,
+                stack_id: $request.stack_id,
+                request_id: $request.request_id,
+                logical_resource_id: $request.logical_resource_id,
+                physical_resource_id: $physical_resource_id,
+            }
+        };
+    }
     let (target, resource_type, operation, properties) = match typed {
         CloudFormationCustomResourceRequest::Create(r) => (
-            AnswerTarget {
-                response_url: r.response_url,
-                stack_id: r.stack_id,
-                request_id: r.request_id,
-                logical_resource_id: r.logical_resource_id,
-                physical_resource_id: None,
-            },
+            target!(r, None),
             r.resource_type,
             Operation::Create,
             r.resource_properties,
         ),
         CloudFormationCustomResourceRequest::Update(r) => (
-            AnswerTarget {
-                response_url: r.response_url,
-                stack_id: r.stack_id,
-                request_id: r.request_id,
-                logical_resource_id: r.logical_resource_id,
-                physical_resource_id: Some(r.physical_resource_id),
-            },
+            target!(r, Some(r.physical_resource_id)),
             r.resource_type,
             Operation::Update {
                 old_properties: r.old_resource_properties,
@@ -165,13 +165,7 @@ pub fn parse(payload: &[u8]) -> Result<Request, RequestError> {
             r.resource_properties,
         ),
         CloudFormationCustomResourceRequest::Delete(r) => (
-            AnswerTarget {
-                response_url: r.response_url,
-                stack_id: r.stack_id,
-                request_id: r.request_id,
-                logical_resource_id: r.logical_resource_id,
-                physical_resource_id: Some(r.physical_resource_id),
-            },
+            target!(r, Some(r.physical_resource_id)),
             r.resource_type,
             Operation::Delete,
             r.resource_properties,

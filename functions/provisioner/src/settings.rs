@@ -2,10 +2,9 @@
 
 use std::time::Duration;
 
-use sagefence_aws::settings::{comma_list, setting};
+use sagefence_aws::settings::{SettingsError, Vars, DEFAULT_FLOW_LOG_GROUP_PREFIX};
 
 use crate::addressing::Cidr;
-use crate::error::ProvisionerError;
 
 /// How the provisioner builds beyond the policy.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,7 +38,7 @@ impl Settings {
             cidr_pool: Cidr::TEN_SLASH_EIGHT,
             vpc_prefix: 16,
             flow_log_role_arn: flow_log_role_arn.into(),
-            flow_log_group_prefix: "/sagefence/flow-logs/".to_owned(),
+            flow_log_group_prefix: DEFAULT_FLOW_LOG_GROUP_PREFIX.to_owned(),
             log_retention_days: 365,
             key_deletion_days: 30,
             lifecycle_config_name: "sagefence-notebook".to_owned(),
@@ -51,10 +50,8 @@ impl Settings {
 
 /// Environment variable names.
 pub mod env {
-    /// The role flow logs deliver with (required).
-    pub const FLOW_LOG_ROLE_ARN: &str = "SAGEFENCE_FLOW_LOG_ROLE_ARN";
-    /// The flow-log group prefix (default `/sagefence/flow-logs/`).
-    pub const FLOW_LOG_GROUP_PREFIX: &str = "SAGEFENCE_FLOW_LOG_GROUP_PREFIX";
+    pub use sagefence_aws::settings::env::{FLOW_LOG_GROUP_PREFIX, FLOW_LOG_ROLE_ARN};
+
     /// The pool project VPC blocks are allocated from (default `10.0.0.0/8`).
     pub const CIDR_POOL: &str = "SAGEFENCE_CIDR_POOL";
     /// The prefix length of allocated VPC blocks (default 16).
@@ -81,49 +78,32 @@ pub struct Environment {
 
 impl Environment {
     /// Reads the configuration through `var` (the process environment in `main`).
-    pub fn read(var: impl Fn(&str) -> Option<String>) -> Result<Environment, ProvisionerError> {
-        let set = |name: &str| setting(var(name));
-        let invalid = |name: &'static str, reason: String| ProvisionerError::Config { name, reason };
-        let role = set(env::FLOW_LOG_ROLE_ARN).ok_or_else(|| invalid(env::FLOW_LOG_ROLE_ARN, "is required".into()))?;
-        let mut settings = Settings::new(role);
-        if let Some(prefix) = set(env::FLOW_LOG_GROUP_PREFIX) {
-            settings.flow_log_group_prefix = prefix;
-        }
-        if let Some(pool) = set(env::CIDR_POOL) {
-            settings.cidr_pool = pool.parse().map_err(|e| invalid(env::CIDR_POOL, format!("{e}")))?;
-        }
-        let number = |name: &'static str, low: i64, high: i64| -> Result<Option<i64>, ProvisionerError> {
-            set(name)
-                .map(|v| {
-                    v.parse::<i64>()
-                        .ok()
-                        .filter(|n| (low..=high).contains(n))
-                        .ok_or_else(|| invalid(name, format!("`{v}` must be a number from {low} to {high}")))
-                })
-                .transpose()
+    pub fn read(var: impl Fn(&str) -> Option<String>) -> Result<Environment, SettingsError> {
+        let vars = Vars::new(var);
+        let defaults = Settings::new(vars.required(env::FLOW_LOG_ROLE_ARN)?);
+        let cidr_pool = match vars.optional(env::CIDR_POOL) {
+            Some(pool) => pool
+                .parse()
+                .map_err(|e| SettingsError::new(env::CIDR_POOL, format!("is `{pool}`: {e}")))?,
+            None => defaults.cidr_pool,
         };
-        if let Some(prefix) = number(env::VPC_PREFIX, 16, 24)? {
-            settings.vpc_prefix = u8::try_from(prefix).unwrap_or(16);
+        let vpc_prefix = vars.number_in(env::VPC_PREFIX, defaults.vpc_prefix, 16..=24)?;
+        if vpc_prefix < cidr_pool.prefix() {
+            let problem = format!("is /{vpc_prefix}, which does not fit in the pool");
+            return Err(SettingsError::new(env::VPC_PREFIX, problem));
         }
-        if settings.vpc_prefix < settings.cidr_pool.prefix() {
-            return Err(invalid(
-                env::VPC_PREFIX,
-                format!("/{} does not fit in the pool", settings.vpc_prefix),
-            ));
-        }
-        if let Some(days) = number(env::LOG_RETENTION_DAYS, 1, 3653)? {
-            settings.log_retention_days = i32::try_from(days).unwrap_or(365);
-        }
-        if let Some(days) = number(env::KEY_DELETION_DAYS, 7, 30)? {
-            settings.key_deletion_days = i32::try_from(days).unwrap_or(30);
-        }
-        if let Some(seconds) = number(env::ANSWER_MARGIN_SECONDS, 1, 300)? {
-            settings.answer_margin = Duration::from_secs(u64::try_from(seconds).unwrap_or(15));
-        }
-        if let Some(name) = set(env::LIFECYCLE_CONFIG) {
-            settings.lifecycle_config_name = name;
-        }
-        settings.bucket_admin_arns = comma_list(set(env::BUCKET_ADMIN_ARNS).as_deref());
+        let seconds = defaults.answer_margin.as_secs();
+        let settings = Settings {
+            cidr_pool,
+            vpc_prefix,
+            flow_log_group_prefix: vars.or(env::FLOW_LOG_GROUP_PREFIX, &defaults.flow_log_group_prefix),
+            log_retention_days: vars.number_in(env::LOG_RETENTION_DAYS, defaults.log_retention_days, 1..=3653)?,
+            key_deletion_days: vars.number_in(env::KEY_DELETION_DAYS, defaults.key_deletion_days, 7..=30)?,
+            lifecycle_config_name: vars.or(env::LIFECYCLE_CONFIG, &defaults.lifecycle_config_name),
+            bucket_admin_arns: vars.list(env::BUCKET_ADMIN_ARNS),
+            answer_margin: Duration::from_secs(vars.number_in(env::ANSWER_MARGIN_SECONDS, seconds, 1..=300)?),
+            ..defaults
+        };
         Ok(Environment { settings })
     }
 }

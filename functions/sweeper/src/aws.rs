@@ -5,8 +5,9 @@
 use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use sagefence_audit::audit::Notification;
+use sagefence_aws::error::{answered, other, SdkResultExt};
 use sagefence_aws::metered::{Meter, RequestRate};
-use sagefence_aws::ports::{Notifier, PortError, PortErrorKind, PortResult};
+use sagefence_aws::ports::{Notifier, PortResult};
 use sagefence_aws::{Ec2Adapter, FlowLogSettings, IamAdapter, KmsAdapter, SageMakerAdapter, SnsNotifier};
 
 use crate::sweep::Ports;
@@ -25,11 +26,7 @@ impl Notifier for Notifications {
     async fn notify(&self, notification: &Notification) -> PortResult<()> {
         match self {
             Notifications::Sns(sns) => sns.notify(notification).await,
-            Notifications::Off => Err(PortError {
-                operation: "Publish",
-                kind: PortErrorKind::Other,
-                message: "no notification topic configured".to_owned(),
-            }),
+            Notifications::Off => Err(other("Publish", "no notification topic configured")),
         }
     }
 }
@@ -59,6 +56,20 @@ pub struct SdkSettings {
     pub rate: Option<RequestRate>,
     /// Attempts per SDK call (adaptive retry: client-side rate limiting once throttled).
     pub max_attempts: u32,
+}
+
+impl SdkSettings {
+    /// At most `max_rps` requests a second (no limit when not positive) in bursts of
+    /// `concurrency`, with `max_attempts` attempts per call.
+    pub fn limited(max_rps: f64, concurrency: usize, max_attempts: u32) -> Self {
+        SdkSettings {
+            rate: (max_rps > 0.0).then_some(RequestRate {
+                per_second: max_rps,
+                burst: u32::try_from(concurrency).unwrap_or(u32::MAX),
+            }),
+            max_attempts,
+        }
+    }
 }
 
 /// Loads the SDK configuration from the environment (credentials, region, `AWS_ENDPOINT_URL`)
@@ -108,14 +119,11 @@ impl SdkPorts {
 
 /// The account the SDK configuration's credentials belong to (STS GetCallerIdentity).
 pub async fn caller_account(sdk: &SdkConfig) -> PortResult<String> {
-    use sagefence_aws::error::{other, SdkResultExt};
     let op = "GetCallerIdentity";
     let out = aws_sdk_sts::Client::new(sdk)
         .get_caller_identity()
         .send()
         .await
         .port(op)?;
-    out.account()
-        .map(str::to_owned)
-        .ok_or_else(|| other(op, "answer has no `Account`"))
+    answered(op, "Account", out.account()).map(str::to_owned)
 }

@@ -1,23 +1,11 @@
 //! The sweeper's errors, mapped to Lambda diagnostics with stable error types.
 
-use lambda_runtime::Diagnostic;
 use sagefence_aws::ports::PortError;
 use thiserror::Error;
 
 /// Why a sweep could not start or finish.
 #[derive(Debug, Error)]
 pub enum SweeperError {
-    /// The policy could not be loaded or is invalid (cold start).
-    #[error("policy unavailable: {0}")]
-    Policy(#[source] sagefence_aws::LoadPolicyError),
-    /// A setting is missing or malformed (cold start).
-    #[error("setting `{name}`: {problem}")]
-    Config {
-        /// The environment variable.
-        name: &'static str,
-        /// What is wrong with it.
-        problem: String,
-    },
     /// The invocation is neither a schedule nor a batch of shard messages.
     #[error("malformed invocation: {0}")]
     Invocation(String),
@@ -44,8 +32,7 @@ impl SweeperError {
     /// Whether retrying the invocation may succeed.
     pub fn is_retryable(&self) -> bool {
         match self {
-            SweeperError::Policy(e) => e.is_retryable(),
-            SweeperError::Config { .. } | SweeperError::Invocation(_) => false,
+            SweeperError::Invocation(_) => false,
             SweeperError::Queue(e) | SweeperError::State(e) | SweeperError::Audit(e) => e.is_retryable(),
             SweeperError::Account { .. } => true,
         }
@@ -54,9 +41,6 @@ impl SweeperError {
     /// The stable error type reported to Lambda.
     pub fn error_type(&self) -> &'static str {
         match self {
-            SweeperError::Policy(sagefence_aws::LoadPolicyError::Read { .. }) => "Sagefence.PolicyUnavailable",
-            SweeperError::Policy(_) => "Sagefence.InvalidPolicy",
-            SweeperError::Config { .. } => "Sagefence.MissingSetting",
             SweeperError::Invocation(_) => "Sagefence.MalformedEvent",
             SweeperError::Queue(_) if self.is_retryable() => "Sagefence.Retryable.Queue",
             SweeperError::Queue(_) => "Sagefence.QueueFailed",
@@ -68,11 +52,4 @@ impl SweeperError {
     }
 }
 
-impl From<SweeperError> for Diagnostic {
-    fn from(err: SweeperError) -> Diagnostic {
-        Diagnostic {
-            error_type: err.error_type().to_owned(),
-            error_message: err.to_string(),
-        }
-    }
-}
+sagefence_aws::lambda_diagnostic!(SweeperError);

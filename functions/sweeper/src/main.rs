@@ -4,21 +4,19 @@
 #![recursion_limit = "256"]
 
 use lambda_runtime::{service_fn, LambdaEvent};
+use sagefence_aws::settings::process_env;
 use sagefence_aws::{AuditDestination, FlowLogSettings, S3Trail, SqsQueue};
 use sagefence_sweeper::aws::{load_sdk, SdkPorts};
 use sagefence_sweeper::settings::Environment;
-use sagefence_sweeper::{Sweeper, SweeperError, SweeperFunction};
+use sagefence_sweeper::{Sweeper, SweeperFunction};
 use serde_json::value::RawValue;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     sagefence_aws::telemetry::init_json_logs(std::io::stderr);
-    let var = |name: &str| std::env::var(name).ok();
-    let env = Environment::read(var)?;
+    let env = Environment::read(process_env)?;
     let (sdk, meter) = load_sdk(env.sdk, None).await;
-    let policy = sagefence_aws::load_policy(&sdk, var)
-        .await
-        .map_err(SweeperError::Policy)?;
+    let policy = sagefence_aws::load_policy(&sdk, process_env).await?;
     let s3 = sagefence_aws::s3_client(&sdk);
     let function = SweeperFunction {
         sweeper: Sweeper {

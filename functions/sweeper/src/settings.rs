@@ -2,24 +2,18 @@
 
 use std::time::Duration;
 
-use sagefence_aws::metered::RequestRate;
 use sagefence_aws::remedy::Backoff;
 use sagefence_aws::sagemaker::MAX_PAGE_SIZE;
-use sagefence_aws::settings::{comma_list, setting};
+use sagefence_aws::settings::{SettingsError, Vars, DEFAULT_FLOW_LOG_GROUP_PREFIX};
 
 use crate::aws::SdkSettings;
-use crate::error::SweeperError;
 use crate::shard::ResourceType;
 use crate::sweep::SweepSettings;
 
 /// Environment variable names.
 pub mod env {
-    /// The SNS topic for notifications of enforced remedies.
-    pub const TOPIC_ARN: &str = "SAGEFENCE_TOPIC_ARN";
-    /// The log group prefix of recreated flow logs (the VPC id is appended).
-    pub const FLOW_LOG_GROUP_PREFIX: &str = "SAGEFENCE_FLOW_LOG_GROUP_PREFIX";
-    /// The role flow logs deliver with.
-    pub const FLOW_LOG_ROLE_ARN: &str = "SAGEFENCE_FLOW_LOG_ROLE_ARN";
+    pub use sagefence_aws::settings::env::{FLOW_LOG_GROUP_PREFIX, FLOW_LOG_ROLE_ARN, TOPIC_ARN};
+
     /// The SQS queue URL shards are fanned out to; unset: a schedule sweeps in-process.
     pub const QUEUE_URL: &str = "SAGEFENCE_SWEEP_QUEUE_URL";
     /// The S3 bucket keeping each shard's failing findings between sweeps.
@@ -84,16 +78,6 @@ pub struct Environment {
     pub resource_types: Vec<ResourceType>,
 }
 
-fn number<T: std::str::FromStr>(name: &'static str, value: Option<String>, default: T) -> Result<T, SweeperError> {
-    match setting(value) {
-        None => Ok(default),
-        Some(text) => text.parse().map_err(|_| SweeperError::Config {
-            name,
-            problem: format!("`{text}` is not a valid number"),
-        }),
-    }
-}
-
 /// Resource types from their comma-separated names; all when none are given.
 pub fn resource_types(names: &[String]) -> Result<Vec<ResourceType>, String> {
     if names.is_empty() {
@@ -107,28 +91,13 @@ pub fn resource_types(names: &[String]) -> Result<Vec<ResourceType>, String> {
 
 impl Environment {
     /// Reads the configuration through `var` (the process environment in `main`).
-    pub fn read(var: impl Fn(&str) -> Option<String>) -> Result<Environment, SweeperError> {
-        let required = |name: &'static str| {
-            setting(var(name)).ok_or(SweeperError::Config {
-                name,
-                problem: "missing".to_owned(),
-            })
-        };
-        let concurrency = number(env::CONCURRENCY, var(env::CONCURRENCY), DEFAULT_CONCURRENCY)?.max(1);
-        let max_rps: f64 = number(env::MAX_RPS, var(env::MAX_RPS), DEFAULT_MAX_RPS)?;
-        let max_attempts = number(
-            env::MAX_ATTEMPTS,
-            var(env::MAX_ATTEMPTS),
-            Backoff::default().max_attempts,
-        )?;
-        let page_size = number(env::PAGE_SIZE, var(env::PAGE_SIZE), MAX_PAGE_SIZE)?;
-        let dry_run = matches!(var(env::DRY_RUN).as_deref().map(str::trim), Some("true" | "1"));
-        let resource_types = resource_types(&comma_list(var(env::RESOURCE_TYPES).as_deref())).map_err(|problem| {
-            SweeperError::Config {
-                name: env::RESOURCE_TYPES,
-                problem,
-            }
-        })?;
+    pub fn read(var: impl Fn(&str) -> Option<String>) -> Result<Environment, SettingsError> {
+        let vars = Vars::new(var);
+        let concurrency = vars.number(env::CONCURRENCY, DEFAULT_CONCURRENCY)?.max(1);
+        let max_rps = vars.number(env::MAX_RPS, DEFAULT_MAX_RPS)?;
+        let max_attempts = vars.number(env::MAX_ATTEMPTS, Backoff::default().max_attempts)?;
+        let resource_types = resource_types(&vars.list(env::RESOURCE_TYPES))
+            .map_err(|problem| SettingsError::new(env::RESOURCE_TYPES, format!("names an {problem}")))?;
         Ok(Environment {
             sweep: SweepSettings {
                 concurrency,
@@ -136,27 +105,19 @@ impl Environment {
                     max_attempts,
                     base_delay: Duration::from_millis(100),
                 },
-                dry_run,
+                dry_run: vars.flag(env::DRY_RUN),
             },
-            sdk: SdkSettings {
-                rate: (max_rps > 0.0).then_some(RequestRate {
-                    per_second: max_rps,
-                    burst: u32::try_from(concurrency).unwrap_or(u32::MAX),
-                }),
-                max_attempts,
-            },
-            page_size,
-            topic_arn: required(env::TOPIC_ARN)?,
-            flow_log_group_prefix: var(env::FLOW_LOG_GROUP_PREFIX)
-                .unwrap_or_else(|| "/sagefence/flow-logs/".to_owned()),
-            flow_log_role_arn: required(env::FLOW_LOG_ROLE_ARN)?,
-            queue_url: setting(var(env::QUEUE_URL)),
-            state_bucket: required(env::STATE_BUCKET)?,
-            state_key_id: setting(var(env::STATE_KEY_ID)),
-            regions: comma_list(var(env::REGIONS).as_deref()),
-            member_accounts: comma_list(var(env::ACCOUNTS).as_deref()),
-            member_role_name: setting(var(env::MEMBER_ROLE_NAME))
-                .unwrap_or_else(|| DEFAULT_MEMBER_ROLE_NAME.to_owned()),
+            sdk: SdkSettings::limited(max_rps, concurrency, max_attempts),
+            page_size: vars.number(env::PAGE_SIZE, MAX_PAGE_SIZE)?,
+            topic_arn: vars.required(env::TOPIC_ARN)?,
+            flow_log_group_prefix: vars.or(env::FLOW_LOG_GROUP_PREFIX, DEFAULT_FLOW_LOG_GROUP_PREFIX),
+            flow_log_role_arn: vars.required(env::FLOW_LOG_ROLE_ARN)?,
+            queue_url: vars.optional(env::QUEUE_URL),
+            state_bucket: vars.required(env::STATE_BUCKET)?,
+            state_key_id: vars.optional(env::STATE_KEY_ID),
+            regions: vars.list(env::REGIONS),
+            member_accounts: vars.list(env::ACCOUNTS),
+            member_role_name: vars.or(env::MEMBER_ROLE_NAME, DEFAULT_MEMBER_ROLE_NAME),
             resource_types,
         })
     }
@@ -168,7 +129,7 @@ mod tests {
 
     use super::*;
 
-    fn read(pairs: &[(&str, &str)]) -> Result<Environment, SweeperError> {
+    fn read(pairs: &[(&str, &str)]) -> Result<Environment, SettingsError> {
         let vars: HashMap<String, String> = pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
         Environment::read(|name| vars.get(name).cloned())
     }

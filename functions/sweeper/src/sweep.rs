@@ -322,17 +322,27 @@ where
         let sm = &ports.sagemaker;
         let net = &ports.network;
         let tag_key = self.policy.scope.project_tag_key.as_str();
-        let described = |names: Vec<String>| {
-            progress.listed(names.len());
-            names
+        /// Lists with `$list`, then reads each listed name with `$read` into a `$variant`.
+        macro_rules! listed {
+            ($list:expr, |$name:ident| $read:expr, $variant:path) => {{
+                let names = retrying(b, || $list).await?;
+                progress.listed(names.len());
+                self.describe(shard, names, permits, |$name| async move {
+                    Ok($read.await?.map($variant))
+                })
+                .await
+            }};
+        }
+        let read = |resources: Vec<Resource>| {
+            progress.listed(resources.len());
+            Inventory {
+                resources,
+                failures: Vec::new(),
+            }
         };
         let inventory = match shard.resource_type {
             ResourceType::Notebooks => {
-                let names = described(retrying(b, || sm.notebook_names()).await?);
-                self.describe(shard, names, permits, |n| async move {
-                    Ok(sm.notebook(&n).await?.map(Resource::NotebookInstance))
-                })
-                .await
+                listed!(sm.notebook_names(), |n| sm.notebook(&n), Resource::NotebookInstance)
             }
             kind @ (ResourceType::TrainingJobs
             | ResourceType::ProcessingJobs
@@ -344,73 +354,43 @@ where
                         failures: Vec::new(),
                     });
                 };
-                let names = described(retrying(b, || sm.in_progress_job_names(kind)).await?);
-                self.describe(shard, names, permits, |n| async move {
-                    Ok(sm.job(kind, &n).await?.map(Resource::Job))
-                })
-                .await
+                listed!(sm.in_progress_job_names(kind), |n| sm.job(kind, &n), Resource::Job)
             }
             ResourceType::Models => {
-                let names = described(retrying(b, || sm.model_names()).await?);
-                self.describe(shard, names, permits, |n| async move {
-                    Ok(sm.model(&n).await?.map(Resource::Model))
-                })
-                .await
+                listed!(sm.model_names(), |n| sm.model(&n), Resource::Model)
             }
             ResourceType::EndpointConfigs => {
-                let names = described(retrying(b, || sm.endpoint_config_names()).await?);
-                self.describe(shard, names, permits, |n| async move {
-                    Ok(sm.endpoint_config(&n).await?.map(Resource::EndpointConfig))
-                })
-                .await
+                listed!(
+                    sm.endpoint_config_names(),
+                    |n| sm.endpoint_config(&n),
+                    Resource::EndpointConfig
+                )
             }
             ResourceType::Domains => {
-                let ids = described(retrying(b, || sm.domain_ids()).await?);
-                self.describe(shard, ids, permits, |id| async move {
-                    Ok(sm.domain(&id).await?.map(Resource::Domain))
-                })
-                .await
+                listed!(sm.domain_ids(), |id| sm.domain(&id), Resource::Domain)
             }
             ResourceType::Vpcs => {
-                let ids = described(retrying(b, || net.tagged_vpc_ids(tag_key)).await?);
-                self.describe(shard, ids, permits, |id| async move {
-                    Ok(net.vpc(&id).await?.map(Resource::Vpc))
-                })
-                .await
+                listed!(net.tagged_vpc_ids(tag_key), |id| net.vpc(&id), Resource::Vpc)
             }
             ResourceType::Subnets => {
                 let vpc_ids = retrying(b, || net.tagged_vpc_ids(tag_key)).await?;
                 let subnets = retrying(b, || net.subnets_in(&vpc_ids)).await?;
-                progress.listed(subnets.len());
-                Inventory {
-                    resources: subnets.into_iter().map(Resource::Subnet).collect(),
-                    failures: Vec::new(),
-                }
+                read(subnets.into_iter().map(Resource::Subnet).collect())
             }
             ResourceType::SecurityGroups => {
                 let vpc_ids = retrying(b, || net.tagged_vpc_ids(tag_key)).await?;
                 let groups = retrying(b, || net.security_groups_in(&vpc_ids)).await?;
-                progress.listed(groups.len());
-                Inventory {
-                    resources: groups.into_iter().map(Resource::SecurityGroup).collect(),
-                    failures: Vec::new(),
-                }
+                read(groups.into_iter().map(Resource::SecurityGroup).collect())
             }
             ResourceType::KmsKeys => {
-                let keys = &ports.keys;
-                let ids = described(retrying(b, || keys.key_ids()).await?);
-                self.describe(shard, ids, permits, |id| async move {
-                    Ok(keys.key(&id).await?.map(Resource::KmsKey))
-                })
-                .await
+                listed!(ports.keys.key_ids(), |id| ports.keys.key(&id), Resource::KmsKey)
             }
             ResourceType::Roles => {
-                let roles = &ports.roles;
-                let names = described(retrying(b, || roles.tagged_role_names(tag_key)).await?);
-                self.describe(shard, names, permits, |n| async move {
-                    Ok(roles.role(&n).await?.map(Resource::Role))
-                })
-                .await
+                listed!(
+                    ports.roles.tagged_role_names(tag_key),
+                    |n| ports.roles.role(&n),
+                    Resource::Role
+                )
             }
         };
         Ok(inventory)

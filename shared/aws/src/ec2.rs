@@ -4,12 +4,15 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use aws_sdk_ec2::operation::create_flow_logs::builders::CreateFlowLogsFluentBuilder;
 use aws_sdk_ec2::types::{
     Filter, FlowLogsResourceType, IpPermission, IpRange, Ipv6Range, LogDestinationType, Tag, TrafficType,
+    UnsuccessfulItemError,
 };
 use aws_sdk_ec2::Client;
 
 use crate::error::{has_code, other, SdkResultExt};
+use crate::pages::all_items;
 use crate::ports::{Network, NetworkInventory, PortErrorKind, PortResult};
 use sagefence_core::model::Tags;
 use sagefence_core::model::{IngressRange, Peering, SecurityGroup, Subnet, Vpc};
@@ -77,10 +80,28 @@ fn permission(range: &IngressRange) -> IpPermission {
     .build()
 }
 
+/// An item's failure in a batch answer, as `code: message`.
+pub(crate) fn unsuccessful(error: &UnsuccessfulItemError) -> String {
+    let code = error.code().unwrap_or_default();
+    format!("{code}: {}", error.message().unwrap_or_default())
+}
+
 impl Ec2Adapter {
     /// An adapter on this client, creating flow logs as `flow_logs` says.
     pub fn new(client: Client, flow_logs: FlowLogSettings) -> Self {
         Self { client, flow_logs }
+    }
+
+    /// A CreateFlowLogs call delivering all of the VPC's traffic to `log_group` with `role_arn`.
+    pub(crate) fn flow_log_call(&self, vpc_id: &str, log_group: &str, role_arn: &str) -> CreateFlowLogsFluentBuilder {
+        self.client
+            .create_flow_logs()
+            .resource_type(FlowLogsResourceType::Vpc)
+            .resource_ids(vpc_id)
+            .traffic_type(TrafficType::All)
+            .log_destination_type(LogDestinationType::CloudWatchLogs)
+            .log_group_name(log_group)
+            .deliver_logs_permission_arn(role_arn)
     }
 
     /// The subnets whose `filter_name` is one of `values`, each with its VPC's tags.
@@ -88,16 +109,12 @@ impl Ec2Adapter {
         if values.is_empty() {
             return Ok(Vec::new());
         }
-        let subnets = self
-            .client
-            .describe_subnets()
-            .filters(filter(filter_name, values.iter().map(String::as_str)))
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<_>, _>>()
-            .await
-            .port("DescribeSubnets")?;
+        let subnets = all_items!(
+            "DescribeSubnets",
+            self.client
+                .describe_subnets()
+                .filters(filter(filter_name, values.iter().map(String::as_str)))
+        )?;
         let vpc_ids = subnets.iter().filter_map(|s| s.vpc_id()).collect();
         let vpc_tags = self.vpc_tags(&vpc_ids).await?;
         Ok(subnets
@@ -119,16 +136,12 @@ impl Ec2Adapter {
         if ids.is_empty() {
             return Ok(BTreeMap::new());
         }
-        let vpcs = self
-            .client
-            .describe_vpcs()
-            .filters(filter("vpc-id", ids.iter().copied()))
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<_>, _>>()
-            .await
-            .port("DescribeVpcs")?;
+        let vpcs = all_items!(
+            "DescribeVpcs",
+            self.client
+                .describe_vpcs()
+                .filters(filter("vpc-id", ids.iter().copied()))
+        )?;
         Ok(vpcs
             .iter()
             .filter_map(|v| Some((v.vpc_id()?.to_owned(), tags(v.tags()))))
@@ -136,16 +149,12 @@ impl Ec2Adapter {
     }
 
     async fn internet_gateways(&self, vpc_id: &str) -> PortResult<Vec<String>> {
-        let gateways = self
-            .client
-            .describe_internet_gateways()
-            .filters(filter("attachment.vpc-id", [vpc_id]))
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<_>, _>>()
-            .await
-            .port("DescribeInternetGateways")?;
+        let gateways = all_items!(
+            "DescribeInternetGateways",
+            self.client
+                .describe_internet_gateways()
+                .filters(filter("attachment.vpc-id", [vpc_id]))
+        )?;
         Ok(gateways
             .iter()
             .filter_map(|g| g.internet_gateway_id().map(str::to_owned))
@@ -153,17 +162,13 @@ impl Ec2Adapter {
     }
 
     async fn nat_gateways(&self, vpc_id: &str) -> PortResult<Vec<String>> {
-        let gateways = self
-            .client
-            .describe_nat_gateways()
-            .filter(filter("vpc-id", [vpc_id]))
-            .filter(filter("state", ["pending", "available"]))
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<_>, _>>()
-            .await
-            .port("DescribeNatGateways")?;
+        let gateways = all_items!(
+            "DescribeNatGateways",
+            self.client
+                .describe_nat_gateways()
+                .filter(filter("vpc-id", [vpc_id]))
+                .filter(filter("state", ["pending", "available"]))
+        )?;
         Ok(gateways
             .iter()
             .filter_map(|g| g.nat_gateway_id().map(str::to_owned))
@@ -173,16 +178,12 @@ impl Ec2Adapter {
     async fn peerings(&self, vpc_id: &str) -> PortResult<Vec<Peering>> {
         let mut peerings: Vec<Peering> = Vec::new();
         for side in ["requester-vpc-info.vpc-id", "accepter-vpc-info.vpc-id"] {
-            let connections = self
-                .client
-                .describe_vpc_peering_connections()
-                .filters(filter(side, [vpc_id]))
-                .into_paginator()
-                .items()
-                .send()
-                .collect::<Result<Vec<_>, _>>()
-                .await
-                .port("DescribeVpcPeeringConnections")?;
+            let connections = all_items!(
+                "DescribeVpcPeeringConnections",
+                self.client
+                    .describe_vpc_peering_connections()
+                    .filters(filter(side, [vpc_id]))
+            )?;
             for connection in &connections {
                 let status = connection.status().and_then(|s| s.code()).map(|c| c.as_str());
                 let (Some(id), Some(status)) = (connection.vpc_peering_connection_id(), status) else {
@@ -200,16 +201,10 @@ impl Ec2Adapter {
     }
 
     async fn flow_logs(&self, vpc_id: &str) -> PortResult<Vec<String>> {
-        let logs = self
-            .client
-            .describe_flow_logs()
-            .filter(filter("resource-id", [vpc_id]))
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<_>, _>>()
-            .await
-            .port("DescribeFlowLogs")?;
+        let logs = all_items!(
+            "DescribeFlowLogs",
+            self.client.describe_flow_logs().filter(filter("resource-id", [vpc_id]))
+        )?;
         Ok(logs
             .iter()
             .filter(|l| l.flow_log_status() == Some("ACTIVE"))
@@ -218,16 +213,10 @@ impl Ec2Adapter {
     }
 
     async fn endpoint_services(&self, vpc_id: &str) -> PortResult<Vec<String>> {
-        let endpoints = self
-            .client
-            .describe_vpc_endpoints()
-            .filters(filter("vpc-id", [vpc_id]))
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<_>, _>>()
-            .await
-            .port("DescribeVpcEndpoints")?;
+        let endpoints = all_items!(
+            "DescribeVpcEndpoints",
+            self.client.describe_vpc_endpoints().filters(filter("vpc-id", [vpc_id]))
+        )?;
         Ok(endpoints
             .iter()
             .filter(|e| {
@@ -269,30 +258,20 @@ impl Network for Ec2Adapter {
     }
 
     async fn tagged_vpc_ids(&self, tag_key: &str) -> PortResult<Vec<String>> {
-        let vpcs = self
-            .client
-            .describe_vpcs()
-            .filters(filter("tag-key", [tag_key]))
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<_>, _>>()
-            .await
-            .port("DescribeVpcs")?;
+        let vpcs = all_items!(
+            "DescribeVpcs",
+            self.client.describe_vpcs().filters(filter("tag-key", [tag_key]))
+        )?;
         Ok(vpcs.iter().filter_map(|v| v.vpc_id().map(str::to_owned)).collect())
     }
 
     async fn peering_vpc_ids(&self, peering_connection_id: &str) -> PortResult<Vec<String>> {
-        let connections = self
-            .client
-            .describe_vpc_peering_connections()
-            .filters(filter("vpc-peering-connection-id", [peering_connection_id]))
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<_>, _>>()
-            .await
-            .port("DescribeVpcPeeringConnections")?;
+        let connections = all_items!(
+            "DescribeVpcPeeringConnections",
+            self.client
+                .describe_vpc_peering_connections()
+                .filters(filter("vpc-peering-connection-id", [peering_connection_id]))
+        )?;
         let mut ids: Vec<String> = Vec::new();
         for connection in &connections {
             let sides = [connection.requester_vpc_info(), connection.accepter_vpc_info()];
@@ -306,16 +285,10 @@ impl Network for Ec2Adapter {
     }
 
     async fn security_group(&self, id: &str) -> PortResult<Option<SecurityGroup>> {
-        let groups = self
-            .client
-            .describe_security_groups()
-            .filters(filter("group-id", [id]))
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<_>, _>>()
-            .await
-            .port("DescribeSecurityGroups")?;
+        let groups = all_items!(
+            "DescribeSecurityGroups",
+            self.client.describe_security_groups().filters(filter("group-id", [id]))
+        )?;
         let Some(group) = groups.iter().find(|g| g.group_id() == Some(id)) else {
             return Ok(None);
         };
@@ -388,26 +361,16 @@ impl Network for Ec2Adapter {
 
     async fn create_flow_log(&self, vpc_id: &str) -> PortResult<()> {
         let op = "CreateFlowLogs";
-        let out = self
-            .client
-            .create_flow_logs()
-            .resource_type(FlowLogsResourceType::Vpc)
-            .resource_ids(vpc_id)
-            .traffic_type(TrafficType::All)
-            .log_destination_type(LogDestinationType::CloudWatchLogs)
-            .log_group_name(format!("{}{vpc_id}", self.flow_logs.log_group_prefix))
-            .deliver_logs_permission_arn(&self.flow_logs.delivery_role_arn)
-            .send()
-            .await
-            .port(op);
-        let out = match out {
+        let log_group = format!("{}{vpc_id}", self.flow_logs.log_group_prefix);
+        let call = self.flow_log_call(vpc_id, &log_group, &self.flow_logs.delivery_role_arn);
+        let out = match call.send().await.port(op) {
             Err(e) if has_code(&e, "FlowLogAlreadyExists") => return Ok(()),
             out => out?,
         };
         let failures = out.unsuccessful().iter().filter_map(|u| u.error());
         let failures: Vec<String> = failures
             .filter(|e| e.code() != Some("FlowLogAlreadyExists"))
-            .map(|e| format!("{}: {}", e.code().unwrap_or_default(), e.message().unwrap_or_default()))
+            .map(unsuccessful)
             .collect();
         if failures.is_empty() {
             Ok(())
@@ -452,16 +415,12 @@ impl NetworkInventory for Ec2Adapter {
         if vpc_ids.is_empty() {
             return Ok(Vec::new());
         }
-        let groups = self
-            .client
-            .describe_security_groups()
-            .filters(filter("vpc-id", vpc_ids.iter().map(String::as_str)))
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<_>, _>>()
-            .await
-            .port("DescribeSecurityGroups")?;
+        let groups = all_items!(
+            "DescribeSecurityGroups",
+            self.client
+                .describe_security_groups()
+                .filters(filter("vpc-id", vpc_ids.iter().map(String::as_str)))
+        )?;
         let vpc_tags = self.vpc_tags(&vpc_ids.iter().map(String::as_str).collect()).await?;
         Ok(groups
             .iter()

@@ -6,14 +6,14 @@
 use std::collections::BTreeMap;
 
 use aws_sdk_ec2::types::{
-    AttributeBooleanValue, FlowLogsResourceType, IpPermission, LogDestinationType, ResourceType, Tag, TagSpecification,
-    TrafficType, UserIdGroupPair, VpcEndpointType,
+    AttributeBooleanValue, IpPermission, ResourceType, Tag, TagSpecification, UserIdGroupPair, VpcEndpointType,
 };
 
-use crate::ec2::{filter, tags, Ec2Adapter};
-use crate::error::{deleted, has_code, other, SdkResultExt};
+use crate::ec2::{filter, tags, unsuccessful, Ec2Adapter};
+use crate::error::{answered, deleted, has_code, other, SdkResultExt};
+use crate::pages::all_items;
 use crate::ports::{
-    BuiltNetwork, BuiltPart, BuiltVpc, EndpointAttachment, EndpointRequest, NetworkBuilder, PortResult,
+    BuiltNetwork, BuiltPart, BuiltVpc, EndpointAttachment, EndpointRequest, Network, NetworkBuilder, PortResult,
 };
 
 /// VPC endpoint states of endpoints that are gone or going.
@@ -29,15 +29,7 @@ fn tag_specification(kind: ResourceType, tags: &BTreeMap<String, String>) -> Tag
 
 impl NetworkBuilder for Ec2Adapter {
     async fn vpc_cidrs(&self) -> PortResult<Vec<String>> {
-        let vpcs = self
-            .client
-            .describe_vpcs()
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<_>, _>>()
-            .await
-            .port("DescribeVpcs")?;
+        let vpcs = all_items!("DescribeVpcs", self.client.describe_vpcs())?;
         let mut cidrs: Vec<String> = Vec::new();
         for vpc in &vpcs {
             cidrs.extend(vpc.cidr_block().map(str::to_owned));
@@ -92,16 +84,7 @@ impl NetworkBuilder for Ec2Adapter {
 
     async fn built_network(&self, tag_key: &str, tag_value: &str) -> PortResult<BuiltNetwork> {
         let tagged = || filter(&format!("tag:{tag_key}"), [tag_value]);
-        let vpcs = self
-            .client
-            .describe_vpcs()
-            .filters(tagged())
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<_>, _>>()
-            .await
-            .port("DescribeVpcs")?;
+        let vpcs = all_items!("DescribeVpcs", self.client.describe_vpcs().filters(tagged()))?;
         let vpcs: Vec<BuiltVpc> = vpcs
             .iter()
             .filter_map(|v| {
@@ -112,48 +95,24 @@ impl NetworkBuilder for Ec2Adapter {
                 })
             })
             .collect();
-        let subnets = self
-            .client
-            .describe_subnets()
-            .filters(tagged())
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<_>, _>>()
-            .await
-            .port("DescribeSubnets")?;
-        let groups = self
-            .client
-            .describe_security_groups()
-            .filters(tagged())
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<_>, _>>()
-            .await
-            .port("DescribeSecurityGroups")?;
-        let endpoints = self
-            .client
-            .describe_vpc_endpoints()
-            .filters(tagged())
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<_>, _>>()
-            .await
-            .port("DescribeVpcEndpoints")?;
+        let subnets = all_items!("DescribeSubnets", self.client.describe_subnets().filters(tagged()))?;
+        let groups = all_items!(
+            "DescribeSecurityGroups",
+            self.client.describe_security_groups().filters(tagged())
+        )?;
+        let endpoints = all_items!(
+            "DescribeVpcEndpoints",
+            self.client.describe_vpc_endpoints().filters(tagged())
+        )?;
         let flow_logs = if vpcs.is_empty() {
             Vec::new()
         } else {
-            self.client
-                .describe_flow_logs()
-                .filter(filter("resource-id", vpcs.iter().map(|v| v.id.as_str())))
-                .into_paginator()
-                .items()
-                .send()
-                .collect::<Result<Vec<_>, _>>()
-                .await
-                .port("DescribeFlowLogs")?
+            all_items!(
+                "DescribeFlowLogs",
+                self.client
+                    .describe_flow_logs()
+                    .filter(filter("resource-id", vpcs.iter().map(|v| v.id.as_str())))
+            )?
         };
         Ok(BuiltNetwork {
             vpcs,
@@ -206,11 +165,7 @@ impl NetworkBuilder for Ec2Adapter {
             .send()
             .await
             .port(op)?;
-        let id = out
-            .vpc()
-            .and_then(|v| v.vpc_id())
-            .ok_or_else(|| other(op, "answer has no `VpcId`"))?
-            .to_owned();
+        let id = answered(op, "VpcId", out.vpc().and_then(|v| v.vpc_id()))?.to_owned();
         let on = || AttributeBooleanValue::builder().value(true).build();
         let call = self.client.modify_vpc_attribute().vpc_id(&id).enable_dns_support(on());
         call.send().await.port("ModifyVpcAttribute")?;
@@ -241,19 +196,10 @@ impl NetworkBuilder for Ec2Adapter {
             .send()
             .await
             .port(op)?;
-        let subnet = out.subnet().ok_or_else(|| other(op, "answer has no `Subnet`"))?;
-        let id = subnet
-            .subnet_id()
-            .ok_or_else(|| other(op, "answer has no `SubnetId`"))?
-            .to_owned();
+        let subnet = answered(op, "Subnet", out.subnet())?;
+        let id = answered(op, "SubnetId", subnet.subnet_id())?.to_owned();
         if subnet.map_public_ip_on_launch() == Some(true) {
-            let off = AttributeBooleanValue::builder().value(false).build();
-            let call = self
-                .client
-                .modify_subnet_attribute()
-                .subnet_id(&id)
-                .map_public_ip_on_launch(off);
-            call.send().await.port("ModifySubnetAttribute")?;
+            self.disable_map_public_ip(&id).await?;
         }
         Ok(id)
     }
@@ -276,9 +222,7 @@ impl NetworkBuilder for Ec2Adapter {
             .send()
             .await
             .port(op)?;
-        out.group_id()
-            .map(str::to_owned)
-            .ok_or_else(|| other(op, "answer has no `GroupId`"))
+        answered(op, "GroupId", out.group_id()).map(str::to_owned)
     }
 
     async fn allow_ingress_from_group(
@@ -350,10 +294,8 @@ impl NetworkBuilder for Ec2Adapter {
                 .set_route_table_ids(Some(route_table_ids.clone())),
         };
         let out = call.send().await.port(op)?;
-        out.vpc_endpoint()
-            .and_then(|e| e.vpc_endpoint_id())
-            .map(str::to_owned)
-            .ok_or_else(|| other(op, "answer has no `VpcEndpointId`"))
+        let id = out.vpc_endpoint().and_then(|e| e.vpc_endpoint_id());
+        answered(op, "VpcEndpointId", id).map(str::to_owned)
     }
 
     async fn create_flow_log_to(
@@ -364,31 +306,13 @@ impl NetworkBuilder for Ec2Adapter {
         tags: &BTreeMap<String, String>,
     ) -> PortResult<String> {
         let op = "CreateFlowLogs";
-        let out = self
-            .client
-            .create_flow_logs()
-            .resource_type(FlowLogsResourceType::Vpc)
-            .resource_ids(vpc_id)
-            .traffic_type(TrafficType::All)
-            .log_destination_type(LogDestinationType::CloudWatchLogs)
-            .log_group_name(log_group)
-            .deliver_logs_permission_arn(role_arn)
-            .tag_specifications(tag_specification(ResourceType::VpcFlowLog, tags))
-            .send()
-            .await
-            .port(op)?;
+        let call = self.flow_log_call(vpc_id, log_group, role_arn);
+        let call = call.tag_specifications(tag_specification(ResourceType::VpcFlowLog, tags));
+        let out = call.send().await.port(op)?;
         if let Some(error) = out.unsuccessful().iter().find_map(|u| u.error()) {
-            let message = format!(
-                "{}: {}",
-                error.code().unwrap_or_default(),
-                error.message().unwrap_or_default()
-            );
-            return Err(other(op, message));
+            return Err(other(op, unsuccessful(error)));
         }
-        out.flow_log_ids()
-            .first()
-            .cloned()
-            .ok_or_else(|| other(op, "answer has no `FlowLogIds`"))
+        answered(op, "FlowLogIds", out.flow_log_ids().first().cloned())
     }
 
     async fn delete_flow_log(&self, id: &str) -> PortResult<()> {

@@ -206,6 +206,21 @@ pub fn other(operation: &'static str, message: impl Into<String>) -> PortError {
     }
 }
 
+/// A part the answer of `operation` must hold, or the [`PortError`] saying it has none.
+pub fn answered<T>(operation: &'static str, part: &str, value: Option<T>) -> PortResult<T> {
+    value.ok_or_else(|| other(operation, format!("answer has no `{part}`")))
+}
+
+/// Every value of SDK builders (of tags, say), or the [`PortError`] of `operation` for the
+/// first that could not be built.
+pub fn all_built<T, E: std::fmt::Display>(
+    operation: &'static str,
+    built: impl IntoIterator<Item = Result<T, E>>,
+) -> PortResult<Vec<T>> {
+    let built: Result<Vec<T>, E> = built.into_iter().collect();
+    built.map_err(|e| other(operation, e.to_string()))
+}
+
 /// The [`PortError`] for a Describe answer of `operation` that the models cannot read.
 pub fn unreadable(operation: &'static str) -> impl Fn(DescribeError) -> PortError {
     move |error| other(operation, error.to_string())

@@ -4,7 +4,8 @@
 
 use aws_sdk_iam::Client;
 
-use crate::error::{found, other, SdkResultExt};
+use crate::error::{answered, found, SdkResultExt};
+use crate::pages::all_items;
 use crate::ports::{PortResult, RoleInventory, Roles};
 use sagefence_core::model::Tags;
 use sagefence_core::model::{grants_everything, Role, RolePolicy, ADMINISTRATOR_ACCESS};
@@ -26,7 +27,7 @@ impl IamAdapter {
     async fn read_role(&self, name: &str) -> PortResult<Role> {
         let op = "GetRole";
         let out = self.client.get_role().role_name(name).send().await.port(op)?;
-        let role = out.role().ok_or_else(|| other(op, "answer has no `Role`"))?;
+        let role = answered(op, "Role", out.role())?;
         let mut policies = self.managed_policies(name).await?;
         policies.extend(self.inline_policies(name).await?);
         Ok(Role {
@@ -38,31 +39,16 @@ impl IamAdapter {
     }
 
     async fn tags(&self, role_name: &str) -> PortResult<Tags> {
-        let tags = self
-            .client
-            .list_role_tags()
-            .role_name(role_name)
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<_>, _>>()
-            .await
-            .port("ListRoleTags")?;
+        let tags = all_items!("ListRoleTags", self.client.list_role_tags().role_name(role_name))?;
         Ok(tags.iter().map(|t| (t.key(), t.value())).collect())
     }
 
     /// The role's attached managed policies, judged by their default version.
     async fn managed_policies(&self, role_name: &str) -> PortResult<Vec<RolePolicy>> {
-        let attached = self
-            .client
-            .list_attached_role_policies()
-            .role_name(role_name)
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<_>, _>>()
-            .await
-            .port("ListAttachedRolePolicies")?;
+        let attached = all_items!(
+            "ListAttachedRolePolicies",
+            self.client.list_attached_role_policies().role_name(role_name)
+        )?;
         let mut policies = Vec::new();
         for arn in attached.iter().filter_map(|p| p.policy_arn()) {
             policies.push(RolePolicy {
@@ -88,16 +74,10 @@ impl IamAdapter {
 
     /// The role's inline policies, judged.
     async fn inline_policies(&self, role_name: &str) -> PortResult<Vec<RolePolicy>> {
-        let names = self
-            .client
-            .list_role_policies()
-            .role_name(role_name)
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<_>, _>>()
-            .await
-            .port("ListRolePolicies")?;
+        let names = all_items!(
+            "ListRolePolicies",
+            self.client.list_role_policies().role_name(role_name)
+        )?;
         let mut policies = Vec::new();
         for name in names {
             let call = self.client.get_role_policy().role_name(role_name).policy_name(&name);
@@ -120,20 +100,14 @@ impl Roles for IamAdapter {
     }
 
     async fn detach_policy(&self, role_name: &str, policy_arn: &str) -> PortResult<()> {
-        let call = self
-            .client
-            .detach_role_policy()
-            .role_name(role_name)
-            .policy_arn(policy_arn);
+        let call = self.client.detach_role_policy().role_name(role_name);
+        let call = call.policy_arn(policy_arn);
         call.send().await.port("DetachRolePolicy").map(drop)
     }
 
     async fn delete_inline_policy(&self, role_name: &str, policy_name: &str) -> PortResult<()> {
-        let call = self
-            .client
-            .delete_role_policy()
-            .role_name(role_name)
-            .policy_name(policy_name);
+        let call = self.client.delete_role_policy().role_name(role_name);
+        let call = call.policy_name(policy_name);
         call.send().await.port("DeleteRolePolicy").map(drop)
     }
 }
@@ -145,15 +119,7 @@ impl RoleInventory for IamAdapter {
     async fn tagged_role_names(&self, tag_key: &str) -> PortResult<Vec<String>> {
         use futures_util::stream::{self, StreamExt, TryStreamExt};
 
-        let roles = self
-            .client
-            .list_roles()
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<_>, _>>()
-            .await
-            .port("ListRoles")?;
+        let roles = all_items!("ListRoles", self.client.list_roles())?;
         let names: Vec<String> = roles.iter().map(|r| r.role_name().to_owned()).collect();
         let tagged: Vec<Option<String>> = stream::iter(names)
             .map(|name| async move {

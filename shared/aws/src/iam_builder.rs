@@ -5,9 +5,10 @@ use std::collections::BTreeMap;
 
 use aws_sdk_iam::types::Tag;
 
-use crate::error::{deleted, found, other, SdkResultExt};
+use crate::error::{all_built, answered, deleted, found, SdkResultExt};
 use crate::iam::IamAdapter;
-use crate::ports::{PortResult, RoleBuilder};
+use crate::pages::all_items;
+use crate::ports::{PortResult, RoleBuilder, Roles};
 
 impl RoleBuilder for IamAdapter {
     async fn role_arn(&self, name: &str) -> PortResult<Option<String>> {
@@ -17,11 +18,7 @@ impl RoleBuilder for IamAdapter {
 
     async fn create_role(&self, name: &str, trust_policy: &str, tags: &BTreeMap<String, String>) -> PortResult<String> {
         let op = "CreateRole";
-        let tags = tags
-            .iter()
-            .map(|(k, v)| Tag::builder().key(k).value(v).build())
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| other(op, e.to_string()))?;
+        let tags = all_built(op, tags.iter().map(|(k, v)| Tag::builder().key(k).value(v).build()))?;
         let out = self
             .client
             .create_role()
@@ -32,9 +29,7 @@ impl RoleBuilder for IamAdapter {
             .send()
             .await
             .port(op)?;
-        out.role()
-            .map(|r| r.arn().to_owned())
-            .ok_or_else(|| other(op, "answer has no `Role`"))
+        answered(op, "Role", out.role()).map(|r| r.arn().to_owned())
     }
 
     async fn put_role_policy(&self, role_name: &str, policy_name: &str, document: &str) -> PortResult<()> {
@@ -58,37 +53,22 @@ impl RoleBuilder for IamAdapter {
     }
 
     async fn delete_role(&self, name: &str) -> PortResult<()> {
-        let inline = found(
-            self.client
-                .list_role_policies()
-                .role_name(name)
-                .into_paginator()
-                .items()
-                .send()
-                .collect::<Result<Vec<_>, _>>()
-                .await
-                .port("ListRolePolicies"),
-        )?;
+        let inline = found(all_items!(
+            "ListRolePolicies",
+            self.client.list_role_policies().role_name(name)
+        ))?;
         let Some(inline) = inline else {
             return Ok(());
         };
         for policy in &inline {
-            let call = self.client.delete_role_policy().role_name(name).policy_name(policy);
-            deleted(call.send().await.port("DeleteRolePolicy"))?;
+            deleted(self.delete_inline_policy(name, policy).await)?;
         }
-        let attached = self
-            .client
-            .list_attached_role_policies()
-            .role_name(name)
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<_>, _>>()
-            .await
-            .port("ListAttachedRolePolicies")?;
+        let attached = all_items!(
+            "ListAttachedRolePolicies",
+            self.client.list_attached_role_policies().role_name(name)
+        )?;
         for policy in attached.iter().filter_map(|p| p.policy_arn()) {
-            let call = self.client.detach_role_policy().role_name(name).policy_arn(policy);
-            deleted(call.send().await.port("DetachRolePolicy"))?;
+            deleted(self.detach_policy(name, policy).await)?;
         }
         deleted(
             self.client

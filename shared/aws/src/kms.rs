@@ -4,7 +4,8 @@
 use aws_sdk_kms::types::{KeyManagerType, KeyState as SdkKeyState};
 use aws_sdk_kms::Client;
 
-use crate::error::{found, has_code, other, SdkResultExt};
+use crate::error::{answered, found, has_code, SdkResultExt};
+use crate::pages::all_items;
 use crate::ports::{KeyInventory, Keys, PortErrorKind, PortResult};
 use sagefence_core::model::Tags;
 use sagefence_core::model::{KeyState, KmsKey};
@@ -32,16 +33,7 @@ impl KmsAdapter {
     }
 
     async fn tags(&self, key_id: &str) -> PortResult<Tags> {
-        let tags = self
-            .client
-            .list_resource_tags()
-            .key_id(key_id)
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<_>, _>>()
-            .await
-            .port("ListResourceTags")?;
+        let tags = all_items!("ListResourceTags", self.client.list_resource_tags().key_id(key_id))?;
         Ok(tags.iter().map(|t| (t.tag_key(), t.tag_value())).collect())
     }
 
@@ -49,9 +41,7 @@ impl KmsAdapter {
     async fn read_key(&self, key_id: &str) -> PortResult<KmsKey> {
         let op = "DescribeKey";
         let out = self.client.describe_key().key_id(key_id).send().await.port(op)?;
-        let meta = out
-            .key_metadata()
-            .ok_or_else(|| other(op, "answer has no `KeyMetadata`"))?;
+        let meta = answered(op, "KeyMetadata", out.key_metadata())?;
         let customer_managed = meta.key_manager() == Some(&KeyManagerType::Customer);
         let (tags, rotation_enabled) = self.tags_and_rotation(meta.key_id(), customer_managed).await?;
         Ok(KmsKey {
@@ -106,15 +96,7 @@ impl Keys for KmsAdapter {
 
 impl KeyInventory for KmsAdapter {
     async fn key_ids(&self) -> PortResult<Vec<String>> {
-        let keys = self
-            .client
-            .list_keys()
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<_>, _>>()
-            .await
-            .port("ListKeys")?;
+        let keys = all_items!("ListKeys", self.client.list_keys())?;
         Ok(keys.iter().filter_map(|k| k.key_id().map(str::to_owned)).collect())
     }
 }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use aws_sdk_kms::types::{KeySpec, KeyUsageType, Tag};
 
-use crate::error::{deleted, found, has_code, other, SdkResultExt};
+use crate::error::{all_built, answered, deleted, found, has_code, SdkResultExt};
 use crate::kms::KmsAdapter;
 use crate::ports::{KeyBuilder, KeyRef, PortErrorKind, PortResult};
 
@@ -16,9 +16,7 @@ impl KeyBuilder for KmsAdapter {
         let Some(out) = found(self.client.describe_key().key_id(alias).send().await.port(op))? else {
             return Ok(None);
         };
-        let meta = out
-            .key_metadata()
-            .ok_or_else(|| other(op, "answer has no `KeyMetadata`"))?;
+        let meta = answered(op, "KeyMetadata", out.key_metadata())?;
         Ok(Some(KeyRef {
             id: meta.key_id().to_owned(),
             arn: meta.arn().unwrap_or_default().to_owned(),
@@ -27,11 +25,10 @@ impl KeyBuilder for KmsAdapter {
 
     async fn create_key(&self, description: &str, policy: &str, tags: &BTreeMap<String, String>) -> PortResult<KeyRef> {
         let op = "CreateKey";
-        let tags = tags
-            .iter()
-            .map(|(k, v)| Tag::builder().tag_key(k).tag_value(v).build())
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| other(op, e.to_string()))?;
+        let tags = all_built(
+            op,
+            tags.iter().map(|(k, v)| Tag::builder().tag_key(k).tag_value(v).build()),
+        )?;
         let out = self
             .client
             .create_key()
@@ -43,9 +40,7 @@ impl KeyBuilder for KmsAdapter {
             .send()
             .await
             .port(op)?;
-        let meta = out
-            .key_metadata()
-            .ok_or_else(|| other(op, "answer has no `KeyMetadata`"))?;
+        let meta = answered(op, "KeyMetadata", out.key_metadata())?;
         Ok(KeyRef {
             id: meta.key_id().to_owned(),
             arn: meta.arn().unwrap_or_default().to_owned(),

@@ -22,6 +22,7 @@ pub mod kms;
 pub mod kms_builder;
 pub mod logs;
 pub mod metered;
+pub(crate) mod pages;
 pub mod s3;
 pub mod sagemaker;
 pub mod securityhub;

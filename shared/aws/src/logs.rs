@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use aws_sdk_cloudwatchlogs::Client;
 
 use crate::error::{deleted, has_code, SdkResultExt};
+use crate::pages::all_items;
 use crate::ports::{LogGroups, PortResult};
 
 /// [`LogGroups`] on an `aws_sdk_cloudwatchlogs` client.
@@ -54,15 +55,11 @@ impl LogGroups for LogsAdapter {
     }
 
     async fn log_group_key(&self, name: &str) -> PortResult<Option<Option<String>>> {
-        let out = self
-            .client
-            .describe_log_groups()
-            .log_group_name_prefix(name)
-            .send()
-            .await
-            .port("DescribeLogGroups")?;
-        Ok(out
-            .log_groups()
+        let groups = all_items!(
+            "DescribeLogGroups",
+            self.client.describe_log_groups().log_group_name_prefix(name)
+        )?;
+        Ok(groups
             .iter()
             .find(|g| g.log_group_name() == Some(name))
             .map(|g| g.kms_key_id().map(str::to_owned)))

@@ -7,6 +7,7 @@ use aws_sdk_s3::types::ServerSideEncryption;
 use aws_sdk_s3::Client;
 
 use crate::error::{found, other, port_error, SdkResultExt};
+use crate::pages::all_pages;
 use crate::ports::{PortResult, SweepState, TrailReader, TrailWriter};
 
 /// An S3 client on `sdk`. With an endpoint override (an emulator, `AWS_ENDPOINT_URL`) buckets
@@ -40,26 +41,10 @@ impl S3Trail {
     }
 
     async fn list_after(&self, prefix: &str, start_after: Option<&str>) -> PortResult<Vec<String>> {
-        let mut keys = Vec::new();
-        let mut token: Option<String> = None;
-        loop {
-            let page = self
-                .client
-                .list_objects_v2()
-                .bucket(&self.bucket)
-                .prefix(prefix)
-                .set_start_after(start_after.map(str::to_owned))
-                .set_continuation_token(token.take())
-                .send()
-                .await
-                .port("ListObjectsV2")?;
-            keys.extend(page.contents().iter().filter_map(|o| o.key().map(str::to_owned)));
-            match page.next_continuation_token() {
-                Some(next) if page.is_truncated() == Some(true) => token = Some(next.to_owned()),
-                _ => break,
-            }
-        }
-        Ok(keys)
+        let call = self.client.list_objects_v2().bucket(&self.bucket).prefix(prefix);
+        let pages = all_pages!("ListObjectsV2", call.set_start_after(start_after.map(str::to_owned)))?;
+        let objects = pages.iter().flat_map(|page| page.contents());
+        Ok(objects.filter_map(|o| o.key().map(str::to_owned)).collect())
     }
 
     async fn get_object(&self, key: &str) -> PortResult<Option<Vec<u8>>> {

@@ -3,13 +3,17 @@
 
 use std::collections::BTreeMap;
 
+use aws_sdk_sagemaker::config::http::HttpResponse;
+use aws_sdk_sagemaker::error::SdkError;
 use aws_sdk_sagemaker::types::{
     HyperParameterTuningJobStatus, ProcessingJobStatus, RootAccess, Tag, TrainingJobStatus, TransformJobStatus,
 };
 use aws_sdk_sagemaker::Client;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 use crate::describe::{self, DescribeError};
 use crate::error::{found, unreadable, SdkResultExt};
+use crate::pages::all_items;
 use crate::ports::{PortResult, SageMaker, SageMakerInventory};
 use sagefence_core::model::{Domain, EndpointConfig, Job, JobKind, Model, NotebookInstance, Tags, Toggle};
 
@@ -45,28 +49,23 @@ impl SageMakerAdapter {
         let Some(arn) = arn else {
             return Ok(Some(Tags::default()));
         };
-        let list = self
-            .client
-            .list_tags()
-            .resource_arn(arn)
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<_>, _>>()
-            .await
-            .port("ListTags");
+        let list = all_items!("ListTags", self.client.list_tags().resource_arn(arn));
         Ok(found(list)?.map(|list| describe::tags(&list)))
     }
 
-    /// A Describe answer (`None`: no such resource) with its tags, converted into a model.
-    async fn tagged<O: Sync, T>(
+    /// The answer of the Describe call `operation` with the resource's tags, converted into a
+    /// model; `None` when there is no such resource.
+    async fn tagged<O: Sync, E, T>(
         &self,
         operation: &'static str,
-        out: Option<O>,
+        answer: Result<O, SdkError<E, HttpResponse>>,
         arn: fn(&O) -> Option<&str>,
         convert: fn(&O, Tags) -> Result<T, DescribeError>,
-    ) -> PortResult<Option<T>> {
-        let Some(out) = out else {
+    ) -> PortResult<Option<T>>
+    where
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+    {
+        let Some(out) = found(answer.port(operation))? else {
             return Ok(None);
         };
         let Some(tags) = self.tags(arn(&out)).await? else {
@@ -79,13 +78,8 @@ impl SageMakerAdapter {
 impl SageMaker for SageMakerAdapter {
     async fn notebook(&self, name: &str) -> PortResult<Option<NotebookInstance>> {
         let op = "DescribeNotebookInstance";
-        let out = self
-            .client
-            .describe_notebook_instance()
-            .notebook_instance_name(name)
-            .send()
-            .await;
-        let out = found(out.port(op))?;
+        let out = self.client.describe_notebook_instance().notebook_instance_name(name);
+        let out = out.send().await;
         self.tagged(op, out, |o| o.notebook_instance_arn(), describe::notebook_instance)
             .await
     }
@@ -95,19 +89,13 @@ impl SageMaker for SageMakerAdapter {
         match kind {
             JobKind::Training => {
                 let op = "DescribeTrainingJob";
-                let out = found(c.describe_training_job().training_job_name(name).send().await.port(op))?;
+                let out = c.describe_training_job().training_job_name(name).send().await;
                 self.tagged(op, out, |o| o.training_job_arn(), describe::training_job)
                     .await
             }
             JobKind::Processing => {
                 let op = "DescribeProcessingJob";
-                let out = found(
-                    c.describe_processing_job()
-                        .processing_job_name(name)
-                        .send()
-                        .await
-                        .port(op),
-                )?;
+                let out = c.describe_processing_job().processing_job_name(name).send().await;
                 self.tagged(op, out, |o| o.processing_job_arn(), describe::processing_job)
                     .await
             }
@@ -116,19 +104,17 @@ impl SageMaker for SageMakerAdapter {
                 let out = c
                     .describe_hyper_parameter_tuning_job()
                     .hyper_parameter_tuning_job_name(name);
-                let out = found(out.send().await.port(op))?;
-                self.tagged(op, out, |o| o.hyper_parameter_tuning_job_arn(), describe::tuning_job)
-                    .await
+                self.tagged(
+                    op,
+                    out.send().await,
+                    |o| o.hyper_parameter_tuning_job_arn(),
+                    describe::tuning_job,
+                )
+                .await
             }
             JobKind::Transform => {
                 let op = "DescribeTransformJob";
-                let out = found(
-                    c.describe_transform_job()
-                        .transform_job_name(name)
-                        .send()
-                        .await
-                        .port(op),
-                )?;
+                let out = c.describe_transform_job().transform_job_name(name).send().await;
                 self.tagged(op, out, |o| o.transform_job_arn(), describe::transform_job)
                     .await
             }
@@ -137,33 +123,20 @@ impl SageMaker for SageMakerAdapter {
 
     async fn model(&self, name: &str) -> PortResult<Option<Model>> {
         let op = "DescribeModel";
-        let out = found(self.client.describe_model().model_name(name).send().await.port(op))?;
+        let out = self.client.describe_model().model_name(name).send().await;
         self.tagged(op, out, |o| o.model_arn(), describe::model).await
     }
 
     async fn endpoint_config(&self, name: &str) -> PortResult<Option<EndpointConfig>> {
         let op = "DescribeEndpointConfig";
-        let out = self
-            .client
-            .describe_endpoint_config()
-            .endpoint_config_name(name)
-            .send()
-            .await;
-        let out = found(out.port(op))?;
+        let out = self.client.describe_endpoint_config().endpoint_config_name(name);
+        let out = out.send().await;
         self.tagged(op, out, |o| o.endpoint_config_arn(), describe::endpoint_config)
             .await
     }
 
     async fn endpoint_config_in_use(&self, name: &str) -> PortResult<bool> {
-        let endpoints = self
-            .client
-            .list_endpoints()
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<_>, _>>()
-            .await
-            .port("ListEndpoints")?;
+        let endpoints = all_items!("ListEndpoints", self.client.list_endpoints())?;
         for endpoint_name in endpoints.iter().filter_map(|e| e.endpoint_name()) {
             let out = self
                 .client
@@ -286,27 +259,16 @@ impl SageMaker for SageMakerAdapter {
     }
 }
 
-/// Collects every item of a SageMaker paginator's pages, naming the operation on failure.
-macro_rules! all_pages {
-    ($call:expr, $op:literal, $items:ident, $name:ident) => {{
-        let pages = $call.send().collect::<Result<Vec<_>, _>>().await.port($op)?;
-        Ok(pages
-            .iter()
-            .flat_map(|page| page.$items())
-            .filter_map(|item| item.$name().map(str::to_owned))
-            .collect())
-    }};
+/// The names of listed items that have one.
+fn names<T>(items: PortResult<Vec<T>>, name: fn(&T) -> Option<&str>) -> PortResult<Vec<String>> {
+    Ok(items?.iter().filter_map(|item| name(item).map(str::to_owned)).collect())
 }
 
 impl SageMakerInventory for SageMakerAdapter {
     async fn notebook_names(&self) -> PortResult<Vec<String>> {
-        let call = self.client.list_notebook_instances().into_paginator();
-        all_pages!(
-            call.page_size(self.page_size),
-            "ListNotebookInstances",
-            notebook_instances,
-            notebook_instance_name
-        )
+        let call = self.client.list_notebook_instances();
+        let items = all_items!("ListNotebookInstances", call, page_size = self.page_size);
+        names(items, |n| n.notebook_instance_name())
     }
 
     async fn in_progress_job_names(&self, kind: JobKind) -> PortResult<Vec<String>> {
@@ -315,68 +277,48 @@ impl SageMakerInventory for SageMakerAdapter {
         match kind {
             JobKind::Training => {
                 let call = c.list_training_jobs().status_equals(TrainingJobStatus::InProgress);
-                all_pages!(
-                    call.into_paginator().page_size(size),
-                    "ListTrainingJobs",
-                    training_job_summaries,
-                    training_job_name
-                )
+                let items = all_items!("ListTrainingJobs", call, page_size = size);
+                names(items, |j| j.training_job_name())
             }
             JobKind::Processing => {
                 let call = c.list_processing_jobs().status_equals(ProcessingJobStatus::InProgress);
-                all_pages!(
-                    call.into_paginator().page_size(size),
-                    "ListProcessingJobs",
-                    processing_job_summaries,
-                    processing_job_name
-                )
+                let items = all_items!("ListProcessingJobs", call, page_size = size);
+                names(items, |j| j.processing_job_name())
             }
             JobKind::Transform => {
                 let call = c.list_transform_jobs().status_equals(TransformJobStatus::InProgress);
-                all_pages!(
-                    call.into_paginator().page_size(size),
-                    "ListTransformJobs",
-                    transform_job_summaries,
-                    transform_job_name
-                )
+                let items = all_items!("ListTransformJobs", call, page_size = size);
+                names(items, |j| j.transform_job_name())
             }
             JobKind::HyperParameterTuning => {
                 let call = c
                     .list_hyper_parameter_tuning_jobs()
                     .status_equals(HyperParameterTuningJobStatus::InProgress);
-                all_pages!(
-                    call.into_paginator().page_size(size),
-                    "ListHyperParameterTuningJobs",
-                    hyper_parameter_tuning_job_summaries,
-                    hyper_parameter_tuning_job_name
-                )
+                let items = all_items!("ListHyperParameterTuningJobs", call, page_size = size);
+                names(items, |j| j.hyper_parameter_tuning_job_name())
             }
         }
     }
 
     async fn model_names(&self) -> PortResult<Vec<String>> {
-        let call = self.client.list_models().into_paginator();
-        all_pages!(call.page_size(self.page_size), "ListModels", models, model_name)
+        let items = all_items!("ListModels", self.client.list_models(), page_size = self.page_size);
+        names(items, |m| m.model_name())
     }
 
     async fn endpoint_config_names(&self) -> PortResult<Vec<String>> {
-        let call = self.client.list_endpoint_configs().into_paginator();
-        all_pages!(
-            call.page_size(self.page_size),
-            "ListEndpointConfigs",
-            endpoint_configs,
-            endpoint_config_name
-        )
+        let call = self.client.list_endpoint_configs();
+        let items = all_items!("ListEndpointConfigs", call, page_size = self.page_size);
+        names(items, |e| e.endpoint_config_name())
     }
 
     async fn domain_ids(&self) -> PortResult<Vec<String>> {
-        let call = self.client.list_domains().into_paginator();
-        all_pages!(call.page_size(self.page_size), "ListDomains", domains, domain_id)
+        let items = all_items!("ListDomains", self.client.list_domains(), page_size = self.page_size);
+        names(items, |d| d.domain_id())
     }
 
     async fn domain(&self, id: &str) -> PortResult<Option<Domain>> {
         let op = "DescribeDomain";
-        let out = found(self.client.describe_domain().domain_id(id).send().await.port(op))?;
+        let out = self.client.describe_domain().domain_id(id).send().await;
         self.tagged(op, out, |o| o.domain_arn(), describe::domain).await
     }
 }

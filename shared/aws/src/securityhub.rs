@@ -19,6 +19,7 @@ use aws_sdk_securityhub::types::{
 use aws_sdk_securityhub::Client;
 
 use crate::error::{other, SdkResultExt};
+use crate::pages::all_items;
 use crate::ports::{FindingsImporter, PortResult};
 use sagefence_audit::asff::{AsffFinding, RefusedFinding};
 
@@ -155,16 +156,7 @@ impl SecurityHubImporter {
                 .workflow_status(equals("SUPPRESSED"))
                 .note_updated_by(equals(NOTE_AUTHOR))
                 .build();
-            let found = self
-                .client
-                .get_findings()
-                .filters(filters)
-                .into_paginator()
-                .items()
-                .send()
-                .collect::<Result<Vec<_>, _>>()
-                .await
-                .port(READ)?;
+            let found = all_items!(READ, self.client.get_findings().filters(filters))?;
             suppressed.extend(chunk.iter().copied().filter(|f| {
                 found
                     .iter()

@@ -11,6 +11,7 @@ use aws_sdk_sqs::Client;
 use crate::audit_log::JsonLinesAuditSink;
 use crate::error::{other, SdkResultExt};
 use crate::ports::{AuditSink, PortResult};
+use crate::settings::Vars;
 use sagefence_audit::audit::AuditRecord;
 
 /// The environment variable naming the audit-shipper's queue.
@@ -74,7 +75,7 @@ pub enum AuditDestination {
 impl AuditDestination {
     /// The queue when [`AUDIT_QUEUE_URL_ENV`] is set (and not blank), stdout otherwise.
     pub fn from_env(sqs: Client) -> Self {
-        Self::choose(std::env::var(AUDIT_QUEUE_URL_ENV).ok(), sqs)
+        Self::choose(Vars::process().optional(AUDIT_QUEUE_URL_ENV), sqs)
     }
 
     /// The queue at `queue_url` when there is one (and it is not blank), stdout otherwise.

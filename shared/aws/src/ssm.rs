@@ -8,7 +8,7 @@ use thiserror::Error;
 
 use crate::error::SdkResultExt;
 use crate::ports::PortError;
-use crate::settings::setting;
+use crate::settings::Vars;
 use sagefence_core::{Policy, PolicyError};
 
 /// Environment variable names.
@@ -34,9 +34,10 @@ impl PolicySource {
     /// The source the environment names; blank variables count as unset, and a parameter
     /// wins over inline text.
     pub fn from_env(var: impl Fn(&str) -> Option<String>) -> PolicySource {
-        if let Some(name) = setting(var(env::POLICY_PARAMETER)) {
+        let vars = Vars::new(var);
+        if let Some(name) = vars.optional(env::POLICY_PARAMETER) {
             PolicySource::Parameter(name)
-        } else if let Some(yaml) = var(env::POLICY).filter(|yaml| !yaml.trim().is_empty()) {
+        } else if let Some(yaml) = vars.text(env::POLICY) {
             PolicySource::Inline(yaml)
         } else {
             PolicySource::Builtin

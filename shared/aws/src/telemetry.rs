@@ -17,3 +17,19 @@ where
         .with_writer(writer)
         .init();
 }
+
+/// Reports a function's error type to Lambda as a diagnostic: its stable `error_type()` and
+/// its message (the function crate depends on `lambda_runtime`).
+#[macro_export]
+macro_rules! lambda_diagnostic {
+    ($error:ty) => {
+        impl From<$error> for lambda_runtime::Diagnostic {
+            fn from(err: $error) -> lambda_runtime::Diagnostic {
+                lambda_runtime::Diagnostic {
+                    error_type: err.error_type().to_owned(),
+                    error_message: err.to_string(),
+                }
+            }
+        }
+    };
+}
