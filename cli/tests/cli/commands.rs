@@ -1,8 +1,7 @@
 //! The `sagefence` binary, run as a user would: every fixture's exit code and output, bad
 //! input and bad usage.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::PathBuf;
 
 use sagefence_tests::events::fixture_paths;
 use serde_json::Value;
@@ -137,8 +136,11 @@ fn policy_check_names_the_line_of_a_mistake() {
 
     let out = sagefence(&["policy", "default"]);
     assert_eq!(out.status.code(), Some(0));
-    let good = dir.join("default.yaml");
-    std::fs::write(&good, &out.stdout).unwrap();
+    let good = policy_file(
+        "sagefence-cli-policy",
+        "default.yaml",
+        &String::from_utf8(out.stdout).unwrap(),
+    );
     let out = sagefence(&["policy", "check", good.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
 }

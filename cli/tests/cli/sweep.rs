@@ -3,7 +3,7 @@
 
 use std::process::{Command, Output};
 
-use sagefence_tests::world::{given_project, notebook_state, running_notebook, ProjectNetwork};
+use sagefence_tests::world::{given_project, notebook_state, running_notebook};
 use sagefence_tests::{Emulator, REGION};
 use serde_json::Value;
 

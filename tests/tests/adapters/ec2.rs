@@ -55,12 +55,18 @@ async fn create_peering(emulator: &Emulator, vpc_id: &str, peer_vpc_id: &str) ->
         .to_owned()
 }
 
-#[tokio::test]
-async fn vpc_reads_everything_that_connects_it() {
+/// given: a fresh emulator, the adapter on it, and a VPC of the `fraud` project (10.10.0.0/16).
+async fn given_fraud_vpc() -> (Emulator, Ec2Adapter, String) {
     let emulator = Emulator::start().await.unwrap();
-    let ec2 = emulator.ec2();
     let adapter = adapter(&emulator);
     let vpc_id = create_vpc(&emulator, "10.10.0.0/16", Some("fraud")).await.unwrap();
+    (emulator, adapter, vpc_id)
+}
+
+#[tokio::test]
+async fn vpc_reads_everything_that_connects_it() {
+    let (emulator, adapter, vpc_id) = given_fraud_vpc().await;
+    let ec2 = emulator.ec2();
     let other_vpc = create_vpc(&emulator, "10.20.0.0/16", None).await.unwrap();
     let third_vpc = create_vpc(&emulator, "10.30.0.0/16", None).await.unwrap();
     let subnet_id = create_subnet(&emulator, &vpc_id, "10.10.1.0/24").await.unwrap();
@@ -148,10 +154,8 @@ async fn vpc_reads_everything_that_connects_it() {
 
 #[tokio::test]
 async fn internet_and_nat_gateways_are_deleted() {
-    let emulator = Emulator::start().await.unwrap();
+    let (emulator, adapter, vpc_id) = given_fraud_vpc().await;
     let ec2 = emulator.ec2();
-    let adapter = adapter(&emulator);
-    let vpc_id = create_vpc(&emulator, "10.10.0.0/16", Some("fraud")).await.unwrap();
     let subnet_id = create_subnet(&emulator, &vpc_id, "10.10.1.0/24").await.unwrap();
     let gateway = attach_internet_gateway(&emulator, &vpc_id).await.unwrap();
     let nat = create_nat_gateway(&emulator, &subnet_id).await;
@@ -181,9 +185,7 @@ async fn internet_and_nat_gateways_are_deleted() {
 
 #[tokio::test]
 async fn peerings_are_rejected_when_pending_and_deleted_when_active() {
-    let emulator = Emulator::start().await.unwrap();
-    let adapter = adapter(&emulator);
-    let vpc_id = create_vpc(&emulator, "10.10.0.0/16", Some("fraud")).await.unwrap();
+    let (emulator, adapter, vpc_id) = given_fraud_vpc().await;
     let peer = create_vpc(&emulator, "10.20.0.0/16", None).await.unwrap();
     let pending = create_peering(&emulator, &vpc_id, &peer).await;
     let active = create_peering(&emulator, &peer, &vpc_id).await;
@@ -207,9 +209,7 @@ async fn peerings_are_rejected_when_pending_and_deleted_when_active() {
 
 #[tokio::test]
 async fn flow_log_is_created_once_to_the_vpc_log_group() {
-    let emulator = Emulator::start().await.unwrap();
-    let adapter = adapter(&emulator);
-    let vpc_id = create_vpc(&emulator, "10.10.0.0/16", Some("fraud")).await.unwrap();
+    let (emulator, adapter, vpc_id) = given_fraud_vpc().await;
 
     adapter.create_flow_log(&vpc_id).await.unwrap();
     let logs = emulator
@@ -238,9 +238,7 @@ async fn flow_log_is_created_once_to_the_vpc_log_group() {
 
 #[tokio::test]
 async fn subnets_carry_their_vpc_tags_and_lose_public_ips() {
-    let emulator = Emulator::start().await.unwrap();
-    let adapter = adapter(&emulator);
-    let vpc_id = create_vpc(&emulator, "10.10.0.0/16", Some("fraud")).await.unwrap();
+    let (emulator, adapter, vpc_id) = given_fraud_vpc().await;
     let subnet_id = create_subnet(&emulator, &vpc_id, "10.10.1.0/24").await.unwrap();
     map_public_ip_on_launch(&emulator, &subnet_id).await.unwrap();
 
@@ -285,10 +283,8 @@ fn range(protocol: &str, port: Option<i32>, cidr: &str) -> IngressRange {
 
 #[tokio::test]
 async fn open_ingress_is_read_and_revoked() {
-    let emulator = Emulator::start().await.unwrap();
+    let (emulator, adapter, vpc_id) = given_fraud_vpc().await;
     let ec2 = emulator.ec2();
-    let adapter = adapter(&emulator);
-    let vpc_id = create_vpc(&emulator, "10.10.0.0/16", Some("fraud")).await.unwrap();
     let group = ec2
         .create_security_group()
         .group_name("notebooks")

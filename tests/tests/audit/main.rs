@@ -5,7 +5,6 @@ mod shipper;
 mod trail;
 
 use base64::Engine as _;
-use sagefence::trail;
 use serde_json::{json, Value};
 
 /// The records in the trail's batches (`*.json.gz`) among these objects, in order.
@@ -14,7 +13,7 @@ fn lines(objects: &[(String, Vec<u8>)]) -> Vec<Value> {
         .iter()
         .filter(|(k, _)| k.ends_with(".json.gz"))
         .flat_map(|(_, bytes)| {
-            String::from_utf8(trail::gunzip(bytes).unwrap())
+            String::from_utf8(sagefence::trail::gunzip(bytes).unwrap())
                 .unwrap()
                 .lines()
                 .map(|l| serde_json::from_str::<Value>(l).unwrap())
@@ -39,7 +38,7 @@ fn awslogs(messages: &[String]) -> Vec<u8> {
         "messageType": "DATA_MESSAGE", "owner": "123456789012", "logGroup": "/aws/lambda/guardrail",
         "logStream": "s", "subscriptionFilters": ["audit"], "logEvents": events,
     });
-    let gz = trail::gzip_lines([data.to_string().as_str()]).unwrap();
+    let gz = sagefence::trail::gzip_lines([data.to_string().as_str()]).unwrap();
     let data = base64::engine::general_purpose::STANDARD.encode(gz);
     serde_json::to_vec(&json!({ "awslogs": { "data": data } })).unwrap()
 }

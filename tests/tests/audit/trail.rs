@@ -5,7 +5,6 @@
 use crate::{api_call, awslogs, lines};
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::ServerSideEncryption;
-use base64::Engine as _;
 use chrono::Utc;
 use sagefence::trail::{self, BrokenLink};
 use sagefence_tests::audit::{AuditTrail, TRAIL_BUCKET};

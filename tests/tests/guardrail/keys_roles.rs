@@ -4,6 +4,7 @@
 
 use crate::{given_guardrail_on, when_reported};
 use aws_sdk_kms::types::KeyState;
+use sagefence_guardrail::Summary;
 use sagefence_tests::events::{event_with, EventTemplate};
 use sagefence_tests::guardrail::{given_guardrail, summary_outcomes, GuardrailBuilder, GuardrailUnderTest};
 use sagefence_tests::world::{
@@ -36,6 +37,18 @@ fn rotation_disabled(key: &str) -> serde_json::Value {
     .unwrap()
 }
 
+/// given: deletion of `key_id` scheduled in seven days.
+async fn schedule_key_deletion(emulator: &Emulator, key_id: &str) {
+    emulator
+        .kms()
+        .schedule_key_deletion()
+        .key_id(key_id)
+        .pending_window_in_days(7)
+        .send()
+        .await
+        .unwrap();
+}
+
 #[tokio::test]
 async fn rotation_turned_off_on_the_project_key_is_turned_on_again() {
     // given: rotation is turned off on the project key; notifications are delivered raw
@@ -64,20 +77,10 @@ async fn a_scheduled_deletion_of_the_project_key_is_cancelled_and_the_key_enable
     // given: the project key is scheduled for deletion
     let (emulator, project, guardrail) = given_guardrail().await.unwrap();
     let kms = emulator.kms();
-    kms.schedule_key_deletion()
-        .key_id(&project.key_id)
-        .pending_window_in_days(7)
-        .send()
-        .await
-        .unwrap();
+    schedule_key_deletion(&emulator, &project.key_id).await;
 
     // when
-    let summary = when_reported(
-        &guardrail,
-        "kms/api-schedule-key-deletion.json",
-        &[("/detail/requestParameters/keyId", project.key_id.as_str())],
-    )
-    .await;
+    let summary = deletion_reported(&guardrail, &project.key_id).await;
 
     // then: the deletion is cancelled, the key usable and rotating
     assert!(
@@ -226,20 +229,10 @@ async fn a_project_key_scheduled_for_deletion_with_rotation_off_gets_both_back()
     let (emulator, project, guardrail) = given_guardrail().await.unwrap();
     let kms = emulator.kms();
     disable_key_rotation(&emulator, &project.key_id).await.unwrap();
-    kms.schedule_key_deletion()
-        .key_id(&project.key_id)
-        .pending_window_in_days(7)
-        .send()
-        .await
-        .unwrap();
+    schedule_key_deletion(&emulator, &project.key_id).await;
 
     // when
-    let summary = when_reported(
-        &guardrail,
-        "kms/api-schedule-key-deletion.json",
-        &[("/detail/requestParameters/keyId", project.key_arn.as_str())],
-    )
-    .await;
+    let summary = deletion_reported(&guardrail, &project.key_arn).await;
 
     // then: deletion cancelled first, then rotation on again
     assert_eq!(
@@ -305,4 +298,10 @@ async fn a_project_role_is_governed_whatever_region_its_global_iam_events_come_f
     // then: the notebook role used in eu-west-1 loses AdministratorAccess
     assert_eq!(summary_outcomes(&summary), ["detach-role-policy applied"]);
     assert!(attached(&emulator, &project.role_name).await.is_empty());
+}
+
+/// when: CloudTrail reports the deletion of `key` (its id or ARN) scheduled.
+async fn deletion_reported(guardrail: &GuardrailUnderTest, key: &str) -> Summary {
+    let fields = [("/detail/requestParameters/keyId", key)];
+    when_reported(guardrail, "kms/api-schedule-key-deletion.json", &fields).await
 }

@@ -15,6 +15,7 @@ use sagefence_tests::world::{
     given_project, notebook_state, running_notebook, NotebookSpec, NotebookState, ProjectNetwork,
 };
 use sagefence_tests::Emulator;
+use std::collections::BTreeMap;
 
 /// The notebook `name` as it is now; it must exist.
 async fn state(emulator: &Emulator, name: &str) -> NotebookState {
@@ -68,4 +69,12 @@ async fn given_pending(emulator: &Emulator, spec: &NotebookSpec) -> String {
 /// guardrail's summary.
 async fn when_reported(guardrail: &GuardrailUnderTest, fixture: &str, fields: &[(&str, &str)]) -> Summary {
     guardrail.handle(&event_with(fixture, fields).unwrap()).await.unwrap()
+}
+
+/// then: of these findings (`rule -> status`), `failed` failed and each of `passed` passed.
+fn then_failed_only(findings: &BTreeMap<String, String>, failed: &str, passed: &[&str]) {
+    assert_eq!(findings[failed], "FAILED");
+    for rule in passed {
+        assert_eq!(findings[*rule], "PASSED", "{rule}: {findings:?}");
+    }
 }

@@ -9,6 +9,12 @@ use sagefence_tests::records::{action_outcomes, records_of};
 use sagefence_tests::world::{given_project, notebook_state, running_notebook, NotebookState, ProjectNetwork};
 use sagefence_tests::Emulator;
 
+/// given: the next calls of `action`, as many as the guardrail's attempts, are throttled.
+async fn throttle_beyond_the_attempts(emulator: &Emulator, guardrail: &GuardrailUnderTest, action: &str) {
+    let attempts = guardrail.guardrail.settings.max_attempts;
+    emulator.throttle(action, attempts).await.unwrap();
+}
+
 #[tokio::test]
 async fn a_throttled_stop_is_retried_until_it_succeeds() {
     // given: a running notebook with direct internet access; the next two stops are throttled
@@ -74,8 +80,7 @@ async fn a_look_up_throttled_beyond_the_attempts_fails_retryably_before_anything
     let (emulator, project, guardrail) = given_guardrail().await.unwrap();
     let name = "alpha-alice-unreadable";
     let arn = given_running(&emulator, &project.notebook(name).with_direct_internet()).await;
-    let attempts = guardrail.guardrail.settings.max_attempts;
-    emulator.throttle("DescribeNotebookInstance", attempts).await.unwrap();
+    throttle_beyond_the_attempts(&emulator, &guardrail, "DescribeNotebookInstance").await;
     let event = notebook_state_event(name, &arn, "InService").unwrap();
 
     // when
@@ -106,8 +111,7 @@ async fn a_root_access_fix_interrupted_by_throttling_is_completed_by_the_retried
     in_service(&guardrail, name, &arn).await;
     assert_eq!(state(&emulator, name).await.status, "Stopped");
     guardrail.take_audit_records().unwrap();
-    let attempts = guardrail.guardrail.settings.max_attempts;
-    emulator.throttle("StartNotebookInstance", attempts).await.unwrap();
+    throttle_beyond_the_attempts(&emulator, &guardrail, "StartNotebookInstance").await;
     let stopped = notebook_state_event(name, &arn, "Stopped").unwrap();
 
     // when: the Stopped event is handled while starts are throttled
@@ -179,8 +183,7 @@ async fn a_retried_event_records_its_remedies_under_ids_of_their_own() {
     let (emulator, project, guardrail) = given_guardrail().await.unwrap();
     let name = "alpha-alice-retried";
     let arn = given_running(&emulator, &project.notebook(name).with_direct_internet()).await;
-    let attempts = guardrail.guardrail.settings.max_attempts;
-    emulator.throttle("AddTags", attempts).await.unwrap();
+    throttle_beyond_the_attempts(&emulator, &guardrail, "AddTags").await;
     let event = notebook_state_event(name, &arn, "InService").unwrap();
     let error = guardrail.handle(&event).await.unwrap_err();
     assert!(error.is_retryable(), "{error:?}");

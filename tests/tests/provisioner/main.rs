@@ -38,6 +38,11 @@ impl Bench {
         }
     }
 
+    /// Sets an emulator test control (`throttle`, `delay`, ...).
+    async fn control(&self, name: &str, body: &Value) {
+        self.emulator.control(name, body).await.unwrap();
+    }
+
     /// Handles the request and returns the one answer it PUT.
     async fn answer(&self, request: &CfnRequest) -> Value {
         let report = self.provisioner.handle(request).await.unwrap();
@@ -533,14 +538,7 @@ async fn two_projects_get_blocks_that_overlap_nothing_and_a_taken_block_is_refus
 async fn a_failure_in_the_middle_of_a_create_rolls_everything_back_and_answers_failed() {
     // given: EC2 refusing to create VPC endpoints, after the roles, key, VPC and subnets exist
     let bench = Bench::start().await;
-    bench
-        .emulator
-        .control(
-            "throttle",
-            &json!({ "action": "CreateVpcEndpoint", "count": 50, "service": "ec2", "code": "VpcEndpointLimitExceeded" }),
-        )
-        .await
-        .unwrap();
+    bench.control("throttle", &json!({ "action": "CreateVpcEndpoint", "count": 50, "service": "ec2", "code": "VpcEndpointLimitExceeded" })).await;
 
     // when: the environment is created
     let (_, answer) = bench
@@ -705,13 +703,11 @@ async fn a_handler_about_to_overrun_its_deadline_still_answers_and_the_delete_cl
     // given: EC2 answering CreateVpc after 3 s, and 2 s of Lambda time left
     let bench = Bench::start().await;
     bench
-        .emulator
         .control(
             "delay",
             &json!({ "action": "CreateVpc", "seconds": 3, "service": "ec2" }),
         )
-        .await
-        .unwrap();
+        .await;
     let url = bench.server.url("slow-1");
     let create = CfnRequest::create(
         ENVIRONMENT,
@@ -757,13 +753,11 @@ async fn zones_that_lack_an_endpoint_service_are_never_used() {
     // given: the notebook endpoint offered in two of the region's three zones
     let bench = Bench::start().await;
     bench
-        .emulator
         .control(
             "endpoint-service-zones",
             &json!({ "service": "aws.sagemaker.eu-west-1.notebook", "zones": ["eu-west-1b", "eu-west-1c"] }),
         )
-        .await
-        .unwrap();
+        .await;
 
     // when: an environment in two zones is created
     let (_, answer) = bench
@@ -950,7 +944,6 @@ async fn the_environment_check_fails_a_drifted_environment_with_every_reason() {
     let (_, environment) = bench
         .create_environment("env-1", json!({ "ProjectName": "alpha", "AzCount": 1 }))
         .await;
-    let ec2 = bench.emulator.ec2();
     let gateway_id = attach_internet_gateway(&bench.emulator, data(&environment, "VpcId"))
         .await
         .unwrap();
