@@ -2,7 +2,6 @@
 //! intact, each kind of tampering, and bad input.
 
 use std::path::{Path, PathBuf};
-use std::process::Output;
 
 use chrono::{TimeZone, Utc};
 use sagefence::trail::{seal, Entry, Sealed};

@@ -1,8 +1,6 @@
 //! The `sagefence` binary, run as a user would: every fixture's exit code and output, bad
 //! input and bad usage.
 
-use std::path::PathBuf;
-
 use sagefence_tests::events::fixture_paths;
 use serde_json::Value;
 

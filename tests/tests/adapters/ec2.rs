@@ -2,15 +2,15 @@
 //! and the remedies that cut those connections.
 
 use aws_sdk_ec2::types::{
-    AttributeBooleanValue, DomainType, Filter, FlowLogsResourceType, IpPermission, IpRange, Ipv6Range,
-    LogDestinationType, ResourceType, Tag, TagSpecification, TrafficType, VpcEndpointType,
+    DomainType, Filter, FlowLogsResourceType, IpPermission, IpRange, Ipv6Range, LogDestinationType, TrafficType,
+    VpcEndpointType,
 };
 use sagefence::account::{IngressRange, Peering};
 use sagefence::aws::{Ec2Adapter, FlowLogSettings};
 use sagefence::ports::{Network, PortErrorKind};
 use sagefence_tests::world::{
     attach_internet_gateway, create_internet_gateway, create_subnet, create_vpc, map_public_ip_on_launch,
-    peering_status,
+    peering_status, PROJECT_TAG,
 };
 use sagefence_tests::Emulator;
 

@@ -1,7 +1,7 @@
 //! How failures come back through the adapters: throttling and transient failures as retryable
 //! kinds, state conflicts as `InvalidState`, missing resources as `NotFound` or `None`.
 
-use aws_sdk_sagemaker::types::{InstanceType, NotebookInstanceStatus};
+use aws_sdk_sagemaker::types::NotebookInstanceStatus;
 use sagefence::aws::{Ec2Adapter, FlowLogSettings, IamAdapter, KmsAdapter, SageMakerAdapter};
 use sagefence::ports::{Keys, Network, PortErrorKind, Roles, SageMaker};
 use sagefence_tests::world::{create_bare_notebook, notebook_status, TEST_ROLE_ARN};

@@ -2,11 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use aws_sdk_sagemaker::types::{
-    AlgorithmSpecification, ContainerDefinition, InstanceType, NotebookInstanceStatus, OutputDataConfig,
-    ProductionVariant, ProductionVariantInstanceType, ResourceConfig, RootAccess, StoppingCondition, Tag,
-    TrainingInputMode, TrainingInstanceType,
-};
+use aws_sdk_sagemaker::types::{ContainerDefinition, NotebookInstanceStatus, RootAccess, Tag};
 use sagefence::aws::SageMakerAdapter;
 use sagefence::model::{JobKind, JobStatus, NotebookStatus, Toggle};
 use sagefence::ports::{PortErrorKind, SageMaker};

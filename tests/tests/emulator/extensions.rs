@@ -10,13 +10,8 @@ use aws_sdk_sagemaker::operation::describe_notebook_instance::{
 use aws_sdk_sagemaker::operation::start_notebook_instance::{StartNotebookInstanceError, StartNotebookInstanceOutput};
 use aws_sdk_sagemaker::operation::stop_notebook_instance::{StopNotebookInstanceError, StopNotebookInstanceOutput};
 use aws_sdk_sagemaker::types::{
-    AlgorithmSpecification, AppSpecification, ContainerDefinition, DirectInternetAccess,
-    HyperParameterTrainingJobDefinition, HyperParameterTuningJobConfig, HyperParameterTuningJobStatus,
-    HyperParameterTuningJobStrategyType, InstanceType, NetworkConfig, NotebookInstanceStatus, OutputDataConfig,
-    ProcessingClusterConfig, ProcessingInstanceType, ProcessingJobStatus, ProcessingResources, ResourceConfig,
-    ResourceLimits, RootAccess, S3DataType, StoppingCondition, TrainingInputMode, TrainingInstanceType,
-    TrainingJobStatus, TransformDataSource, TransformInput, TransformInstanceType, TransformJobStatus, TransformOutput,
-    TransformResources, TransformS3DataSource, VpcConfig,
+    ContainerDefinition, DirectInternetAccess, HyperParameterTuningJobStatus, InstanceType, NetworkConfig,
+    NotebookInstanceStatus, ProcessingJobStatus, RootAccess, TrainingJobStatus, TransformJobStatus, VpcConfig,
 };
 use aws_sdk_sagemaker::Client;
 use sagefence_tests::world::{

@@ -3,10 +3,10 @@
 
 use crate::{given_running, state, when_reported};
 use sagefence_guardrail::GuardrailError;
-use sagefence_tests::events::{event_with, events_dir, fixture_bytes, notebook_call_event, EventTemplate};
-use sagefence_tests::guardrail::{given_guardrail, GuardrailUnderTest, OWN_ROLE_ARN};
+use sagefence_tests::events::{events_dir, fixture_bytes, notebook_call_event, EventTemplate};
+use sagefence_tests::guardrail::{given_guardrail, OWN_ROLE_ARN};
 use sagefence_tests::records::{record_type, records_of};
-use sagefence_tests::world::{notebook_state, running_notebook, NotebookState, ProjectNetwork};
+use sagefence_tests::world::running_notebook;
 use sagefence_tests::Emulator;
 
 /// Asserts the notebook still runs and carries no sagefence tag.

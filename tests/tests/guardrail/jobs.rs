@@ -3,16 +3,13 @@
 
 use crate::{then_failed_only, when_reported};
 use aws_sdk_sagemaker::error::ProvideErrorMetadata;
-use aws_sdk_sagemaker::types::{
-    ContainerDefinition, OutputDataConfig, ProductionVariant, ProductionVariantInstanceType, StoppingCondition, Tag,
-    TrainingInputMode,
-};
+use aws_sdk_sagemaker::types::Tag;
 use sagefence_tests::events::{event_with, EventTemplate};
-use sagefence_tests::guardrail::{given_guardrail, summary_outcomes, GuardrailUnderTest};
+use sagefence_tests::guardrail::{given_guardrail, summary_outcomes};
 use sagefence_tests::records::finding_statuses;
 use sagefence_tests::world::{
     create_model, create_training_job, create_training_job_with, endpoint_config_request, model_exists, project_vpc,
-    training_job_status, ProjectNetwork, OWNER, OWNER_TAG, PROJECT, PROJECT_TAG,
+    ProjectNetwork, OWNER, OWNER_TAG, PROJECT, PROJECT_TAG,
 };
 use sagefence_tests::{Emulator, JobKind};
 

@@ -5,7 +5,7 @@
 use crate::{given_guardrail_on, when_reported};
 use aws_sdk_kms::types::KeyState;
 use sagefence_guardrail::Summary;
-use sagefence_tests::events::{event_with, EventTemplate};
+use sagefence_tests::events::event_with;
 use sagefence_tests::guardrail::{given_guardrail, summary_outcomes, GuardrailBuilder, GuardrailUnderTest};
 use sagefence_tests::world::{
     attach_role_policy, create_key, create_notebook_role, disable_key_rotation, given_project, ProjectNetwork,

@@ -3,11 +3,9 @@
 //! in, the drift undone in the emulator out. Outside the project, nothing is touched.
 
 use crate::{then_failed_only, when_reported};
-use aws_sdk_ec2::types::{
-    AttributeBooleanValue, DomainType, Filter, IpPermission, IpRange, Ipv6Range, UserIdGroupPair,
-};
+use aws_sdk_ec2::types::{DomainType, Filter, IpPermission, IpRange, Ipv6Range, UserIdGroupPair};
 use sagefence_guardrail::Summary;
-use sagefence_tests::events::{event_with, EventTemplate};
+use sagefence_tests::events::event_with;
 use sagefence_tests::guardrail::{given_guardrail, summary_outcomes, GuardrailBuilder, GuardrailUnderTest};
 use sagefence_tests::records::finding_statuses;
 use sagefence_tests::world::{

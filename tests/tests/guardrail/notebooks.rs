@@ -6,9 +6,9 @@ use crate::{
 };
 use chrono::{DateTime, TimeZone, Utc};
 use sagefence_tests::events::{event_with, notebook_call_event, notebook_state_event};
-use sagefence_tests::guardrail::{given_guardrail, summary_outcomes, GuardrailBuilder, GuardrailUnderTest};
+use sagefence_tests::guardrail::{given_guardrail, summary_outcomes, GuardrailUnderTest};
 use sagefence_tests::records::{action_outcomes, finding_statuses, records_of};
-use sagefence_tests::world::{given_project, notebook_state, running_notebook, NotebookState, ProjectNetwork, OWNER};
+use sagefence_tests::world::{notebook_state, OWNER};
 use sagefence_tests::Emulator;
 use serde_json::Value;
 

@@ -6,7 +6,7 @@ use sagefence_guardrail::GuardrailError;
 use sagefence_tests::events::notebook_state_event;
 use sagefence_tests::guardrail::{given_guardrail, summary_outcomes, GuardrailBuilder, GuardrailUnderTest};
 use sagefence_tests::records::{action_outcomes, records_of};
-use sagefence_tests::world::{given_project, notebook_state, running_notebook, NotebookState, ProjectNetwork};
+use sagefence_tests::world::given_project;
 use sagefence_tests::Emulator;
 
 /// given: the next calls of `action`, as many as the guardrail's attempts, are throttled.

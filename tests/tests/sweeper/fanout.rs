@@ -6,7 +6,7 @@ use sagefence_sweeper::{ResourceType, Shard};
 use sagefence_tests::events::fixture_bytes;
 use sagefence_tests::records::{parse_audit, records_of};
 use sagefence_tests::sweeper::{SweeperOptions, SweeperUnderTest};
-use sagefence_tests::world::{given_project, notebook_state, running_notebook, ProjectNetwork, ACCOUNT};
+use sagefence_tests::world::{given_project, notebook_state, running_notebook, ACCOUNT};
 use sagefence_tests::{Emulator, REGION};
 use serde_json::{json, Value};
 

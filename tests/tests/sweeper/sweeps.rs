@@ -2,7 +2,6 @@
 //! that change nothing, lists past one page, throttling absorbed, and findings resolved since
 //! the last sweep.
 
-use aws_sdk_ec2::types::{AttributeBooleanValue, IpPermission, IpRange};
 use sagefence_sweeper::ResourceType;
 use sagefence_tests::records::{record_type, records_of};
 use sagefence_tests::sweeper::{statuses, SweeperOptions, SweeperUnderTest};
