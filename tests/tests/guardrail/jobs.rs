@@ -1,15 +1,16 @@
 //! The guardrail on SageMaker jobs, models, endpoint configurations and Studio domains, end to
 //! end on the emulator.
 
-use crate::{then_failed_only, when_reported};
+use crate::then_failed_only;
 use aws_sdk_sagemaker::error::ProvideErrorMetadata;
 use aws_sdk_sagemaker::types::Tag;
 use sagefence_tests::events::{event_with, EventTemplate};
 use sagefence_tests::guardrail::{given_guardrail, summary_outcomes};
 use sagefence_tests::records::finding_statuses;
 use sagefence_tests::world::{
-    create_model, create_training_job, create_training_job_with, endpoint_config_request, model_exists, project_vpc,
-    ProjectNetwork, OWNER, OWNER_TAG, PROJECT, PROJECT_TAG,
+    create_model, create_training_job, create_training_job_with, endpoint_config_request, job_status, model_exists,
+    processing_job_request, project_tags, project_vpc, transform_job_request, tuning_job_request, ProjectNetwork,
+    OWNER, OWNER_TAG, PROJECT, PROJECT_TAG,
 };
 use sagefence_tests::{Emulator, JobKind};
 
@@ -272,15 +273,15 @@ async fn a_job_missing_its_owner_tag_is_marked_and_notified_once_even_when_the_e
     .unwrap();
 
     // when
-    let summary = when_reported(
-        &guardrail,
+    let event = event_with(
         "sagemaker/api-create-training-job-missing-owner-tag.json",
         &[
             ("/detail/requestParameters/trainingJobName", name),
             ("/detail/responseElements/trainingJobArn", arn.as_str()),
         ],
     )
-    .await;
+    .unwrap();
+    let summary = guardrail.handle(&event).await.unwrap();
 
     // then: it runs on, marked with the rule it breaks; the owner and security team hear of it once
     assert_eq!(summary_outcomes(&summary), ["tag applied", "notify applied"]);

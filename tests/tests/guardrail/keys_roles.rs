@@ -80,7 +80,12 @@ async fn a_scheduled_deletion_of_the_project_key_is_cancelled_and_the_key_enable
     schedule_key_deletion(&emulator, &project.key_id).await;
 
     // when
-    let summary = deletion_reported(&guardrail, &project.key_id).await;
+    let event = event_with(
+        "kms/api-schedule-key-deletion.json",
+        &[("/detail/requestParameters/keyId", project.key_id.as_str())],
+    )
+    .unwrap();
+    let summary = guardrail.handle(&event).await.unwrap();
 
     // then: the deletion is cancelled, the key usable and rotating
     assert!(

@@ -337,15 +337,15 @@ async fn a_deleted_flow_log_of_a_project_vpc_is_recreated() {
     assert!(flow_logs(&emulator, &project.vpc_id).await.unwrap().is_empty());
 
     // when
-    let summary = when_reported(
-        &guardrail,
+    let event = event_with(
         "ec2/api-delete-flow-logs.json",
         &[(
             "/detail/requestParameters/DeleteFlowLogsRequest/FlowLogId/content",
             project.flow_log_id.as_str(),
         )],
     )
-    .await;
+    .unwrap();
+    let summary = guardrail.handle(&event).await.unwrap();
 
     // then: the VPC logs its flows again, to the configured group with the configured role
     assert_eq!(summary_outcomes(&summary), ["create-flow-log applied"]);

@@ -5,7 +5,7 @@ use crate::{
     given_guardrail_on, given_pending, given_running, in_service, state, then_failed_only, then_tagged_and_stopped,
 };
 use chrono::{DateTime, TimeZone, Utc};
-use sagefence_tests::events::{event_with, notebook_call_event, notebook_state_event};
+use sagefence_tests::events::{notebook_call_event, notebook_state_event};
 use sagefence_tests::guardrail::{given_guardrail, summary_outcomes, GuardrailUnderTest};
 use sagefence_tests::records::{action_outcomes, finding_statuses, records_of};
 use sagefence_tests::world::{notebook_state, OWNER};

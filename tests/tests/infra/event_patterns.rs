@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use sagefence::event::{parse, Event};
 use sagefence_tests::event_pattern::matches;
-use sagefence_tests::events::fixture_paths;
+use sagefence_tests::events::{events_dir, fixture_paths};
 use sagefence_tests::Emulator;
 use serde_yaml_ng::Value as Yaml;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -95,7 +95,7 @@ fn rules() -> Vec<Rule> {
 }
 
 fn relative(file: &Path) -> String {
-    file.strip_prefix(root().join("events")).unwrap().display().to_string()
+    file.strip_prefix(events_dir()).unwrap().display().to_string()
 }
 
 /// The functions whose code acts on this fixture.

@@ -252,7 +252,6 @@ async fn throttled_calls_are_retried_and_a_resource_still_throttled_is_reported_
 #[tokio::test]
 async fn project_network_drift_is_undone_and_resolved_on_the_next_sweep() {
     let (emulator, project, sweeper) = setup(SweeperOptions::default()).await;
-    let ec2 = emulator.ec2();
     open_ssh_to_the_internet(&emulator, &project.security_group_id)
         .await
         .unwrap();
