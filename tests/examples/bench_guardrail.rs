@@ -10,9 +10,9 @@ use std::error::Error;
 use std::time::{Duration, Instant};
 
 use aws_sdk_ec2::types::{IpPermission, IpRange};
-use sagefence_tests::guardrail::{
-    notebook_call_event, notebook_state_event, EventTemplate, GuardrailUnderTest, ProjectNetwork,
-};
+use sagefence_tests::events::{notebook_call_event, notebook_state_event, EventTemplate};
+use sagefence_tests::guardrail::GuardrailUnderTest;
+use sagefence_tests::world::ProjectNetwork;
 use sagefence_tests::Emulator;
 use serde_json::Value;
 

@@ -11,10 +11,10 @@
 use std::error::Error;
 
 use sagefence_tests::audit::{AuditTrail, TRAIL_BUCKET, TRAIL_PREFIX};
-use sagefence_tests::guardrail::{
-    notebook_call_event, notebook_state_event, EventTemplate, GuardrailUnderTest, ProjectNetwork,
-};
+use sagefence_tests::events::{notebook_call_event, notebook_state_event, EventTemplate};
+use sagefence_tests::guardrail::GuardrailUnderTest;
 use sagefence_tests::provisioner::{CfnRequest, ProvisionerUnderTest, ResponseServer};
+use sagefence_tests::world::ProjectNetwork;
 use sagefence_tests::Emulator;
 use serde_json::{json, Value};
 

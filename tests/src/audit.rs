@@ -12,7 +12,9 @@ use sagefence_aws::ports::TrailReader;
 use sagefence_aws::{S3Trail, SecurityHubImporter, SqsAuditSink};
 use serde_json::{json, Value};
 
-use crate::guardrail::{aws, create_queue, missing, SupportError, ACCOUNT};
+use crate::error::{aws, missing};
+use crate::world::{create_queue, delete_message, ACCOUNT};
+use crate::SupportError;
 use crate::{Emulator, REGION};
 
 /// The trail's bucket.
@@ -170,13 +172,7 @@ impl AuditTrail {
                 .collect();
             for (id, handle) in &handles {
                 if !failed.contains(&id.as_str()) {
-                    self.sqs
-                        .delete_message()
-                        .queue_url(&self.queue_url)
-                        .receipt_handle(handle)
-                        .send()
-                        .await
-                        .map_err(aws("DeleteMessage"))?;
+                    delete_message(&self.sqs, &self.queue_url, handle).await?;
                 }
             }
             let stop = !failed.is_empty();

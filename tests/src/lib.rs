@@ -10,9 +10,12 @@ mod control;
 mod emulator;
 mod error;
 pub mod event_pattern;
+pub mod events;
 pub mod guardrail;
 pub mod provisioner;
+pub mod records;
 pub mod sweeper;
+pub mod world;
 
 pub use emulator::{Emulator, JobKind, REGION};
-pub use error::HarnessError;
+pub use error::{HarnessError, SupportError};

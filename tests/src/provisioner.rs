@@ -15,7 +15,9 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
 
-use crate::guardrail::{parse_audit, SharedBuffer, SupportError, ACCOUNT};
+use crate::records::{parse_audit, SharedBuffer};
+use crate::world::ACCOUNT;
+use crate::SupportError;
 use crate::{Emulator, REGION};
 
 /// The stack every test request comes from.

@@ -1,11 +1,7 @@
 //! Support for the sweeper's integration tests: the sweeper on the real adapters over an
 //! [`Emulator`], its HTTP requests metered, auditing into memory, keeping its state in an S3
-//! bucket of the emulator and notifying an SNS topic; and SageMaker jobs and models to sweep.
+//! bucket of the emulator and notifying an SNS topic.
 
-use aws_sdk_sagemaker::types::{
-    AlgorithmSpecification, ContainerDefinition, OutputDataConfig, ResourceConfig, StoppingCondition,
-    Tag as SageMakerTag, TrainingInputMode, TrainingInstanceType, VpcConfig,
-};
 use chrono::Utc;
 use sagefence_aws::audit_log::JsonLinesAuditSink;
 use sagefence_aws::metered::{Meter, RequestRate};
@@ -16,11 +12,10 @@ use sagefence_sweeper::aws::{SdkPortSet, SdkPorts};
 use sagefence_sweeper::{ResourceType, Shard, SweepReport, SweepSettings, Sweeper, SweeperError, SweeperFunction};
 use serde_json::Value;
 
-use crate::guardrail::{
-    aws, create_topic, missing, ProjectNetwork, SharedBuffer, SupportError, ACCOUNT, FLOW_LOG_GROUP_PREFIX, OWNER,
-    OWNER_TAG, PROJECT, PROJECT_TAG, TEST_BASE_DELAY,
-};
-use crate::{Emulator, REGION};
+use crate::error::aws;
+use crate::records::{parse_audit, SharedBuffer};
+use crate::world::{create_topic, ACCOUNT, FLOW_LOG_GROUP_PREFIX, TEST_BASE_DELAY};
+use crate::{Emulator, SupportError, REGION};
 
 /// The bucket the sweeper keeps its state in.
 pub const STATE_BUCKET: &str = "sagefence-sweeper-state";
@@ -141,7 +136,7 @@ impl SweeperUnderTest {
 
     /// The audit records written so far, parsed.
     pub fn audit_records(&self) -> Result<Vec<Value>, SupportError> {
-        crate::guardrail::parse_audit(&self.audit.contents()?)
+        parse_audit(&self.audit.contents()?)
     }
 
     /// The Lambda function on this engine, fanning out to `queue_url` when given.
@@ -188,122 +183,4 @@ pub fn statuses(report: &SweepReport, rule: &str) -> std::collections::BTreeMap<
             )
         })
         .collect()
-}
-
-/// The project's subnet and security group as a SageMaker VPC config.
-pub fn project_vpc(project: &ProjectNetwork) -> VpcConfig {
-    VpcConfig::builder()
-        .subnets(&project.subnet_id)
-        .security_group_ids(&project.security_group_id)
-        .build()
-}
-
-fn tag(key: &str, value: &str) -> SageMakerTag {
-    SageMakerTag::builder().key(key).value(value).build()
-}
-
-/// Creates a training job of the project (encrypted, isolated, tagged with project and owner),
-/// in the project VPC when `in_vpc`; it is `InProgress` until told otherwise. Returns its ARN.
-pub async fn create_training_job(
-    emulator: &Emulator,
-    project: &ProjectNetwork,
-    name: &str,
-    in_vpc: bool,
-) -> Result<String, SupportError> {
-    let vpc = in_vpc.then(|| project_vpc(project));
-    create_training_job_with(
-        emulator,
-        project,
-        name,
-        vpc,
-        &[(PROJECT_TAG, PROJECT), (OWNER_TAG, OWNER)],
-    )
-    .await
-}
-
-/// Creates a training job of the project (encrypted, isolated) with this VPC config and these
-/// tags; it is `InProgress` until told otherwise. Returns its ARN.
-pub async fn create_training_job_with(
-    emulator: &Emulator,
-    project: &ProjectNetwork,
-    name: &str,
-    vpc: Option<VpcConfig>,
-    tags: &[(&str, &str)],
-) -> Result<String, SupportError> {
-    let out = emulator
-        .sagemaker()
-        .create_training_job()
-        .training_job_name(name)
-        .role_arn(&project.role_arn)
-        .algorithm_specification(
-            AlgorithmSpecification::builder()
-                .training_image("123456789012.dkr.ecr.eu-west-1.amazonaws.com/sagefence-alpha/xgboost-train:1.7-1")
-                .training_input_mode(TrainingInputMode::File)
-                .build(),
-        )
-        .output_data_config(
-            OutputDataConfig::builder()
-                .s3_output_path("s3://sagefence-alpha-models/training/")
-                .kms_key_id(&project.key_arn)
-                .build(),
-        )
-        .resource_config(
-            ResourceConfig::builder()
-                .instance_type(TrainingInstanceType::MlM5Xlarge)
-                .instance_count(1)
-                .volume_size_in_gb(30)
-                .volume_kms_key_id(&project.key_arn)
-                .build(),
-        )
-        .stopping_condition(StoppingCondition::builder().max_runtime_in_seconds(3600).build())
-        .set_vpc_config(vpc)
-        .enable_network_isolation(true)
-        .enable_inter_container_traffic_encryption(true)
-        .set_tags(Some(tags.iter().map(|(key, value)| tag(key, value)).collect()))
-        .send()
-        .await
-        .map_err(aws("CreateTrainingJob"))?;
-    out.training_job_arn()
-        .map(str::to_owned)
-        .ok_or_else(|| missing("CreateTrainingJob", "TrainingJobArn"))
-}
-
-/// Creates a model of the project in its VPC, with or without network isolation.
-pub async fn create_model(
-    emulator: &Emulator,
-    project: &ProjectNetwork,
-    name: &str,
-    isolation: bool,
-) -> Result<String, SupportError> {
-    let out = emulator
-        .sagemaker()
-        .create_model()
-        .model_name(name)
-        .execution_role_arn(&project.role_arn)
-        .primary_container(
-            ContainerDefinition::builder()
-                .image("123456789012.dkr.ecr.eu-west-1.amazonaws.com/sagefence-alpha/xgboost-inference:1.7-1")
-                .build(),
-        )
-        .vpc_config(project_vpc(project))
-        .enable_network_isolation(isolation)
-        .tags(tag(PROJECT_TAG, PROJECT))
-        .tags(tag(OWNER_TAG, OWNER))
-        .send()
-        .await
-        .map_err(aws("CreateModel"))?;
-    out.model_arn()
-        .map(str::to_owned)
-        .ok_or_else(|| missing("CreateModel", "ModelArn"))
-}
-
-/// Whether the model `name` exists.
-pub async fn model_exists(emulator: &Emulator, name: &str) -> bool {
-    emulator
-        .sagemaker()
-        .describe_model()
-        .model_name(name)
-        .send()
-        .await
-        .is_ok()
 }

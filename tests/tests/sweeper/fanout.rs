@@ -1,0 +1,139 @@
+//! The sweeper's fan-out on the emulator: a schedule sends one SQS message per shard, ten per
+//! batch; fed back to the function, the messages sweep their shards, a malformed one is
+//! recorded and dropped, and none fails.
+
+use sagefence_sweeper::{ResourceType, Shard};
+use sagefence_tests::events::fixture_bytes;
+use sagefence_tests::records::{parse_audit, records_of};
+use sagefence_tests::sweeper::{SweeperOptions, SweeperUnderTest};
+use sagefence_tests::world::{given_project, notebook_state, running_notebook, ACCOUNT};
+use sagefence_tests::{Emulator, REGION};
+use serde_json::{json, Value};
+
+fn schedule() -> Vec<u8> {
+    let mut event: Value = serde_json::from_slice(&fixture_bytes("scheduled/scheduled-event.json").unwrap()).unwrap();
+    let fields = event.as_object_mut().unwrap();
+    fields.insert("account".to_owned(), json!(ACCOUNT));
+    fields.insert("region".to_owned(), json!(REGION));
+    serde_json::to_vec(&event).unwrap()
+}
+
+#[tokio::test]
+async fn a_schedule_fans_shards_out_through_sqs_and_each_message_sweeps_its_shard() {
+    let (emulator, project) = given_project().await.unwrap();
+    running_notebook(&emulator, &project.notebook("rooted").with_root_access())
+        .await
+        .unwrap();
+    let sweeper = SweeperUnderTest::start(
+        &emulator,
+        SweeperOptions {
+            flow_log_role_arn: project.flow_log_role_arn.clone(),
+            ..SweeperOptions::default()
+        },
+    )
+    .await
+    .unwrap();
+    let sqs = aws_sdk_sqs::Client::new(&emulator.sdk_config());
+    let queue_url = sqs
+        .create_queue()
+        .queue_name("sagefence-sweeper-shards")
+        .send()
+        .await
+        .unwrap()
+        .queue_url()
+        .unwrap()
+        .to_owned();
+    let function = sweeper.function(Some(queue_url.clone()));
+
+    let answer = function.handle(&schedule(), chrono::Utc::now()).await.unwrap();
+    assert_eq!(answer, json!({ "queued": ResourceType::ALL.len() }));
+    assert_eq!(
+        notebook_state(&emulator, "rooted").await.unwrap().unwrap().status,
+        "InService",
+        "nothing swept yet"
+    );
+
+    let mut messages = Vec::new();
+    loop {
+        let received = sqs
+            .receive_message()
+            .queue_url(&queue_url)
+            .max_number_of_messages(10)
+            .send()
+            .await
+            .unwrap();
+        if received.messages().is_empty() {
+            break;
+        }
+        for message in received.messages() {
+            messages.push(json!({
+                "messageId": message.message_id().unwrap(),
+                "body": message.body().unwrap(),
+                "eventSource": "aws:sqs",
+            }));
+            sqs.delete_message()
+                .queue_url(&queue_url)
+                .receipt_handle(message.receipt_handle().unwrap())
+                .send()
+                .await
+                .unwrap();
+        }
+    }
+    let mut shards: Vec<Shard> = messages
+        .iter()
+        .map(|m| serde_json::from_str(m["body"].as_str().unwrap()).unwrap())
+        .collect();
+    shards.sort();
+    let mut types: Vec<ResourceType> = shards.iter().map(|s| s.resource_type).collect();
+    types.dedup();
+    assert_eq!(types, ResourceType::ALL);
+    assert!(shards
+        .iter()
+        .all(|s| s.account == ACCOUNT && s.region == REGION && s.role_arn.is_none()));
+
+    messages.push(json!({ "messageId": "not-a-shard", "body": "{\"type\":\"buckets\"}", "eventSource": "aws:sqs" }));
+    let mut failures = Vec::new();
+    for batch in messages.chunks(10) {
+        let answer = function
+            .handle(
+                &serde_json::to_vec(&json!({ "Records": batch })).unwrap(),
+                chrono::Utc::now(),
+            )
+            .await
+            .unwrap();
+        failures.extend(answer["batchItemFailures"].as_array().unwrap().clone());
+    }
+    assert!(failures.is_empty(), "{failures:?}");
+    assert_eq!(
+        notebook_state(&emulator, "rooted").await.unwrap().unwrap().status,
+        "Stopped"
+    );
+    let audit = function.sweeper.audit.into_inner().contents().unwrap();
+    let records = parse_audit(&audit).unwrap();
+    assert_eq!(records_of(&records, "malformed").len(), 1);
+    assert!(!records_of(&records, "finding").is_empty());
+}
+
+#[tokio::test]
+async fn a_shard_whose_listing_fails_is_delivered_again() {
+    let emulator = Emulator::start().await.unwrap();
+    let sweeper = SweeperUnderTest::start(&emulator, SweeperOptions::default())
+        .await
+        .unwrap();
+    let function = sweeper.function(None);
+    let shard = Shard {
+        account: ACCOUNT.to_owned(),
+        region: REGION.to_owned(),
+        resource_type: ResourceType::Models,
+        role_arn: None,
+    };
+    emulator.throttle("ListModels", 10).await.unwrap();
+    let batch = json!({ "Records": [
+        { "messageId": "m-1", "body": serde_json::to_string(&shard).unwrap() },
+    ]});
+    let answer = function
+        .handle(&serde_json::to_vec(&batch).unwrap(), chrono::Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(answer, json!({ "batchItemFailures": [{ "itemIdentifier": "m-1" }] }));
+}
