@@ -1,4 +1,4 @@
-//! Every SageMaker rule of the catalog (`/work/shared/rules-catalog.md`), one behaviour per test:
+//! Every SageMaker rule of the catalog (`shared/src/catalog.rs`), one behaviour per test:
 //! a compliant resource passes, each failing field fails with a reason naming it, absent settings
 //! take AWS's (non-compliant) defaults, inputs that do not tell a setting give `NOT_APPLICABLE`,
 //! and the policy's modes, scope and exemptions shape the findings.
