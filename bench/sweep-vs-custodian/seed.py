@@ -101,9 +101,8 @@ class Account:
         def tag_spec(kind):
             return [{"ResourceType": kind, "Tags": tags(required=False)}] if project else []
 
-        vpc_id = self.ec2.create_vpc(CidrBlock=cidr, TagSpecifications=tag_spec("vpc"))["Vpc"][
-            "VpcId"
-        ]
+        vpc = self.ec2.create_vpc(CidrBlock=cidr, TagSpecifications=tag_spec("vpc"))["Vpc"]
+        vpc_id = vpc["VpcId"]
         subnet_id = self.ec2.create_subnet(
             VpcId=vpc_id,
             CidrBlock=cidr.replace(".0.0/16", ".1.0/24"),
