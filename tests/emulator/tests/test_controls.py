@@ -44,3 +44,15 @@ def test_bad_requests_are_refused(control):
     assert control("nowhere", {})[0] == 404
     assert control("throttle", method="GET")[0] == 405
     assert control("reset", {}) == (200, {})
+
+
+def test_every_listed_control_is_served(control):
+    from sagefence_emulator.controls import CONTROLS
+
+    for listed in CONTROLS:
+        method, path = listed.request.strip("`").split("`")[0].split()
+        route = path.removeprefix("/_sagefence/").replace("<kind>", "training-job")
+        route = route.replace("<name>", "absent")
+        _, answer = control(route, None if method == "GET" else {}, method=method)
+        assert not answer.get("message", "").startswith("no test control"), listed
+    control("reset", {})
