@@ -11,8 +11,9 @@ TOOLS := .venv-tools
 C7N := .venv-c7n
 EMULATOR_PORT ?= 5000
 
-.PHONY: demo test lint venv venv-c7n tools emulator seed bench bench-guardrail bench-shipper bench-sweep \
-        infra-check infra-lint infra-checkov infra-guard infra-tools build smoke package deploy
+.PHONY: demo test lint venv venv-c7n tools emulator emulator-check readme-check seed bench bench-guardrail \
+        bench-shipper bench-sweep infra-check infra-lint infra-checkov infra-guard infra-tools build smoke \
+        package deploy
 
 ## venv: the Python virtualenv with the pinned moto server (the local AWS emulator)
 venv: $(STAMP)
@@ -22,10 +23,13 @@ $(STAMP): tests/emulator/requirements.txt
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r tests/emulator/requirements.txt
 	touch $(STAMP)
 
-## test: every test of the workspace (integration tests start their own emulator), then the offline infra checks
+## test: every test of the workspace (integration tests start their own emulator), then the offline infra
+## checks, the emulator's own checks and the README's make targets
 test: venv
 	$(CARGO) test --workspace --locked
 	$(MAKE) --no-print-directory infra-check
+	$(MAKE) --no-print-directory emulator-check
+	$(MAKE) --no-print-directory readme-check
 
 ## lint: formatting and clippy, as CI runs them
 lint:
@@ -48,6 +52,22 @@ demo: venv
 ## bench: evaluation throughput beside raw JSON parsing
 bench:
 	$(CARGO) bench --locked -p sagefence-core --bench evaluate
+
+## bench-guardrail: the guardrail handler's latency per event on the emulator (release build)
+bench-guardrail: venv
+	$(CARGO) run --release --locked -p sagefence-tests --example bench_guardrail 40
+
+## bench-sweep: `sagefence sweep --dry-run` beside Cloud Custodian and the emulator's floor, same emulator and data
+bench-sweep: venv venv-c7n
+	bash bench/sweep-vs-custodian/run.sh $(BENCH_ARGS)
+
+## venv-c7n: Cloud Custodian, pinned (bench/sweep-vs-custodian/requirements-c7n.txt), in its own venv
+venv-c7n: $(C7N)/.installed
+
+$(C7N)/.installed: bench/sweep-vs-custodian/requirements-c7n.txt
+	python3 -m venv $(C7N)
+	$(C7N)/bin/pip install --quiet --disable-pip-version-check -r $<
+	touch $@
 
 ## bench-shipper: the audit-shipper's CloudWatch Logs path beside raw gunzip + gzip of the same bytes
 bench-shipper:
@@ -186,6 +206,28 @@ deploy:
 	aws cloudformation deploy --template-file build/packaged.yaml --stack-name $(STACK) \
 	  --capabilities CAPABILITY_IAM --no-fail-on-empty-changeset \
 	  --parameter-overrides $$(cat build/product-urls) $(PARAMETERS)
+
+PYLINT := .venv-pylint
+PYTHON_CHECKED := tests/emulator tests/lambda/smoke.py bench/sweep-vs-custodian
+RUFF := $(PYLINT)/bin/ruff
+RUFF_CONFIG := --config tests/emulator/pyproject.toml
+
+$(PYLINT)/.installed: tests/emulator/requirements-lint.txt tests/emulator/requirements.txt
+	python3 -m venv $(PYLINT)
+	$(PYLINT)/bin/pip install --quiet --disable-pip-version-check -r $<
+	touch $@
+
+## emulator-check: ruff (lint and format) on the emulator, the smoke test and the sweep bench; mypy and
+## the emulator's own pytest tests (pinned in .venv-pylint; pytest fails on zero tests, exit 5)
+emulator-check: $(PYLINT)/.installed
+	$(RUFF) check $(RUFF_CONFIG) $(PYTHON_CHECKED)
+	$(RUFF) format --check $(RUFF_CONFIG) $(PYTHON_CHECKED)
+	cd tests/emulator && ../../$(PYLINT)/bin/mypy
+	cd tests/emulator && ../../$(PYLINT)/bin/python -m pytest
+
+## readme-check: every `make X` README.md names has a rule here
+readme-check:
+	@scripts/check-readme-targets
 
 ## emulator: the local AWS emulator in the foreground on 127.0.0.1:$(EMULATOR_PORT), for trying functions by hand
 emulator: venv

@@ -78,7 +78,7 @@ class Emulator:
 
     def __init__(self, python, log_path):
         self.log_path = log_path
-        self.log = open(log_path, "w")
+        self.log = open(log_path, "w")  # noqa: SIM115 (open while the emulator runs)
         self.process = subprocess.Popen(
             [python, str(ROOT / "tests/emulator/sagefence_moto.py"), "--port", "0"],
             stdout=self.log,
@@ -92,7 +92,9 @@ class Emulator:
         deadline = time.monotonic() + READY_TIMEOUT_S
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise SystemExit(f"emulator exited ({self.process.returncode}); see {self.log_path}")
+                raise SystemExit(
+                    f"emulator exited ({self.process.returncode}); see {self.log_path}"
+                )
             for line in self.log_path.read_text().splitlines():
                 if line.startswith("ready "):
                     return int(line.split()[1])
@@ -202,7 +204,8 @@ def describe_sweep(label, path):
     errors = report.get("errors") or []
     print(
         f"{label.split()[0]} reports {report.get('resources')} "
-        f"resources, {report.get('api_calls')} API calls, {report.get('duration_ms')} ms, {len(errors)} errors"
+        f"resources, {report.get('api_calls')} API calls, {report.get('duration_ms')} ms, "
+        f"{len(errors)} errors"
     )
     for error in errors[:5]:
         print(f"  error: {json.dumps(error)[:300]}")
@@ -240,20 +243,25 @@ def compare(expected, runs, rules):
     """Prints, per shared rule, what the seed broke and what each tool found; the mismatches."""
     mismatches = []
     labels = [run.label.split()[0] for run in runs]
-    print(f"\n{'rule':<34} {'seeded':>7} " + " ".join(f"{label:>7}" for label in labels) + "  agree")
+    print(
+        f"\n{'rule':<34} {'seeded':>7} " + " ".join(f"{label:>7}" for label in labels) + "  agree"
+    )
     for rule in sorted(set(rules.values())):
         seeded = expected.get(rule, set())
         found = [
-            {name for name in run.findings.get(rule, set()) if name.startswith("bench-")} for run in runs
+            {name for name in run.findings.get(rule, set()) if name.startswith("bench-")}
+            for run in runs
         ]
         agree = all(names == seeded for names in found)
         counts = " ".join(f"{len(names):>7}" for names in found)
         print(f"{rule:<34} {len(seeded):>7} {counts}  {'yes' if agree else 'NO'}")
-        for run, names in zip(runs, found):
+        for run, names in zip(runs, found, strict=True):
             if names != seeded:
                 missed, extra = sorted(seeded - names), sorted(names - seeded)
-                mismatches.append(f"{rule}: {run.label} missed {missed[:5]} (of {len(missed)}), "
-                                  f"extra {extra[:5]} (of {len(extra)})")
+                mismatches.append(
+                    f"{rule}: {run.label} missed {missed[:5]} (of {len(missed)}), "
+                    f"extra {extra[:5]} (of {len(extra)})"
+                )
     return mismatches
 
 
@@ -281,7 +289,10 @@ def main():
     parser.add_argument("--floor", required=True, help="the sweep_floor example binary")
     parser.add_argument("--custodian", required=True, help="the custodian script of .venv-c7n")
     parser.add_argument(
-        "--concurrency", type=int, default=16, help="calls in flight at once, for (a) and (c) (the CLI's default: 16)"
+        "--concurrency",
+        type=int,
+        default=16,
+        help="calls in flight at once, for (a) and (c) (the CLI's default: 16)",
     )
     parser.add_argument("--notebooks", type=int, default=1000)
     parser.add_argument("--training-jobs", type=int, default=500)
@@ -294,7 +305,9 @@ def main():
         metavar="ARG",
         help="one more argument for (a), e.g. --sweep-arg=--max-rps=200 (repeatable)",
     )
-    parser.add_argument("--check-targets", action="store_true", help="exit 3 when a target is missed")
+    parser.add_argument(
+        "--check-targets", action="store_true", help="exit 3 when a target is missed"
+    )
     args = parser.parse_args()
     for tool in ("sagefence", "floor", "custodian"):
         setattr(args, tool, Path(getattr(args, tool)).resolve())
@@ -308,7 +321,8 @@ def main():
         expected = seeding.seed(emulator.url, args.notebooks, args.training_jobs, args.models)
         print(
             f"emulator {emulator.url}; seeded {args.notebooks} notebooks, {args.training_jobs} "
-            f"training jobs, {args.models} models in {time.perf_counter() - started:.1f} s (not timed)"
+            f"training jobs, {args.models} models in {time.perf_counter() - started:.1f} s "
+            "(not timed)"
         )
         env = aws_env(emulator.url)
         rules = policy_rules()
@@ -322,9 +336,21 @@ def main():
             work / "floor.json",
             work,
         )
+
         def sagefence(label, stem, *extra):
-            argv = [args.sagefence, "sweep", "--dry-run", "--region", REGION, "--format", "json",
-                    "--concurrency", args.concurrency, *extra, *args.sweep_arg]
+            argv = [
+                args.sagefence,
+                "sweep",
+                "--dry-run",
+                "--region",
+                REGION,
+                "--format",
+                "json",
+                "--concurrency",
+                args.concurrency,
+                *extra,
+                *args.sweep_arg,
+            ]
             print(f"{label.split()[0]} runs " + " ".join(map(str, argv[1:])))
             run = measure(emulator, Run(label), argv, env, work / f"{stem}.json", work)
             if run.exit_code in (0, 1):
@@ -333,12 +359,24 @@ def main():
             return run
 
         sweep = sagefence("(a) sagefence sweep --dry-run", "sagefence")
-        scoped = sagefence(f"(a1) sagefence, --types {SCOPED_TYPES}", "sagefence-scoped", "--types", SCOPED_TYPES)
+        scoped = sagefence(
+            f"(a1) sagefence, --types {SCOPED_TYPES}", "sagefence-scoped", "--types", SCOPED_TYPES
+        )
         custodian = measure(
             emulator,
             Run("(b) custodian run --dryrun --cache-period 0"),
-            [args.custodian, "run", "--dryrun", "--cache-period", "0", "--region", REGION,
-             "-s", work / "custodian", HERE / "policies.yml"],
+            [
+                args.custodian,
+                "run",
+                "--dryrun",
+                "--cache-period",
+                "0",
+                "--region",
+                REGION,
+                "-s",
+                work / "custodian",
+                HERE / "policies.yml",
+            ],
             env,
             work / "custodian.out",
             work,
@@ -348,9 +386,20 @@ def main():
         cached = measure(
             emulator,
             Run("(b1) custodian, fresh cache file per run"),
-            [args.custodian, "run", "--dryrun", "--cache", work / "custodian-cached/c7n.cache",
-             "--cache-period", "60", "--region", REGION, "-s", work / "custodian-cached",
-             HERE / "policies.yml"],
+            [
+                args.custodian,
+                "run",
+                "--dryrun",
+                "--cache",
+                work / "custodian-cached/c7n.cache",
+                "--cache-period",
+                "60",
+                "--region",
+                REGION,
+                "-s",
+                work / "custodian-cached",
+                HERE / "policies.yml",
+            ],
             env,
             work / "custodian-cached.out",
             work,
@@ -362,7 +411,11 @@ def main():
 
     runs = [sweep, scoped, custodian, cached, floor]
     report(runs)
-    failed = [run for run in runs if run.exit_code not in (0, 1) or (run in (custodian, cached, floor) and run.exit_code)]
+    failed = [
+        run
+        for run in runs
+        if run.exit_code not in (0, 1) or (run in (custodian, cached, floor) and run.exit_code)
+    ]
     for run in failed:
         print(f"\n{run.label} failed (exit {run.exit_code}); its output is in {args.workdir}")
     if failed:
@@ -372,21 +425,36 @@ def main():
     speedup_cached = cached.wall_s / sweep.wall_s
     over_floor = sweep.wall_s / floor.wall_s
     targets = [
-        (f"a/b  = {sweep.wall_s / custodian.wall_s:.3f}: sagefence {speedup:.1f}x faster than Custodian "
-         f"(target >= {SPEEDUP_TARGET:g}x)", speedup >= SPEEDUP_TARGET),
-        (f"calls a = {sweep.total_calls}, b = {custodian.total_calls} (target a <= b)",
-         sweep.total_calls <= custodian.total_calls),
-        (f"a/c  = {over_floor:.2f}: sagefence within {over_floor:.2f}x of the floor "
-         f"(target <= {FLOOR_TARGET:g}x)", over_floor <= FLOOR_TARGET),
+        (
+            f"a/b  = {sweep.wall_s / custodian.wall_s:.3f}: sagefence {speedup:.1f}x faster "
+            "than Custodian "
+            f"(target >= {SPEEDUP_TARGET:g}x)",
+            speedup >= SPEEDUP_TARGET,
+        ),
+        (
+            f"calls a = {sweep.total_calls}, b = {custodian.total_calls} (target a <= b)",
+            sweep.total_calls <= custodian.total_calls,
+        ),
+        (
+            f"a/c  = {over_floor:.2f}: sagefence within {over_floor:.2f}x of the floor "
+            f"(target <= {FLOOR_TARGET:g}x)",
+            over_floor <= FLOOR_TARGET,
+        ),
     ]
     print()
     for line, met in targets:
         print(f"{'met   ' if met else 'MISSED'} {line}")
-    print(f"       a/b1 = {sweep.wall_s / cached.wall_s:.3f}: {speedup_cached:.1f}x faster than Custodian "
-          f"fetching each resource type once; calls b1 = {cached.total_calls}")
-    print(f"       same resource types as Custodian and the floor (a1): a1/b = {scoped.wall_s / custodian.wall_s:.3f}, "
-          f"a1/b1 = {scoped.wall_s / cached.wall_s:.3f}, a1/c = {scoped.wall_s / floor.wall_s:.2f}; "
-          f"calls a1 = {scoped.total_calls}, b1 = {cached.total_calls}, c = {floor.total_calls}")
+    print(
+        f"       a/b1 = {sweep.wall_s / cached.wall_s:.3f}: {speedup_cached:.1f}x faster "
+        "than Custodian "
+        f"fetching each resource type once; calls b1 = {cached.total_calls}"
+    )
+    print(
+        "       same resource types as Custodian and the floor (a1): "
+        f"a1/b = {scoped.wall_s / custodian.wall_s:.3f}, "
+        f"a1/b1 = {scoped.wall_s / cached.wall_s:.3f}, a1/c = {scoped.wall_s / floor.wall_s:.2f}; "
+        f"calls a1 = {scoped.total_calls}, b1 = {cached.total_calls}, c = {floor.total_calls}"
+    )
 
     mismatches = compare(expected, [sweep, scoped, custodian, cached], rules)
     if mismatches:
@@ -394,7 +462,10 @@ def main():
         for line in mismatches:
             print(f"  {line}")
         return 1
-    print("\nfindings agree: sagefence, Custodian and the seed name the same resources for every shared rule")
+    print(
+        "\nfindings agree: sagefence, Custodian and the seed name the same resources "
+        "for every shared rule"
+    )
     if args.check_targets and not all(met for _, met in targets):
         return 3
     return 0

@@ -97,12 +97,16 @@ class Account:
 
     def vpc(self, cidr, project):
         """A VPC with one subnet (both tagged with the project when ``project``)."""
+
         def tag_spec(kind):
             return [{"ResourceType": kind, "Tags": tags(required=False)}] if project else []
 
-        vpc_id = self.ec2.create_vpc(CidrBlock=cidr, TagSpecifications=tag_spec("vpc"))["Vpc"]["VpcId"]
+        vpc = self.ec2.create_vpc(CidrBlock=cidr, TagSpecifications=tag_spec("vpc"))["Vpc"]
+        vpc_id = vpc["VpcId"]
         subnet_id = self.ec2.create_subnet(
-            VpcId=vpc_id, CidrBlock=cidr.replace(".0.0/16", ".1.0/24"), TagSpecifications=tag_spec("subnet")
+            VpcId=vpc_id,
+            CidrBlock=cidr.replace(".0.0/16", ".1.0/24"),
+            TagSpecifications=tag_spec("subnet"),
         )["Subnet"]["SubnetId"]
         group_id = self.ec2.create_security_group(
             GroupName=f"bench-{vpc_id}", Description="bench notebooks", VpcId=vpc_id
@@ -119,7 +123,9 @@ class Account:
             "Statement": [
                 {
                     "Effect": "Allow",
-                    "Principal": {"Service": ["sagemaker.amazonaws.com", "vpc-flow-logs.amazonaws.com"]},
+                    "Principal": {
+                        "Service": ["sagemaker.amazonaws.com", "vpc-flow-logs.amazonaws.com"]
+                    },
                     "Action": "sts:AssumeRole",
                 }
             ],
@@ -164,7 +170,9 @@ class Account:
         faults = faults_of(index, NOTEBOOK_FAULTS)
         params = {
             "NotebookInstanceName": f"bench-nb-{index:04d}",
-            "InstanceType": UNAPPROVED_TYPE if "notebook-approved-instance-type" in faults else APPROVED_TYPE,
+            "InstanceType": UNAPPROVED_TYPE
+            if "notebook-approved-instance-type" in faults
+            else APPROVED_TYPE,
             "RoleArn": project["role"],
             "RootAccess": "Enabled" if "notebook-root-access-disabled" in faults else "Disabled",
             "Tags": tags(required="notebook-required-tags" not in faults),
@@ -177,7 +185,9 @@ class Account:
         open_internet = "notebook-direct-internet-disabled" in faults or "SubnetId" not in params
         params["DirectInternetAccess"] = "Enabled" if open_internet else "Disabled"
         if "notebook-kms-encrypted" not in faults:
-            params["KmsKeyId"] = project["foreign_key" if "notebook-kms-encrypted:foreign" in faults else "key"]
+            params["KmsKeyId"] = project[
+                "foreign_key" if "notebook-kms-encrypted:foreign" in faults else "key"
+            ]
         self.sagemaker.create_notebook_instance(**params)
         forced = "notebook-direct-internet-disabled" if open_internet else None
         return params["NotebookInstanceName"], effective(faults, forced)
@@ -203,7 +213,10 @@ class Account:
             "Tags": tags(required="notebook-required-tags" not in faults),
         }
         if "job-in-project-vpc" not in faults:
-            params["VpcConfig"] = {"SecurityGroupIds": [project["group"]], "Subnets": [project["subnet"]]}
+            params["VpcConfig"] = {
+                "SecurityGroupIds": [project["group"]],
+                "Subnets": [project["subnet"]],
+            }
         self.sagemaker.create_training_job(**params)
         return params["TrainingJobName"], effective(faults, None)
 
@@ -218,7 +231,10 @@ class Account:
             "Tags": tags(required="notebook-required-tags" not in faults),
         }
         if "model-in-project-vpc" not in faults:
-            params["VpcConfig"] = {"SecurityGroupIds": [project["group"]], "Subnets": [project["subnet"]]}
+            params["VpcConfig"] = {
+                "SecurityGroupIds": [project["group"]],
+                "Subnets": [project["subnet"]],
+            }
         self.sagemaker.create_model(**params)
         return params["ModelName"], effective(faults, None)
 

@@ -42,13 +42,13 @@ ACCOUNT = "123456789012"
 RUNTIME = "/2018-06-01/runtime"
 
 
-class SmokeFailure(Exception):
+class SmokeError(Exception):
     """A check that did not hold."""
 
 
 def check(condition: bool, what: str) -> None:
     if not condition:
-        raise SmokeFailure(what)
+        raise SmokeError(what)
     print(f"  ok: {what}", flush=True)
 
 
@@ -91,8 +91,12 @@ class RuntimeApi:
                     {
                         "Lambda-Runtime-Aws-Request-Id": request_id,
                         "Lambda-Runtime-Deadline-Ms": str(deadline_ms),
-                        "Lambda-Runtime-Invoked-Function-Arn": f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:smoke",
-                        "Lambda-Runtime-Trace-Id": f"Root=1-{uuid.uuid4().hex[:8]}-{uuid.uuid4().hex[:24]}",
+                        "Lambda-Runtime-Invoked-Function-Arn": (
+                            f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:smoke"
+                        ),
+                        "Lambda-Runtime-Trace-Id": (
+                            f"Root=1-{uuid.uuid4().hex[:8]}-{uuid.uuid4().hex[:24]}"
+                        ),
                         "Content-Type": "application/json",
                     },
                 )
@@ -102,7 +106,11 @@ class RuntimeApi:
                 parts = self.path.split("/")
                 if self.path == f"{RUNTIME}/init/error":
                     api.finish("init", "init-error", body)
-                elif len(parts) == 6 and parts[3] == "invocation" and parts[5] in ("response", "error"):
+                elif (
+                    len(parts) == 6
+                    and parts[3] == "invocation"
+                    and parts[5] in ("response", "error")
+                ):
                     api.finish(parts[4], parts[5], body)
                 else:
                     return self.reply(404)
@@ -137,13 +145,13 @@ class RuntimeApi:
         with self.changed:
             while key not in table and "init" not in self.done:
                 if process.poll() is not None:
-                    raise SmokeFailure(f"the process exited with {process.returncode}")
+                    raise SmokeError(f"the process exited with {process.returncode}")
                 left = end - time.monotonic()
                 if left <= 0:
-                    raise SmokeFailure(f"no answer within {timeout:.0f} s")
+                    raise SmokeError(f"no answer within {timeout:.0f} s")
                 self.changed.wait(min(left, 0.2))
             if "init" in self.done:
-                raise SmokeFailure(f"init error: {self.done['init'][1]}")
+                raise SmokeError(f"init error: {self.done['init'][1]}")
             return table[key]
 
     def close(self) -> None:
@@ -154,7 +162,9 @@ class RuntimeApi:
 class Function:
     """One function's bootstrap, running under its own Runtime API."""
 
-    def __init__(self, name: str, zip_path: Path, workdir: Path, environment: dict[str, str]) -> None:
+    def __init__(
+        self, name: str, zip_path: Path, workdir: Path, environment: dict[str, str]
+    ) -> None:
         self.name = name
         folder = workdir / name
         folder.mkdir(parents=True)
@@ -181,9 +191,11 @@ class Function:
             "AWS_SESSION_TOKEN": "testing",
             **environment,
         }
-        self.log = open(self.log_path, "wb")
+        self.log = open(self.log_path, "wb")  # noqa: SIM115 (open while the function runs)
         self.started = time.monotonic()
-        self.process = subprocess.Popen([str(bootstrap)], env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(
+            [str(bootstrap)], env=env, stdout=self.log, stderr=subprocess.STDOUT
+        )
 
     def invoke(self, event: object, timeout: float = 120) -> object:
         """The function's answer to `event`; a function error fails the smoke test."""
@@ -192,7 +204,7 @@ class Function:
         self.api.pending.put((request_id, json.dumps(event).encode(), deadline_ms))
         kind, payload = self.api.wait(request_id, self.api.done, self.process, timeout)
         if kind != "response":
-            raise SmokeFailure(f"{self.name} answered with an error: {payload}")
+            raise SmokeError(f"{self.name} answered with an error: {payload}")
         return payload
 
     def init_ms(self) -> float | None:
@@ -223,11 +235,14 @@ class Emulator:
         python = ROOT / ".venv" / "bin" / "python"
         script = ROOT / "tests" / "emulator" / "sagefence_moto.py"
         self.process = subprocess.Popen(
-            [str(python), str(script), "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+            [str(python), str(script), "--port", "0"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
         )
         line = self.process.stdout.readline().split()
         if line[:1] != ["ready"]:
-            raise SmokeFailure("the emulator did not start")
+            raise SmokeError("the emulator did not start")
         self.url = f"http://127.0.0.1:{line[1]}"
 
     def client(self, service: str):
@@ -248,9 +263,9 @@ def sqs_event(sqs, queue_url: str, queue_arn: str, most: int) -> dict:
     """Every message on the queue (up to `most`), as the SQS event source delivers a batch."""
     records = []
     while len(records) < most:
-        messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get(
-            "Messages", []
-        )
+        messages = sqs.receive_message(
+            QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0
+        ).get("Messages", [])
         if not messages:
             break
         for message in messages:
@@ -287,16 +302,24 @@ class Stack:
         self.emulator = emulator
         kms, sqs, s3 = emulator.client("kms"), emulator.client("sqs"), emulator.client("s3")
         self.key_arn = kms.create_key(Description="sagefence smoke")["KeyMetadata"]["Arn"]
-        self.topic_arn = emulator.client("sns").create_topic(Name="sagefence-notifications")["TopicArn"]
+        self.topic_arn = emulator.client("sns").create_topic(Name="sagefence-notifications")[
+            "TopicArn"
+        ]
         self.queues = {}
         for name in ("sagefence-audit", "sagefence-shards"):
             url = sqs.create_queue(QueueName=name)["QueueUrl"]
-            arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+            arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+                "QueueArn"
+            ]
             self.queues[name] = (url, arn)
         for bucket in ("sagefence-trail", "sagefence-sweep-state"):
-            s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
+            s3.create_bucket(
+                Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION}
+            )
         emulator.client("ssm").put_parameter(
-            Name="/sagefence/policy", Type="String", Value=(ROOT / "shared/core/src/default-policy.yaml").read_text()
+            Name="/sagefence/policy",
+            Type="String",
+            Value=(ROOT / "shared/core/src/default-policy.yaml").read_text(),
         )
         flow_logs = {
             "SAGEFENCE_FLOW_LOG_ROLE_ARN": f"arn:aws:iam::{ACCOUNT}:role/sagefence-flow-logs",
@@ -312,7 +335,9 @@ class Stack:
                 **common,
                 **flow_logs,
                 "SAGEFENCE_TOPIC_ARN": self.topic_arn,
-                "SAGEFENCE_OWN_ROLE_ARNS": f"arn:aws:sts::{ACCOUNT}:assumed-role/sagefence-guardrail/*",
+                "SAGEFENCE_OWN_ROLE_ARNS": (
+                    f"arn:aws:sts::{ACCOUNT}:assumed-role/sagefence-guardrail/*"
+                ),
             },
             "sweeper": {
                 **common,
@@ -351,7 +376,10 @@ def guardrail(function: Function, stack: Stack) -> None:
             "TrainingImage": request["algorithmSpecification"]["trainingImage"],
             "TrainingInputMode": "File",
         },
-        OutputDataConfig={"S3OutputPath": "s3://sagefence-alpha-models/training/", "KmsKeyId": stack.key_arn},
+        OutputDataConfig={
+            "S3OutputPath": "s3://sagefence-alpha-models/training/",
+            "KmsKeyId": stack.key_arn,
+        },
         ResourceConfig={
             "InstanceType": "ml.m5.xlarge",
             "InstanceCount": 1,
@@ -361,7 +389,10 @@ def guardrail(function: Function, stack: Stack) -> None:
         StoppingCondition={"MaxRuntimeInSeconds": 3600},
         EnableNetworkIsolation=True,
         EnableInterContainerTrafficEncryption=True,
-        Tags=[{"Key": "sagefence:project", "Value": "alpha"}, {"Key": "sagefence:owner", "Value": "alice"}],
+        Tags=[
+            {"Key": "sagefence:project", "Value": "alpha"},
+            {"Key": "sagefence:owner", "Value": "alice"},
+        ],
     )["TrainingJobArn"]
     request["trainingJobName"] = name
     event["detail"]["responseElements"]["trainingJobArn"] = arn
@@ -369,11 +400,16 @@ def guardrail(function: Function, stack: Stack) -> None:
         answer = function.invoke(event)
         print(f"  {delivery} delivery answered: {json.dumps(answer)[:300]}")
         status = sagemaker.describe_training_job(TrainingJobName=name)["TrainingJobStatus"]
-        check(status in ("Stopping", "Stopped"), f"the job outside any VPC is stopped after the {delivery} delivery ({status})")
+        check(
+            status in ("Stopping", "Stopped"),
+            f"the job outside any VPC is stopped after the {delivery} delivery ({status})",
+        )
     attributes = stack.emulator.client("sqs").get_queue_attributes(
         QueueUrl=stack.queues["sagefence-audit"][0], AttributeNames=["ApproximateNumberOfMessages"]
     )["Attributes"]
-    check(int(attributes["ApproximateNumberOfMessages"]) > 0, "the guardrail queued its audit records")
+    check(
+        int(attributes["ApproximateNumberOfMessages"]) > 0, "the guardrail queued its audit records"
+    )
 
 
 def audit_shipper(function: Function, stack: Stack, cli: Path | None) -> None:
@@ -382,7 +418,11 @@ def audit_shipper(function: Function, stack: Stack, cli: Path | None) -> None:
     check(len(event["Records"]) > 0, f"{len(event['Records'])} audit records to ship")
     answer = function.invoke(event)
     check(answer == {"batchItemFailures": []}, f"every record shipped ({answer})")
-    objects = stack.emulator.client("s3").list_objects_v2(Bucket="sagefence-trail", Prefix="trail/").get("Contents", [])
+    objects = (
+        stack.emulator.client("s3")
+        .list_objects_v2(Bucket="sagefence-trail", Prefix="trail/")
+        .get("Contents", [])
+    )
     check(len(objects) > 0, f"the trail has {len(objects)} objects")
     findings = stack.emulator.client("securityhub").get_findings()["Findings"]
     failing = sorted(f["GeneratorId"] for f in findings if f["Compliance"]["Status"] == "FAILED")
@@ -390,13 +430,21 @@ def audit_shipper(function: Function, stack: Stack, cli: Path | None) -> None:
     if cli is not None:
         verify = subprocess.run(
             [str(cli), "audit", "verify", "--bucket", "sagefence-trail", "--prefix", "trail/"],
-            env={**os.environ, "AWS_ENDPOINT_URL": stack.emulator.url, "AWS_REGION": REGION,
-                 "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"},
+            env={
+                **os.environ,
+                "AWS_ENDPOINT_URL": stack.emulator.url,
+                "AWS_REGION": REGION,
+                "AWS_ACCESS_KEY_ID": "testing",
+                "AWS_SECRET_ACCESS_KEY": "testing",
+            },
             capture_output=True,
             text=True,
         )
         print("  " + (verify.stdout + verify.stderr).strip().replace("\n", "\n  "))
-        check(verify.returncode == 0, "`sagefence audit verify` passes on the trail the release shipper wrote")
+        check(
+            verify.returncode == 0,
+            "`sagefence audit verify` passes on the trail the release shipper wrote",
+        )
 
 
 def sweeper(function: Function, stack: Stack) -> None:
@@ -406,7 +454,10 @@ def sweeper(function: Function, stack: Stack) -> None:
         InstanceType="ml.t3.medium",
         RoleArn=f"arn:aws:iam::{ACCOUNT}:role/sagefence-project-alpha-notebook-alice",
         DirectInternetAccess="Enabled",
-        Tags=[{"Key": "sagefence:project", "Value": "alpha"}, {"Key": "sagefence:owner", "Value": "alice"}],
+        Tags=[
+            {"Key": "sagefence:project", "Value": "alpha"},
+            {"Key": "sagefence:owner", "Value": "alice"},
+        ],
     )
     answer = function.invoke(fixture("scheduled/scheduled-event.json"))
     print(f"  schedule answered: {json.dumps(answer)[:300]}")
@@ -415,9 +466,17 @@ def sweeper(function: Function, stack: Stack) -> None:
     check(len(shards["Records"]) > 0, f"the schedule fanned out {len(shards['Records'])} shards")
     for record in shards["Records"]:
         answer = function.invoke({"Records": [record]})
-        check(answer.get("batchItemFailures") == [], f"shard `{json.loads(record['body']).get('type')}` swept")
-    status = sagemaker.describe_notebook_instance(NotebookInstanceName="alpha-smoke-open")["NotebookInstanceStatus"]
-    check(status in ("Stopping", "Stopped"), f"the notebook with direct internet access is stopped ({status})")
+        check(
+            answer.get("batchItemFailures") == [],
+            f"shard `{json.loads(record['body']).get('type')}` swept",
+        )
+    status = sagemaker.describe_notebook_instance(NotebookInstanceName="alpha-smoke-open")[
+        "NotebookInstanceStatus"
+    ]
+    check(
+        status in ("Stopping", "Stopped"),
+        f"the notebook with direct internet access is stopped ({status})",
+    )
 
 
 def provisioner(function: Function, stack: Stack) -> None:
@@ -430,19 +489,36 @@ def provisioner(function: Function, stack: Stack) -> None:
         "LogicalResourceId": "Environment",
     }
     properties = {"ServiceToken": base["ServiceToken"], "ProjectName": "smoke", "AzCount": "1"}
-    create = {**base, "RequestType": "Create", "RequestId": "create-1",
-              "ResponseURL": f"http://{function.api.address}/answers/create-1", "ResourceProperties": properties}
+    create = {
+        **base,
+        "RequestType": "Create",
+        "RequestId": "create-1",
+        "ResponseURL": f"http://{function.api.address}/answers/create-1",
+        "ResourceProperties": properties,
+    }
     function.invoke(create, timeout=300)
     answer = function.answer_at("/answers/create-1")
-    check(answer.get("Status") == "SUCCESS", f"Create answered {answer.get('Status')}: {answer.get('Reason', '')}")
+    check(
+        answer.get("Status") == "SUCCESS",
+        f"Create answered {answer.get('Status')}: {answer.get('Reason', '')}",
+    )
     vpc_id = answer.get("Data", {}).get("VpcId")
     vpcs = ec2.describe_vpcs(Filters=[{"Name": "vpc-id", "Values": [vpc_id or "none"]}])["Vpcs"]
     check(len(vpcs) == 1, f"the project VPC `{vpc_id}` exists")
-    delete = {**base, "RequestType": "Delete", "RequestId": "delete-1", "PhysicalResourceId": answer["PhysicalResourceId"],
-              "ResponseURL": f"http://{function.api.address}/answers/delete-1", "ResourceProperties": properties}
+    delete = {
+        **base,
+        "RequestType": "Delete",
+        "RequestId": "delete-1",
+        "PhysicalResourceId": answer["PhysicalResourceId"],
+        "ResponseURL": f"http://{function.api.address}/answers/delete-1",
+        "ResourceProperties": properties,
+    }
     function.invoke(delete, timeout=300)
     answer = function.answer_at("/answers/delete-1")
-    check(answer.get("Status") == "SUCCESS", f"Delete answered {answer.get('Status')}: {answer.get('Reason', '')}")
+    check(
+        answer.get("Status") == "SUCCESS",
+        f"Delete answered {answer.get('Status')}: {answer.get('Reason', '')}",
+    )
     vpcs = ec2.describe_vpcs(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["Vpcs"]
     check(vpcs == [], f"the project VPC `{vpc_id}` is gone")
 
@@ -452,7 +528,10 @@ def main() -> int:
     parser.add_argument("--lambda-dir", type=Path, default=ROOT / "build" / "lambda")
     parser.add_argument("--cli", type=Path, help="the `sagefence` CLI, to verify the shipped trail")
     args = parser.parse_args()
-    zips = {name: args.lambda_dir / name / "bootstrap.zip" for name in ("guardrail", "audit-shipper", "sweeper", "provisioner")}
+    zips = {
+        name: args.lambda_dir / name / "bootstrap.zip"
+        for name in ("guardrail", "audit-shipper", "sweeper", "provisioner")
+    }
     missing = [str(path) for path in zips.values() if not path.exists()]
     if missing:
         print(f"smoke: no zip at {', '.join(missing)}: run `make build` first", file=sys.stderr)
@@ -474,15 +553,26 @@ def main() -> int:
                 function = Function(name, zips[name], Path(workdir), stack.environments[name])
                 try:
                     step(function)
-                    print(f"  init (start to first poll, informational): {function.init_ms():.0f} ms", flush=True)
-                except SmokeFailure as failure:
+                    print(
+                        f"  init (start to first poll, informational): {function.init_ms():.0f} ms",
+                        flush=True,
+                    )
+                except SmokeError as failure:
                     failed = True
-                    print(f"  FAILED: {failure}\n  --- {name} log (last lines) ---\n{function.tail()}", flush=True)
+                    print(
+                        f"  FAILED: {failure}\n  --- {name} log (last lines) ---\n"
+                        f"{function.tail()}",
+                        flush=True,
+                    )
                 finally:
                     function.stop()
     finally:
         emulator.stop()
-    print("smoke: FAILED" if failed else "smoke: every zip boots, answers and acts as the suite promises")
+    print(
+        "smoke: FAILED"
+        if failed
+        else "smoke: every zip boots, answers and acts as the suite promises"
+    )
     return 1 if failed else 0
 
 
