@@ -1,4 +1,4 @@
-//! The emulator's request counter (`tests/emulator/patches_bench.py`): AWS calls per signing
+//! The emulator's request counter (`tests/emulator/sagefence_emulator/controls.py`): AWS calls per signing
 //! service and action, as the sweep benchmark reads them after each run.
 
 use sagefence_tests::Emulator;
