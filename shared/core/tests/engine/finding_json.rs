@@ -49,7 +49,12 @@ fn every_finding_carries_the_catalogs_control_and_severity() {
         for f in check(resource) {
             assert_eq!(f.control, f.rule.info().control, "{}", f.rule);
             assert_eq!(f.severity, f.rule.info().severity, "{}", f.rule);
-            assert!(f.rule.info().governs.contains(&f.resource.kind), "{} on {}", f.rule, f.resource);
+            assert!(
+                f.rule.info().governs.contains(&f.resource.kind),
+                "{} on {}",
+                f.rule,
+                f.resource
+            );
             seen.insert(f.rule);
             kinds.insert(f.resource.kind.as_str());
         }
