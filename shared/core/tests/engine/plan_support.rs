@@ -1,34 +1,20 @@
-//! Builders and helpers for the planner tests.
+//! Builders and helpers for the planner tests; the constants, clock and tags are the
+//! evaluation tests' (`support`).
+
+pub(crate) use super::support::{now, policy, project_tags, KEY, REGION, SUBNET};
 
 pub(crate) use std::collections::BTreeMap;
 
-pub(crate) use chrono::{DateTime, Utc};
 pub(crate) use sagefence_core::model::{
     AppNetworkAccess, Domain, EndpointConfig, Fact, Job, JobKind, JobNetwork, JobSpec, JobStatus, Model,
     NotebookInstance, NotebookStatus, ProductionVariant, Resource, Tags, Toggle, VpcPlacement,
 };
 pub(crate) use sagefence_core::plan::{REMEDY_TAG, RESTART_TAG, VIOLATION_TAG};
-pub(crate) use sagefence_core::{evaluate, plan, Action, ActionKind, Facts, Mode, Policy, PolicyError};
-
-pub(crate) const REGION: &str = "eu-west-1";
-pub(crate) const SUBNET: &str = "subnet-0a1b2c3d4e5f60718";
-pub(crate) const KEY: &str = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+pub(crate) use sagefence_core::{evaluate, plan, Action, ActionKind, Facts, Mode, Policy};
 
 pub(crate) const DIRECT: &str = "notebook-direct-internet-disabled";
 pub(crate) const ROOT: &str = "notebook-root-access-disabled";
 pub(crate) const TAGS_RULE: &str = "notebook-required-tags";
-
-pub(crate) fn now() -> DateTime<Utc> {
-    "2026-03-01T12:00:00Z".parse().unwrap_or_default()
-}
-
-pub(crate) fn policy(body: &str) -> Result<Policy, PolicyError> {
-    Policy::from_yaml(&format!("version: 1\n{body}"))
-}
-
-pub(crate) fn project_tags() -> Tags {
-    Tags::from_iter([("sagefence:project", "alpha"), ("sagefence:owner", "alice")])
-}
 
 pub(crate) fn placement() -> VpcPlacement {
     VpcPlacement {
