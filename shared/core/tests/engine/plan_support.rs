@@ -23,19 +23,11 @@ pub(crate) fn placement() -> VpcPlacement {
     }
 }
 
+/// The evaluation tests' compliant notebook, in `status`.
 pub(crate) fn compliant_notebook(status: Option<NotebookStatus>) -> NotebookInstance {
     NotebookInstance {
-        name: "alpha-alice".to_owned(),
-        arn: Some("arn:aws:sagemaker:eu-west-1:111122223333:notebook-instance/alpha-alice".to_owned()),
         status,
-        instance_type: Fact::Known("ml.t3.medium".to_owned()),
-        direct_internet_access: Fact::Known(Toggle::Disabled),
-        root_access: Fact::Known(Toggle::Disabled),
-        subnet_id: Fact::Known(Some(SUBNET.to_owned())),
-        security_group_ids: Fact::Known(vec!["sg-0123456789abcdef0".to_owned()]),
-        kms_key_id: Fact::Known(Some(KEY.to_owned())),
-        role_arn: Fact::Known("arn:aws:iam::111122223333:role/alpha-notebook".to_owned()),
-        tags: Fact::Known(project_tags()),
+        ..super::support::compliant_notebook()
     }
 }
 
