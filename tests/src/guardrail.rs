@@ -5,7 +5,9 @@
 use aws_sdk_sqs::types::QueueAttributeName;
 use chrono::{DateTime, Utc};
 use sagefence_aws::audit_log::JsonLinesAuditSink;
-use sagefence_aws::{Ec2Adapter, FlowLogSettings, IamAdapter, KmsAdapter, SageMakerAdapter, SnsNotifier};
+use sagefence_aws::ports::OnAws;
+use sagefence_aws::remedy::Ports;
+use sagefence_aws::{FlowLogSettings, SnsNotifier};
 use sagefence_core::Policy;
 use sagefence_guardrail::{Guardrail, GuardrailError, Settings, Summary};
 use serde_json::Value;
@@ -22,8 +24,7 @@ use crate::{Emulator, SupportError};
 pub const OWN_ROLE_ARN: &str = "arn:aws:iam::123456789012:role/sagefence-guardrail";
 
 /// The guardrail on the real adapters, auditing into a [`SharedBuffer`].
-pub type EmulatedGuardrail =
-    Guardrail<SageMakerAdapter, Ec2Adapter, KmsAdapter, IamAdapter, SnsNotifier, JsonLinesAuditSink<SharedBuffer>>;
+pub type EmulatedGuardrail = Guardrail<OnAws<SnsNotifier>, JsonLinesAuditSink<SharedBuffer>>;
 
 /// Builds a [`GuardrailUnderTest`] on an emulator.
 #[derive(Debug)]
@@ -116,17 +117,14 @@ impl<'a> GuardrailBuilder<'a> {
         let guardrail = Guardrail {
             policy: self.policy,
             settings: self.settings,
-            sagemaker: SageMakerAdapter::new(aws_sdk_sagemaker::Client::new(&sdk)),
-            network: Ec2Adapter::new(
-                aws_sdk_ec2::Client::new(&sdk),
+            ports: Ports::on_aws(
+                &sdk,
                 FlowLogSettings {
                     log_group_prefix: FLOW_LOG_GROUP_PREFIX.to_owned(),
                     delivery_role_arn: self.flow_log_role_arn,
                 },
+                SnsNotifier::new(sns, topic_arn.clone()),
             ),
-            keys: KmsAdapter::new(aws_sdk_kms::Client::new(&sdk)),
-            roles: IamAdapter::new(aws_sdk_iam::Client::new(&sdk)),
-            notifier: SnsNotifier::new(sns, topic_arn.clone()),
             audit: JsonLinesAuditSink::new(audit.clone()),
         };
         Ok(GuardrailUnderTest {

@@ -3,7 +3,8 @@
 //! stale or out of order), and the facts the rules need (project subnets and keys).
 
 use sagefence_aws::lookup;
-use sagefence_aws::ports::{AuditSink, Keys, Network, Notifier, PortResult, Roles, SageMaker};
+use sagefence_aws::ports::{AuditSink, Keys, Network, PortResult, Roles, SageMaker};
+use sagefence_aws::remedy::RemedyPorts;
 use sagefence_core::event::{ApiCall, ApiRequest, Ec2Request, Event, IamRequest, KmsRequest};
 use sagefence_core::model::{Resource, ResourceRef};
 use sagefence_core::Facts;
@@ -22,15 +23,7 @@ pub(crate) struct Resolved {
     pub gone: Vec<ResourceRef>,
 }
 
-impl<S, N, K, R, T, A> Guardrail<S, N, K, R, T, A>
-where
-    S: SageMaker + Sync,
-    N: Network + Sync,
-    K: Keys + Sync,
-    R: Roles + Sync,
-    T: Notifier + Sync,
-    A: AuditSink + Sync,
-{
+impl<P: RemedyPorts, A: AuditSink + Sync> Guardrail<P, A> {
     pub(crate) async fn resolve(&self, event: &Event) -> PortResult<Resolved> {
         let mut resolved = Resolved::default();
         let current = match event {
@@ -50,13 +43,20 @@ where
         }
         let tag_key = &self.policy.scope.project_tag_key;
         let backoff = self.settings.backoff();
-        resolved.facts = lookup::facts(&self.network, &self.keys, &backoff, tag_key, &resolved.resources).await?;
+        resolved.facts = lookup::facts(
+            &self.ports.network,
+            &self.ports.keys,
+            &backoff,
+            tag_key,
+            &resolved.resources,
+        )
+        .await?;
         Ok(resolved)
     }
 
     /// A SageMaker resource as it is now; `None` when it is gone.
     async fn current(&self, resource: &Resource) -> PortResult<Option<Resource>> {
-        let sm = &self.sagemaker;
+        let sm = &self.ports.sagemaker;
         let s = &self.settings;
         Ok(match resource {
             Resource::NotebookInstance(n) => retrying(s, || sm.notebook(&n.name))
@@ -74,7 +74,7 @@ where
     /// The network, key or role resources an EC2, KMS or IAM call touched, as they are now.
     async fn infrastructure(&self, call: &ApiCall) -> PortResult<Vec<(ResourceRef, Option<Resource>)>> {
         let s = &self.settings;
-        let net = &self.network;
+        let net = &self.ports.network;
         let vpc_ids: Vec<String> = match &call.request {
             ApiRequest::Ec2(Ec2Request::AttachInternetGateway { vpc_id, .. }) => vec![vpc_id.clone()],
             ApiRequest::Ec2(Ec2Request::CreateNatGateway { subnet_id, .. }) => {
@@ -123,7 +123,7 @@ where
             ApiRequest::Kms(
                 KmsRequest::DisableKeyRotation { key_id } | KmsRequest::ScheduleKeyDeletion { key_id, .. },
             ) => {
-                let key = retrying(s, || self.keys.key(key_id)).await?;
+                let key = retrying(s, || self.ports.keys.key(key_id)).await?;
                 out.push((
                     reference(sagefence_core::model::ResourceKind::KmsKey, key_id),
                     key.map(Resource::KmsKey),
@@ -132,7 +132,7 @@ where
             ApiRequest::Iam(
                 IamRequest::AttachRolePolicy { role_name, .. } | IamRequest::PutRolePolicy { role_name, .. },
             ) => {
-                let role = retrying(s, || self.roles.role(role_name)).await?;
+                let role = retrying(s, || self.ports.roles.role(role_name)).await?;
                 out.push((
                     reference(sagefence_core::model::ResourceKind::Role, role_name),
                     role.map(Resource::Role),

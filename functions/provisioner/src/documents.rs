@@ -63,6 +63,11 @@ const BUCKET_USE: [&str; 6] = [
     "s3:AbortMultipartUpload",
 ];
 
+/// The statement of `document` with this `Sid`, if any.
+pub fn statement<'a>(document: &'a Value, sid: &str) -> Option<&'a Value> {
+    document["Statement"].as_array()?.iter().find(|s| s["Sid"] == sid)
+}
+
 /// A trust policy letting principals of the account assume the role (their own IAM policies
 /// must also allow it).
 pub fn trust_account(scope: &ProjectScope) -> Value {
@@ -449,12 +454,7 @@ mod tests {
     }
 
     fn statement<'a>(document: &'a Value, sid: &str) -> &'a Value {
-        document["Statement"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|s| s["Sid"] == sid)
-            .unwrap_or_else(|| panic!("no statement `{sid}`"))
+        super::statement(document, sid).unwrap_or_else(|| panic!("no statement `{sid}`"))
     }
 
     #[test]

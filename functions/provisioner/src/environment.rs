@@ -9,15 +9,16 @@
 use std::collections::BTreeMap;
 
 use sagefence_aws::ports::{
-    AuditSink, BucketBuilder, BuiltNetwork, EndpointAttachment, EndpointRequest, KeyBuilder, KeyRef, Keys, LogGroups,
-    Network, NetworkBuilder, RoleBuilder,
+    BucketBuilder, BuiltNetwork, EndpointAttachment, EndpointRequest, KeyBuilder, KeyRef, Keys, LogGroups,
+    NetworkBuilder, RoleBuilder,
 };
 
 use crate::addressing::{allocate, choose_zones, overlapping, subnets};
 use crate::answer::Answer;
 use crate::documents::{self, ProjectScope};
 use crate::handler::{
-    delete_patiently, new_physical_id, properties_changed, tags_for, Context, Failure, Provisioner, PROVISIONED_BY,
+    delete_patiently, new_physical_id, properties_changed, tags_for, Context, Failure, Provisioner, ProvisionerPorts,
+    PROVISIONED_BY,
 };
 use crate::request::{EnvironmentProperties, Operation};
 
@@ -88,15 +89,7 @@ impl EnvironmentNames {
     }
 }
 
-impl<N, K, B, R, L, A> Provisioner<N, K, B, R, L, A>
-where
-    N: Network + NetworkBuilder + Sync,
-    K: Keys + KeyBuilder + Sync,
-    B: BucketBuilder + Sync,
-    R: RoleBuilder + Sync,
-    L: LogGroups + Sync,
-    A: AuditSink + Sync,
-{
+impl<P: ProvisionerPorts> Provisioner<P> {
     /// Serves a `Custom::ProjectEnvironment` request.
     pub(crate) async fn environment(&self, context: &Context<'_>, physical_id: &str) -> Answer {
         let request = context.request;

@@ -17,7 +17,9 @@ use serde_json::{json, Value};
 use crate::aws::SdkPorts;
 use crate::error::SweeperError;
 use crate::report::SweepReport;
-use crate::shard::{plan_shards, Organisation, ResourceType, Shard};
+use sagefence_core::model::ResourceKind;
+
+use crate::shard::{plan_shards, Organisation, Shard};
 use crate::sweep::Sweeper;
 
 /// The sweeper function: the engine, the SDK ports and the fan-out configuration.
@@ -36,7 +38,7 @@ pub struct SweeperFunction<A, St, Q> {
     /// The role assumed in member accounts.
     pub member_role_name: String,
     /// Resource types to sweep.
-    pub resource_types: Vec<ResourceType>,
+    pub resource_types: Vec<ResourceKind>,
 }
 
 #[derive(Deserialize)]

@@ -1,87 +1,8 @@
 //! Shards: one account x region x resource type, the unit a sweeper invocation sweeps. A
 //! scheduled sweep plans them and fans them out through SQS; each message names one.
 
+use sagefence_core::model::ResourceKind;
 use serde::{Deserialize, Serialize};
-
-/// The kinds of resources a sweep lists.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ResourceType {
-    /// Notebook instances.
-    Notebooks,
-    /// InProgress training jobs.
-    TrainingJobs,
-    /// InProgress processing jobs.
-    ProcessingJobs,
-    /// InProgress transform jobs.
-    TransformJobs,
-    /// InProgress hyperparameter tuning jobs.
-    TuningJobs,
-    /// Models.
-    Models,
-    /// Endpoint configurations.
-    EndpointConfigs,
-    /// Studio domains.
-    Domains,
-    /// Project VPCs.
-    Vpcs,
-    /// Subnets of project VPCs.
-    Subnets,
-    /// Security groups of project VPCs.
-    SecurityGroups,
-    /// Project KMS keys.
-    KmsKeys,
-    /// Project roles (IAM is global: swept once per account).
-    Roles,
-}
-
-impl ResourceType {
-    /// Every resource type, in sweep order.
-    pub const ALL: &'static [ResourceType] = &[
-        ResourceType::Notebooks,
-        ResourceType::TrainingJobs,
-        ResourceType::ProcessingJobs,
-        ResourceType::TransformJobs,
-        ResourceType::TuningJobs,
-        ResourceType::Models,
-        ResourceType::EndpointConfigs,
-        ResourceType::Domains,
-        ResourceType::Vpcs,
-        ResourceType::Subnets,
-        ResourceType::SecurityGroups,
-        ResourceType::KmsKeys,
-        ResourceType::Roles,
-    ];
-
-    /// The kebab-case name, as in messages and settings.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ResourceType::Notebooks => "notebooks",
-            ResourceType::TrainingJobs => "training-jobs",
-            ResourceType::ProcessingJobs => "processing-jobs",
-            ResourceType::TransformJobs => "transform-jobs",
-            ResourceType::TuningJobs => "tuning-jobs",
-            ResourceType::Models => "models",
-            ResourceType::EndpointConfigs => "endpoint-configs",
-            ResourceType::Domains => "domains",
-            ResourceType::Vpcs => "vpcs",
-            ResourceType::Subnets => "subnets",
-            ResourceType::SecurityGroups => "security-groups",
-            ResourceType::KmsKeys => "kms-keys",
-            ResourceType::Roles => "roles",
-        }
-    }
-
-    /// Looks a type up by its name.
-    pub fn from_name(name: &str) -> Option<ResourceType> {
-        ResourceType::ALL.iter().copied().find(|t| t.as_str() == name)
-    }
-
-    /// Whether the type is global (IAM), swept in one region only.
-    pub fn is_global(self) -> bool {
-        self == ResourceType::Roles
-    }
-}
 
 /// One account x region x resource type to sweep.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -91,8 +12,8 @@ pub struct Shard {
     /// The region.
     pub region: String,
     /// The resource type.
-    #[serde(rename = "type")]
-    pub resource_type: ResourceType,
+    #[serde(rename = "type", with = "plural")]
+    pub resource_type: ResourceKind,
     /// The member role to assume in the account; `None` in the sweeper's own account.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role_arn: Option<String>,
@@ -105,8 +26,23 @@ impl Shard {
             "sweeps/{}/{}/{}.json",
             self.account,
             self.region,
-            self.resource_type.as_str()
+            self.resource_type.plural()
         )
+    }
+}
+
+/// A shard's resource kind by its plural name (`notebooks`), as messages name it.
+mod plural {
+    use sagefence_core::model::ResourceKind;
+    use serde::{de, Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(kind: &ResourceKind, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(kind.plural())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<ResourceKind, D::Error> {
+        let name = String::deserialize(deserializer)?;
+        ResourceKind::from_plural(&name).ok_or_else(|| de::Error::custom(format!("unknown resource type `{name}`")))
     }
 }
 
@@ -141,7 +77,7 @@ impl Organisation {
 
 /// Every shard of the organisation's accounts in these regions and of these types; global
 /// types only in the first region.
-pub fn plan_shards(organisation: &Organisation, regions: &[String], types: &[ResourceType]) -> Vec<Shard> {
+pub fn plan_shards(organisation: &Organisation, regions: &[String], types: &[ResourceKind]) -> Vec<Shard> {
     let mut shards = Vec::new();
     for account in &organisation.accounts() {
         for (i, region) in regions.iter().enumerate() {
@@ -173,11 +109,11 @@ mod tests {
             member_role_name: "sagefence-sweeper-member".to_owned(),
         };
         let regions = vec!["eu-west-1".to_owned(), "eu-central-1".to_owned()];
-        let shards = plan_shards(&organisation, &regions, ResourceType::ALL);
+        let shards = plan_shards(&organisation, &regions, ResourceKind::SWEPT);
         assert_eq!(shards.len(), 2 * (2 * 12 + 1));
         let roles: Vec<_> = shards
             .iter()
-            .filter(|s| s.resource_type == ResourceType::Roles)
+            .filter(|s| s.resource_type == ResourceKind::Role)
             .collect();
         assert_eq!(roles.len(), 2);
         assert!(roles.iter().all(|s| s.region == "eu-west-1"));
@@ -195,7 +131,7 @@ mod tests {
         let shard = Shard {
             account: "111111111111".into(),
             region: "eu-west-1".into(),
-            resource_type: ResourceType::TuningJobs,
+            resource_type: ResourceKind::HyperParameterTuningJob,
             role_arn: None,
         };
         let text = serde_json::to_string(&shard).unwrap();
@@ -209,9 +145,9 @@ mod tests {
 
     #[test]
     fn names_round_trip() {
-        for t in ResourceType::ALL {
-            assert_eq!(ResourceType::from_name(t.as_str()), Some(*t));
+        for t in ResourceKind::SWEPT {
+            assert_eq!(ResourceKind::from_plural(t.plural()), Some(*t));
         }
-        assert_eq!(ResourceType::from_name("buckets"), None);
+        assert_eq!(ResourceKind::from_plural("buckets"), None);
     }
 }

@@ -485,3 +485,8 @@ pub trait LogGroups {
     /// Deletes a log group (gone already: done).
     fn delete_log_group(&self, name: &str) -> impl Future<Output = PortResult<()>> + Send;
 }
+
+/// The SDK adapters as a bundle of ports for a function's ports trait (the remedies' and the
+/// provisioner's), with `T` the one port a function chooses itself (its notifier or audit sink).
+#[derive(Debug)]
+pub struct OnAws<T>(std::marker::PhantomData<T>);

@@ -25,6 +25,13 @@ async fn state(emulator: &Emulator, name: &str) -> NotebookState {
         .unwrap_or_else(|| panic!("notebook {name} should exist"))
 }
 
+/// then: the notebook `name` runs and carries no sagefence tag.
+async fn untouched(emulator: &Emulator, name: &str) {
+    let now = state(emulator, name).await;
+    assert_eq!(now.status, "InService", "{name}");
+    assert!(now.sagefence_tags().is_empty(), "{name}: {:?}", now.tags);
+}
+
 /// given: the notebook of `spec`, created and `InService`; its ARN.
 async fn given_running(emulator: &Emulator, spec: &NotebookSpec) -> String {
     running_notebook(emulator, spec).await.unwrap()

@@ -2,7 +2,8 @@
 //! batch; fed back to the function, the messages sweep their shards, a malformed one is
 //! recorded and dropped, and none fails.
 
-use sagefence_sweeper::{ResourceType, Shard};
+use sagefence_core::model::ResourceKind;
+use sagefence_sweeper::Shard;
 use sagefence_tests::events::fixture_bytes;
 use sagefence_tests::records::{parse_audit, records_of};
 use sagefence_tests::sweeper::{SweeperOptions, SweeperUnderTest};
@@ -46,7 +47,7 @@ async fn a_schedule_fans_shards_out_through_sqs_and_each_message_sweeps_its_shar
     let function = sweeper.function(Some(queue_url.clone()));
 
     let answer = function.handle(&schedule(), chrono::Utc::now()).await.unwrap();
-    assert_eq!(answer, json!({ "queued": ResourceType::ALL.len() }));
+    assert_eq!(answer, json!({ "queued": ResourceKind::SWEPT.len() }));
     assert_eq!(
         notebook_state(&emulator, "rooted").await.unwrap().unwrap().status,
         "InService",
@@ -84,9 +85,9 @@ async fn a_schedule_fans_shards_out_through_sqs_and_each_message_sweeps_its_shar
         .map(|m| serde_json::from_str(m["body"].as_str().unwrap()).unwrap())
         .collect();
     shards.sort();
-    let mut types: Vec<ResourceType> = shards.iter().map(|s| s.resource_type).collect();
+    let mut types: Vec<ResourceKind> = shards.iter().map(|s| s.resource_type).collect();
     types.dedup();
-    assert_eq!(types, ResourceType::ALL);
+    assert_eq!(types, ResourceKind::SWEPT);
     assert!(shards
         .iter()
         .all(|s| s.account == ACCOUNT && s.region == REGION && s.role_arn.is_none()));
@@ -124,7 +125,7 @@ async fn a_shard_whose_listing_fails_is_delivered_again() {
     let shard = Shard {
         account: ACCOUNT.to_owned(),
         region: REGION.to_owned(),
-        resource_type: ResourceType::Models,
+        resource_type: ResourceKind::Model,
         role_arn: None,
     };
     emulator.throttle("ListModels", 10).await.unwrap();

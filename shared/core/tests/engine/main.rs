@@ -6,11 +6,10 @@
 // Test helpers fail the test by unwrapping, like the tests themselves.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod domain;
 mod endpoint_config;
+mod evaluation;
 mod finding_json;
 mod job;
-mod model;
 mod notebook;
 mod policy;
 mod support;
