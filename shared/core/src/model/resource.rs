@@ -111,13 +111,14 @@ impl ResourceKind {
         }
     }
 
-    /// Every kind a sweep lists, in sweep order (jobs: those in progress).
+    /// Every kind a sweep lists, in sweep order, which is the kinds' order (jobs: those in
+    /// progress).
     pub const SWEPT: &'static [ResourceKind] = &[
         ResourceKind::NotebookInstance,
         ResourceKind::TrainingJob,
         ResourceKind::ProcessingJob,
-        ResourceKind::TransformJob,
         ResourceKind::HyperParameterTuningJob,
+        ResourceKind::TransformJob,
         ResourceKind::Model,
         ResourceKind::EndpointConfig,
         ResourceKind::Domain,
