@@ -58,6 +58,12 @@ fn sqs(bodies: &[(&str, &Value)]) -> Vec<u8> {
     serde_json::to_vec(&json!({ "Records": records })).unwrap()
 }
 
+/// Ships one finding record (`record_id` on `notebook`, with `status`) as message `message_id`.
+async fn ship_finding(world: &World, message_id: &str, record_id: &str, status: &str) {
+    let body = sqs(&[(message_id, &finding(record_id, "nb", status))]);
+    world.trail.shipper.handle(&body, Utc::now()).await.unwrap();
+}
+
 async fn objects(world: &World) -> Vec<(String, Vec<u8>)> {
     world.trail.chain_objects().await.unwrap()
 }
@@ -199,12 +205,7 @@ async fn every_input_lands_encrypted_in_the_trail_and_security_hub_body() {
             f.record_state().unwrap().as_str().to_owned(),
         )
     };
-    world
-        .trail
-        .shipper
-        .handle(&sqs(&[("m4", &finding("r4", "nb", "PASSED"))]), Utc::now())
-        .await
-        .unwrap();
+    ship_finding(&world, "m4", "r4", "PASSED").await;
     let found = findings(&world).await;
     assert_eq!(found.len(), 1);
     assert_eq!(
@@ -213,12 +214,7 @@ async fn every_input_lands_encrypted_in_the_trail_and_security_hub_body() {
     );
 
     // and when it fails again, Security Hub reopens it
-    world
-        .trail
-        .shipper
-        .handle(&sqs(&[("m5", &finding("r5", "nb", "FAILED"))]), Utc::now())
-        .await
-        .unwrap();
+    ship_finding(&world, "m5", "r5", "FAILED").await;
     let found = findings(&world).await;
     assert_eq!(verdicts(&found[0]), ("FAILED".into(), "NEW".into(), "ACTIVE".into()));
     drop(world.emulator);
