@@ -23,3 +23,4 @@ mod plan_support;
 
 mod fixtures;
 mod infrastructure;
+mod mutation;
