@@ -108,11 +108,7 @@ impl<P: RemedyPorts, A: AuditSink + Sync> Guardrail<P, A> {
                 return Ok(Summary::new(meta, "ignored"));
             }
             Event::ApiCall(call) => {
-                let own = [&call.actor.role_arn, &call.actor.arn]
-                    .into_iter()
-                    .flatten()
-                    .any(|arn| self.settings.is_own(arn));
-                if own {
+                if self.settings.is_own_call(&call.actor) {
                     let actor = Some(call.actor.clone());
                     let id = record_id(&[&event_key, "own-call"]);
                     self.write(record(meta, actor, id, now, Subject::OwnCall)).await?;

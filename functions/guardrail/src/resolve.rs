@@ -6,7 +6,7 @@ use sagefence_aws::lookup;
 use sagefence_aws::ports::{AuditSink, Keys, Network, PortResult, Roles, SageMaker};
 use sagefence_aws::remedy::RemedyPorts;
 use sagefence_core::event::{ApiCall, ApiRequest, Ec2Request, Event, IamRequest, KmsRequest};
-use sagefence_core::model::{Resource, ResourceRef};
+use sagefence_core::model::{JobKind, Resource, ResourceKind, ResourceRef};
 use sagefence_core::Facts;
 
 use crate::handler::Guardrail;
@@ -32,6 +32,10 @@ impl<P: RemedyPorts, A: AuditSink + Sync> Guardrail<P, A> {
                 request: ApiRequest::SageMaker { resource, .. },
                 ..
             }) => vec![(resource.reference(), self.current(resource).await?)],
+            Event::ApiCall(ApiCall {
+                request: ApiRequest::SageMakerOmitted { resource, .. },
+                ..
+            }) => vec![(resource.clone(), self.named(resource).await?)],
             Event::ApiCall(call) => self.infrastructure(call).await?,
             Event::Scheduled { .. } | Event::Ignored { .. } => Vec::new(),
         };
@@ -71,6 +75,27 @@ impl<P: RemedyPorts, A: AuditSink + Sync> Guardrail<P, A> {
         })
     }
 
+    /// A SageMaker resource known only by its name (a call CloudTrail truncated), as it is now;
+    /// `None` when it is gone or of a kind sagefence does not read back by name.
+    async fn named(&self, reference: &ResourceRef) -> PortResult<Option<Resource>> {
+        let sm = &self.sagemaker;
+        let s = &self.settings;
+        let name = reference.name.as_str();
+        let job = |kind| async move { retrying(s, || sm.job(kind, name)).await.map(|j| j.map(Resource::Job)) };
+        Ok(match reference.kind {
+            ResourceKind::NotebookInstance => retrying(s, || sm.notebook(name)).await?.map(Resource::NotebookInstance),
+            ResourceKind::TrainingJob => job(JobKind::Training).await?,
+            ResourceKind::ProcessingJob => job(JobKind::Processing).await?,
+            ResourceKind::HyperParameterTuningJob => job(JobKind::HyperParameterTuning).await?,
+            ResourceKind::TransformJob => job(JobKind::Transform).await?,
+            ResourceKind::Model => retrying(s, || sm.model(name)).await?.map(Resource::Model),
+            ResourceKind::EndpointConfig => retrying(s, || sm.endpoint_config(name))
+                .await?
+                .map(Resource::EndpointConfig),
+            _ => None,
+        })
+    }
+
     /// The network, key or role resources an EC2, KMS or IAM call touched, as they are now.
     async fn infrastructure(&self, call: &ApiCall) -> PortResult<Vec<(ResourceRef, Option<Resource>)>> {
         let s = &self.settings;
@@ -106,10 +131,21 @@ impl<P: RemedyPorts, A: AuditSink + Sync> Guardrail<P, A> {
             ));
         }
         match &call.request {
-            ApiRequest::Ec2(Ec2Request::AuthorizeSecurityGroupIngress { group_id, .. }) => {
-                let group = retrying(s, || net.security_group(group_id)).await?;
+            ApiRequest::Ec2(Ec2Request::AuthorizeSecurityGroupIngress {
+                group_id, group_name, ..
+            }) => {
+                let group_id = match (group_id, group_name) {
+                    (Some(id), _) => Some(id.clone()),
+                    (None, Some(name)) => retrying(s, || net.default_vpc_group_id(name)).await?,
+                    (None, None) => None,
+                };
+                let named = group_id.as_ref().or(group_name.as_ref()).cloned().unwrap_or_default();
+                let group = match &group_id {
+                    Some(id) => retrying(s, || net.security_group(id)).await?,
+                    None => None,
+                };
                 out.push((
-                    reference(sagefence_core::model::ResourceKind::SecurityGroup, group_id),
+                    reference(sagefence_core::model::ResourceKind::SecurityGroup, &named),
                     group.map(Resource::SecurityGroup),
                 ));
             }

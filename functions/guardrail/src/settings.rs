@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use sagefence_aws::remedy::Backoff;
 use sagefence_aws::settings::{SettingsError, Vars, DEFAULT_FLOW_LOG_GROUP_PREFIX};
+use sagefence_core::event::Actor;
 use sagefence_core::policy::wildcard_match;
 
 /// How the guardrail behaves beyond the policy.
@@ -36,11 +37,25 @@ impl Settings {
         }
     }
 
-    /// Whether a caller ARN is one of sagefence's own roles (or a session of one).
+    /// Whether a caller ARN is one of sagefence's own roles (or a session of one). Each of an
+    /// ARN's fields is matched on its own: a `*` standing for an account never reaches into the
+    /// resource, so no IAM path (which may hold `:`) can make another principal look like ours.
     pub fn is_own(&self, arn: &str) -> bool {
-        self.own_role_arns
-            .iter()
-            .any(|pattern| wildcard_match(pattern.as_bytes(), arn.as_bytes()))
+        self.own_role_arns.iter().any(|pattern| {
+            let (pattern, arn) = (pattern.splitn(6, ':'), arn.splitn(6, ':'));
+            let (pattern, arn): (Vec<&str>, Vec<&str>) = (pattern.collect(), arn.collect());
+            pattern.len() == arn.len()
+                && pattern
+                    .iter()
+                    .zip(&arn)
+                    .all(|(p, a)| wildcard_match(p.as_bytes(), a.as_bytes()))
+        })
+    }
+
+    /// Whether one of sagefence's own roles made the call: only a role session can be, never an
+    /// IAM user, the root user, a federated user, another account or a service.
+    pub fn is_own_call(&self, actor: &Actor) -> bool {
+        actor.role_session_arns().any(|arn| self.is_own(arn))
     }
 }
 
@@ -79,5 +94,64 @@ impl Environment {
             flow_log_group_prefix: vars.or(env::FLOW_LOG_GROUP_PREFIX, DEFAULT_FLOW_LOG_GROUP_PREFIX),
             flow_log_role_arn: vars.required(env::FLOW_LOG_ROLE_ARN)?,
         })
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+
+    fn settings() -> Settings {
+        Settings {
+            own_role_arns: vec![
+                "arn:aws:iam::111122223333:role/sagefence-guardrail".to_owned(),
+                "arn:aws:sts::111122223333:assumed-role/sagefence-guardrail/*".to_owned(),
+                "arn:aws:iam::*:role/sagefence-member".to_owned(),
+            ],
+            ..Settings::default()
+        }
+    }
+
+    fn actor(identity_type: &str, arn: &str, role_arn: Option<&str>) -> Actor {
+        Actor {
+            identity_type: identity_type.to_owned(),
+            arn: Some(arn.to_owned()),
+            role_arn: role_arn.map(str::to_owned),
+            ..Actor::default()
+        }
+    }
+
+    #[test]
+    fn only_sessions_of_own_roles_are_own_calls() {
+        let s = settings();
+        let own = |identity_type: &str, arn: &str, role_arn: Option<&str>| {
+            s.is_own_call(&actor(identity_type, arn, role_arn))
+        };
+        assert!(own(
+            "AssumedRole",
+            "arn:aws:sts::111122223333:assumed-role/sagefence-guardrail/1700000000",
+            Some("arn:aws:iam::111122223333:role/sagefence-guardrail"),
+        ));
+        assert!(own(
+            "AssumedRole",
+            "arn:aws:sts::444455556666:assumed-role/sagefence-member/sweep",
+            Some("arn:aws:iam::444455556666:role/sagefence-member"),
+        ));
+        // An IAM user whose path holds `:role/` (IAM paths may hold any printable ASCII).
+        assert!(!own(
+            "IAMUser",
+            "arn:aws:iam::111122223333:user/x:role/sagefence-member",
+            None
+        ));
+        assert!(!own("Root", "arn:aws:iam::111122223333:root", None));
+        // A federated user, whatever its session issuer is called.
+        assert!(!own(
+            "FederatedUser",
+            "arn:aws:sts::111122223333:federated-user/sagefence-guardrail",
+            Some("arn:aws:iam::111122223333:role/sagefence-guardrail"),
+        ));
+        // A role whose path makes its ARN end like the member role's.
+        assert!(!s.is_own("arn:aws:iam::111122223333:role/x:role/sagefence-member"));
     }
 }

@@ -105,6 +105,9 @@ pub trait Network {
     fn peering_vpc_ids(&self, peering_connection_id: &str) -> impl Future<Output = PortResult<Vec<String>>> + Send;
     /// A security group with its VPC's tags; `None` when it does not exist.
     fn security_group(&self, id: &str) -> impl Future<Output = PortResult<Option<SecurityGroup>>> + Send;
+    /// The id of the default VPC's security group named `name` (the only groups a call may
+    /// name by name alone); `None` when there is none.
+    fn default_vpc_group_id(&self, name: &str) -> impl Future<Output = PortResult<Option<String>>> + Send;
     /// Detaches an internet gateway from the VPC and deletes it.
     fn delete_internet_gateway(
         &self,

@@ -22,3 +22,4 @@ mod plan_support;
 
 mod fixtures;
 mod infrastructure;
+mod mutation;
