@@ -78,7 +78,7 @@ impl<P: RemedyPorts, A: AuditSink + Sync> Guardrail<P, A> {
     /// A SageMaker resource known only by its name (a call CloudTrail truncated), as it is now;
     /// `None` when it is gone or of a kind sagefence does not read back by name.
     async fn named(&self, reference: &ResourceRef) -> PortResult<Option<Resource>> {
-        let sm = &self.sagemaker;
+        let sm = &self.ports.sagemaker;
         let s = &self.settings;
         let name = reference.name.as_str();
         let job = |kind| async move { retrying(s, || sm.job(kind, name)).await.map(|j| j.map(Resource::Job)) };
