@@ -13,7 +13,7 @@ from moto.sagemaker.exceptions import ValidationError
 from moto.sagemaker.responses import SageMakerResponse, format_enum_error
 
 from sagefence_emulator import state
-from sagefence_emulator.patch import Addition, each, replace, wrap
+from sagefence_emulator.patch import Addition, Install, each, replace, wrap
 
 Backend = sm.SageMakerModelBackend
 API = "https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_{}.html"
@@ -55,6 +55,10 @@ NOTEBOOK_STEPS: dict[str, float] = {"Pending": 300, "Stopping": 60, "Updating": 
 NOTEBOOK_EVENT = "SageMaker Notebook Instance State Change"
 EVENTS_PAGE = (
     "https://docs.aws.amazon.com/sagemaker/latest/dg/automating-sagemaker-with-eventbridge.html"
+)
+ARN_PAGE = (
+    "https://docs.aws.amazon.com/service-authorization/latest/reference/"
+    "list_amazonsagemaker.html#amazonsagemaker-resources-for-iam-policies"
 )
 
 
@@ -447,6 +451,11 @@ def add_tags(self: Any, arn: str, tags: list[dict[str, str]]) -> list[dict[str, 
     return tagged
 
 
+def api_addition(operation: str, moto: str, change: str, install: Install) -> Addition:
+    """A SageMaker addition following the operation's page of the API reference."""
+    return Addition("SageMaker", operation, moto, change, API.format(operation), install)
+
+
 # --- ARNs ---------------------------------------------------------------------
 
 LOWERCASED_ARN_TYPES = frozenset(
@@ -520,22 +529,18 @@ def job_additions(kind: str) -> tuple[Addition, Addition]:
     )
     stop_moto = "stop from any state" if kind == "processing-job" else "missing"
     return (
-        Addition(
-            service="SageMaker",
+        api_addition(
             operation=f"Create{operation}",
             moto="`Completed` at once",
             change=f"`InProgress`{create_extra}, as AWS reports a job it has just accepted",
-            aws_doc=API.format(f"Create{operation}"),
             install=wrap(Backend, method("create", kind), create_job(kind)),
         ),
-        Addition(
-            service="SageMaker",
+        api_addition(
             operation=f"Stop{operation}",
             moto=stop_moto,
             change=f'only while `InProgress`, else `ValidationException` "The request was '
             f'rejected because the {label} is in status X."; AWS goes `Stopping` -> '
             "`Stopped`, here `Stopped` at once (with its end time)",
-            aws_doc=API.format(f"Stop{operation}"),
             install=each(
                 replace(Backend, method("stop", kind), stop_job(kind)),
                 replace(SageMakerResponse, method("stop", kind), stop_job_response(kind)),
@@ -547,39 +552,32 @@ def job_additions(kind: str) -> tuple[Addition, Addition]:
 CLOCK = "on the clock (`POST /_sagefence/clock/advance`; at once while `clock` is `instant`)"
 
 ADDITIONS: tuple[Addition, ...] = (
-    Addition(
-        service="SageMaker",
+    api_addition(
         operation="CreateNotebookInstance",
         moto="`InService` at once; `RootAccess` absent unless given; "
         "`DirectInternetAccess=Disabled` accepted without a subnet",
         change="`RootAccess` and `DirectInternetAccess` default to `Enabled`; `Disabled` "
         "internet access without `SubnetId` is a `ValidationException`; the instance is "
         f"`Pending`, then `notebook_initial_status` (`InService`) {CLOCK}",
-        aws_doc=API.format("CreateNotebookInstance"),
         install=wrap(Backend, "create_notebook_instance", create_notebook_instance),
     ),
-    Addition(
-        service="SageMaker",
+    api_addition(
         operation="StartNotebookInstance",
         moto="any state -> `InService`",
         change='only from `Stopped` or `Failed` ("Status (X) not in ([Stopped, Failed]). '
         'Unable to transition to (Pending) ..."); `Pending`, then `notebook_initial_status` '
         f"{CLOCK}",
-        aws_doc=API.format("StartNotebookInstance"),
         install=replace(Backend, "start_notebook_instance", start_notebook_instance),
     ),
-    Addition(
-        service="SageMaker",
+    api_addition(
         operation="StopNotebookInstance",
         moto="any state -> `Stopped`",
         change='only from `InService`, else `ValidationException` "Status (X) not in '
         '([InService]). Unable to transition to (Stopping) for Notebook Instance (arn)"; '
         f"`Stopping`, then `Stopped` {CLOCK}",
-        aws_doc=API.format("StopNotebookInstance"),
         install=replace(Backend, "stop_notebook_instance", stop_notebook_instance),
     ),
-    Addition(
-        service="SageMaker",
+    api_addition(
         operation="UpdateNotebookInstance",
         moto="missing",
         change='only from `Stopped` ("Status (InService) not in ([Stopped]). Unable to '
@@ -587,7 +585,6 @@ ADDITIONS: tuple[Addition, ...] = (
         "`LifecycleConfigName`, `VolumeSizeInGB` (may grow, never shrink), `RootAccess`, "
         "`AcceleratorTypes`, code repositories, and honours the `Disassociate*` flags; "
         f"answers `{{}}`; `Updating`, then `Stopped` {CLOCK}",
-        aws_doc=API.format("UpdateNotebookInstance"),
         install=each(
             replace(Backend, "update_notebook_instance", update_notebook_instance),
             replace(
@@ -595,68 +592,59 @@ ADDITIONS: tuple[Addition, ...] = (
             ),
         ),
     ),
-    Addition(
-        service="SageMaker",
+    api_addition(
         operation="DeleteNotebookInstance",
         moto="only from `Stopped` or `Failed`; gone at once",
         change='the same rule ("Status (X) not in ([Stopped, Failed]). Unable to transition to '
         f'(Deleting) ..."); `Deleting`, then gone {CLOCK}',
-        aws_doc=API.format("DeleteNotebookInstance"),
         install=replace(Backend, "delete_notebook_instance", delete_notebook_instance),
     ),
     Addition(
-        service="SageMaker",
-        operation="`SageMaker Notebook Instance State Change` events",
-        moto="none",
-        change="each status a notebook enters sends a `SageMaker Notebook Instance State "
-        "Change` event (name, ARN, status, instance type, role, lifecycle configuration, times "
-        "in epoch milliseconds, tags); a deleted one a last event with status `Deleted`; "
-        "tests read them from `POST /_sagefence/events/take`",
-        aws_doc=EVENTS_PAGE,
-        install=lambda: None,
+        "SageMaker",
+        "`SageMaker Notebook Instance State Change` events",
+        "none",
+        "each status a notebook enters sends a `SageMaker Notebook Instance State Change` event "
+        "(name, ARN, status, instance type, role, lifecycle configuration, times in epoch "
+        "milliseconds, tags); a deleted one a last event with status `Deleted`; tests read them "
+        "from `POST /_sagefence/events/take`",
+        EVENTS_PAGE,
+        lambda: None,
     ),
     *job_additions("training-job"),
     *job_additions("processing-job"),
     *job_additions("transform-job"),
     *job_additions("tuning-job"),
-    Addition(
-        service="SageMaker",
+    api_addition(
         operation="CreateModel",
         moto="drops `EnableNetworkIsolation` (always `false`); an empty `VpcConfig` when none "
         "was given",
         change="keeps `EnableNetworkIsolation`; `VpcConfig` and `PrimaryContainer` round-trip "
         "and `DescribeModel` leaves them out when not given",
-        aws_doc=API.format("CreateModel"),
         install=replace(SageMakerResponse, "create_model", create_model_response),
     ),
-    Addition(
-        service="SageMaker",
+    api_addition(
         operation="ListModels",
         moto="every model at once; `MaxResults` and `NextToken` ignored",
         change="pages: `MaxResults` (default 10), newest first, a `NextToken` while more remain",
-        aws_doc=API.format("ListModels"),
         install=replace(SageMakerResponse, "list_models", list_models_response),
     ),
     Addition(
-        service="SageMaker",
-        operation="ARNs",
-        moto="the resource name keeps its case (`notebook-instance/MyBook`)",
-        change="the name part of notebook, job, model, endpoint and endpoint-configuration ARNs "
-        "is lowercased (`notebook-instance/mybook`) while `NotebookInstanceName` & co keep "
-        "the case; an ARN finds its resource whatever the name's case",
-        aws_doc="https://docs.aws.amazon.com/service-authorization/latest/reference/"
-        "list_amazonsagemaker.html#amazonsagemaker-resources-for-iam-policies",
-        install=each(
+        "SageMaker",
+        "ARNs",
+        "the resource name keeps its case (`notebook-instance/MyBook`)",
+        "the name part of notebook, job, model, endpoint and endpoint-configuration ARNs is "
+        "lowercased (`notebook-instance/mybook`) while `NotebookInstanceName` & co keep the "
+        "case; an ARN finds its resource whatever the name's case",
+        ARN_PAGE,
+        each(
             wrap(sm, "arn_formatter", lowercase_arn_names),
             wrap(Backend, "_get_resource_from_arn", resource_from_any_case_arn),
         ),
     ),
-    Addition(
-        service="SageMaker",
+    api_addition(
         operation="AddTags",
         moto="appends, so a key already on the resource appears twice",
         change="overwrites the value of an existing key",
-        aws_doc=API.format("AddTags"),
         install=replace(Backend, "add_tags", add_tags),
     ),
 )
