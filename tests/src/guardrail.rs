@@ -1,6 +1,7 @@
 //! The guardrail wired to the real AWS adapters on an [`Emulator`], with an SNS topic and an
 //! SQS queue subscribed to it (to read the notifications back) and an in-memory audit sink
-//! (to read the audit records back).
+//! (to read the audit records back); and the events the emulator's services send, delivered to
+//! it as EventBridge would while the emulator's clock moves on.
 
 use aws_sdk_sqs::types::QueueAttributeName;
 use chrono::{DateTime, Utc};
@@ -215,6 +216,80 @@ impl GuardrailUnderTest {
             }
         }
     }
+}
+
+/// Most rounds of event delivery and clock advances [`GuardrailUnderTest::settle`] makes.
+const SETTLE_ROUNDS: usize = 64;
+
+/// One event an AWS service sent, as the guardrail handled it.
+#[derive(Debug)]
+pub struct Delivered {
+    /// The event.
+    pub event: Value,
+    /// What the guardrail made of it.
+    pub result: Result<Summary, GuardrailError>,
+}
+
+impl Delivered {
+    /// The status the event reports (`detail.NotebookInstanceStatus`), else its detail-type.
+    pub fn status(&self) -> &str {
+        self.event
+            .pointer("/detail/NotebookInstanceStatus")
+            .or_else(|| self.event.get("detail-type"))
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+    }
+
+    /// `"<status>: <action> <outcome>, ..."` (`"<status>"` alone when nothing was done,
+    /// `"<status>: error <message>"` when the guardrail failed), e.g.
+    /// `"InService: stop-notebook-instance applied"`.
+    pub fn line(&self) -> String {
+        let done = match &self.result {
+            Ok(summary) => summary_outcomes(summary).join(", "),
+            Err(error) => format!("error {error}"),
+        };
+        if done.is_empty() {
+            self.status().to_owned()
+        } else {
+            format!("{}: {done}", self.status())
+        }
+    }
+}
+
+impl GuardrailUnderTest {
+    /// Hands the guardrail, in order, every event the emulator's services sent since the last
+    /// take (EventBridge's rule for them has no other filter).
+    pub async fn deliver(&self, emulator: &Emulator) -> Result<Vec<Delivered>, SupportError> {
+        let mut out = Vec::new();
+        for event in emulator.take_events().await? {
+            let result = self.handle(&event).await;
+            out.push(Delivered { event, result });
+        }
+        Ok(out)
+    }
+
+    /// Lets AWS finish what is under way: delivers the events sent, and while none are, moves
+    /// the clock to the next transition, until nothing is left to do. Every event delivered,
+    /// in order.
+    pub async fn settle(&self, emulator: &Emulator) -> Result<Vec<Delivered>, SupportError> {
+        let mut out = Vec::new();
+        for _ in 0..SETTLE_ROUNDS {
+            let delivered = self.deliver(emulator).await?;
+            if delivered.is_empty() {
+                match emulator.next_transition_in().await? {
+                    Some(seconds) => drop(emulator.advance_clock(seconds).await?),
+                    None => return Ok(out),
+                }
+            }
+            out.extend(delivered);
+        }
+        Ok(out)
+    }
+}
+
+/// Each delivered event's [`Delivered::line`].
+pub fn delivered_lines(delivered: &[Delivered]) -> Vec<String> {
+    delivered.iter().map(Delivered::line).collect()
 }
 
 /// A queued message's notification: the body itself (raw delivery) or its envelope's `Message`.

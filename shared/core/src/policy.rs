@@ -24,6 +24,18 @@ impl ResourcePattern {
         wildcard_match(self.0.as_bytes(), text.as_bytes())
     }
 
+    /// Whether the pattern matches the ARN `arn` in full. SageMaker writes the name in its ARNs
+    /// in lower case whatever the name's case, so a SageMaker ARN also matches a pattern that
+    /// differs from it only in case.
+    pub fn matches_arn(&self, arn: &str) -> bool {
+        self.matches(arn)
+            || (arn.split(':').nth(2) == Some("sagemaker")
+                && wildcard_match(
+                    self.0.to_ascii_lowercase().as_bytes(),
+                    arn.to_ascii_lowercase().as_bytes(),
+                ))
+    }
+
     /// The pattern as written.
     pub fn as_str(&self) -> &str {
         &self.0
@@ -123,7 +135,7 @@ impl Exemption {
 
     /// Whether it covers `rule` on a resource with this name or ARN.
     pub fn covers(&self, rule: RuleId, name: &str, arn: Option<&str>) -> bool {
-        self.rules.contains(&rule) && (self.resource.matches(name) || arn.is_some_and(|a| self.resource.matches(a)))
+        self.rules.contains(&rule) && (self.resource.matches(name) || arn.is_some_and(|a| self.resource.matches_arn(a)))
     }
 }
 
@@ -337,6 +349,26 @@ mod tests {
                 Some("arn:aws:sagemaker:eu-west-1:1:notebook-instance/other"),
                 date("2027-01-01")
             )
+            .is_none());
+    }
+
+    #[test]
+    fn an_arn_pattern_matches_the_lowercased_arn_sagemaker_gives_a_mixed_case_name() {
+        let p = Policy::from_yaml(
+            "version: 1\nexemptions:\n  - resource: 'arn:aws:sagemaker:*:*:notebook-instance/Legacy-*'\n    rules: [notebook-root-access-disabled]\n    reason: vendor image needs root\n    expires: 2027-01-31\n",
+        )
+        .unwrap();
+        let rule = RuleId::NotebookRootAccessDisabled;
+        let today = date("2027-01-01");
+        let arn = Some("arn:aws:sagemaker:eu-west-1:111122223333:notebook-instance/legacy-vendor");
+        assert!(p.exemption(rule, "Legacy-Vendor", arn, today).is_some());
+        let role = Some("arn:aws:iam::111122223333:role/legacy-vendor");
+        let iam = Policy::from_yaml(
+            "version: 1\nexemptions:\n  - resource: 'arn:aws:iam::*:role/Legacy-*'\n    rules: [role-least-privilege]\n    reason: vendor role\n    expires: 2027-01-31\n",
+        )
+        .unwrap();
+        assert!(iam
+            .exemption(RuleId::RoleLeastPrivilege, "legacy-vendor", role, today)
             .is_none());
     }
 

@@ -1,6 +1,7 @@
 //! The audit-shipper against the emulator's S3 (SSE-KMS) and Security Hub: records from each
 //! input land with the right content, the trail verifies and catches tampering, duplicates are
-//! written once, and a failing sink fails exactly the affected messages.
+//! written once (a conflicting marker write retried), and a failing sink fails exactly the
+//! affected messages.
 
 use crate::{api_call, awslogs, lines};
 use aws_sdk_s3::primitives::ByteStream;
@@ -370,6 +371,29 @@ async fn duplicates_are_written_once() {
         .unwrap();
     assert_eq!(answer, json!({ "batchItemFailures": [] }));
     assert_eq!(lines(&objects(&world).await).len(), 2);
+}
+
+#[test]
+fn a_marker_write_s3_answers_with_a_conflict_is_retried_so_a_redelivery_adds_nothing() {
+    on_a_large_stack(a_marker_write_s3_answers_with_a_conflict_is_retried_so_a_redelivery_adds_nothing_body);
+}
+
+async fn a_marker_write_s3_answers_with_a_conflict_is_retried_so_a_redelivery_adds_nothing_body() {
+    let world = world().await;
+    // given: S3 answers the next conditional write (the record's marker) 409
+    // ConditionalRequestConflict, as it does while another conditional write to the key runs
+    world.emulator.s3_conflict(1).await.unwrap();
+    let batch = sqs(&[("a", &action("r1"))]);
+
+    // when: the record is shipped, then delivered again (SQS delivers at least once)
+    let first = world.trail.shipper.handle(&batch, Utc::now()).await.unwrap();
+    let again = world.trail.shipper.handle(&batch, Utc::now()).await.unwrap();
+
+    // then: the marker was written on a second try, so the redelivery wrote nothing new
+    assert_eq!(first, json!({ "batchItemFailures": [] }));
+    assert_eq!(again, json!({ "batchItemFailures": [] }));
+    assert_eq!(lines(&objects(&world).await).len(), 1);
+    trail::verify(&objects(&world).await).unwrap();
 }
 
 #[test]

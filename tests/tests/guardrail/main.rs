@@ -4,6 +4,7 @@
 mod events;
 mod jobs;
 mod keys_roles;
+mod lifecycle;
 mod network;
 mod notebooks;
 mod throttling;
