@@ -295,7 +295,7 @@ mod tests {
     fn empty_ids_and_keys_in_an_answer_are_none_and_unknown_values_fail_closed() {
         let out = DescribeNotebookInstanceOutput::builder()
             .notebook_instance_name("nb")
-            .notebook_instance_status(NotebookInstanceStatus::from("Deleted"))
+            .notebook_instance_status(NotebookInstanceStatus::from("SomeStatusAddedSince"))
             .direct_internet_access(DirectInternetAccess::from("EnabledForSomeNewReason"))
             .root_access(RootAccess::Disabled)
             .subnet_id("")

@@ -452,7 +452,7 @@ pub fn parse(bytes: &[u8]) -> Result<Event, ParseEventError> {
         let resource = match event {
             "SageMaker Notebook Instance State Change" => {
                 let wire = typed::<NotebookWire>(event, detail)?;
-                if let Some(status) = wire.unrecognized_status() {
+                if let Some(status) = wire.unhandled_status() {
                     let reason = IgnoreReason::UnhandledStatus {
                         detail_type: meta.detail_type.clone(),
                         status: status.to_owned(),

@@ -123,11 +123,12 @@ pub(crate) struct NotebookWire {
 }
 
 impl NotebookWire {
-    /// The status as written, when this version does not know it (e.g. `Deleted`, which
-    /// state-change events carry and Describe answers never do).
-    pub(crate) fn unrecognized_status(&self) -> Option<&str> {
+    /// The status as written when sagefence does not act on it: `Deleted` (which state-change
+    /// events carry and Describe answers never do), or one this version does not know.
+    pub(crate) fn unhandled_status(&self) -> Option<&str> {
         match &self.notebook_instance_status {
             Some(Lenient::Unrecognized(status)) => Some(status),
+            Some(Lenient::Known(NotebookStatus::Deleted)) => Some("Deleted"),
             _ => None,
         }
     }
