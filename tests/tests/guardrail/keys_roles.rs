@@ -122,28 +122,38 @@ async fn a_key_outside_the_project_is_left_alone() {
     assert!(!rotation(&emulator, &key_id).await);
 }
 
-/// The role's attached policy ARNs and inline policy names, each sorted.
-async fn policies(emulator: &Emulator, role: &str) -> (Vec<String>, Vec<String>) {
-    let iam = emulator.iam();
-    let attached = iam.list_attached_role_policies().role_name(role).send().await.unwrap();
-    let inline = iam.list_role_policies().role_name(role).send().await.unwrap();
-    let mut arns: Vec<String> = attached
-        .attached_policies()
-        .iter()
-        .map(|p| p.policy_arn().unwrap().to_owned())
-        .collect();
-    let mut names = inline.policy_names().to_vec();
-    arns.sort();
-    names.sort();
-    (arns, names)
-}
-
+/// The role's attached policy ARNs, sorted.
 async fn attached(emulator: &Emulator, role: &str) -> Vec<String> {
-    policies(emulator, role).await.0
+    let out = emulator
+        .iam()
+        .list_attached_role_policies()
+        .role_name(role)
+        .send()
+        .await
+        .unwrap();
+    sorted(
+        out.attached_policies()
+            .iter()
+            .map(|p| p.policy_arn().unwrap().to_owned())
+            .collect(),
+    )
 }
 
+/// The role's inline policy names, sorted.
 async fn inline(emulator: &Emulator, role: &str) -> Vec<String> {
-    policies(emulator, role).await.1
+    let out = emulator
+        .iam()
+        .list_role_policies()
+        .role_name(role)
+        .send()
+        .await
+        .unwrap();
+    sorted(out.policy_names().to_vec())
+}
+
+fn sorted(mut names: Vec<String>) -> Vec<String> {
+    names.sort();
+    names
 }
 
 fn administrator_attached(role: &str) -> serde_json::Value {
