@@ -183,9 +183,12 @@ where
         }
     }
 
-    async fn ensure_role(
+    /// The project role `name`, created under the project's path with the permissions
+    /// boundary when it does not exist yet.
+    pub(crate) async fn ensure_role(
         &self,
         context: &Context<'_>,
+        scope: &ProjectScope,
         name: &str,
         trust: &serde_json::Value,
         tags: &BTreeMap<String, String>,
@@ -193,7 +196,11 @@ where
         if let Some(arn) = self.roles.role_arn(name).await? {
             return Ok(arn);
         }
-        let arn = self.roles.create_role(name, &trust.to_string(), tags).await?;
+        let boundary = self.settings.permissions_boundary_arn.as_deref();
+        let arn = self
+            .roles
+            .create_role(name, &scope.role_path(), &trust.to_string(), tags, boundary)
+            .await?;
         context.steps.push(format!("created role `{name}`"));
         Ok(arn)
     }
@@ -236,8 +243,12 @@ where
         let (vpc_cidr, zones) = self.plan_network(context, properties).await?;
 
         let trust = documents::trust_account(scope);
-        let admin_arn = self.ensure_role(context, &names.admin_role, &trust, &tags).await?;
-        let user_arn = self.ensure_role(context, &names.user_role, &trust, &tags).await?;
+        let admin_arn = self
+            .ensure_role(context, scope, &names.admin_role, &trust, &tags)
+            .await?;
+        let user_arn = self
+            .ensure_role(context, scope, &names.user_role, &trust, &tags)
+            .await?;
         let key_policy = documents::key_policy(scope, &admin_arn, &user_arn);
         let key = self.ensure_key(context, names, &key_policy, &tags).await?;
         let buckets = names.buckets();

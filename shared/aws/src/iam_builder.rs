@@ -16,14 +16,23 @@ impl RoleBuilder for IamAdapter {
         Ok(out.and_then(|o| o.role().map(|r| r.arn().to_owned())))
     }
 
-    async fn create_role(&self, name: &str, trust_policy: &str, tags: &BTreeMap<String, String>) -> PortResult<String> {
+    async fn create_role(
+        &self,
+        name: &str,
+        path: &str,
+        trust_policy: &str,
+        tags: &BTreeMap<String, String>,
+        permissions_boundary: Option<&str>,
+    ) -> PortResult<String> {
         let op = "CreateRole";
         let tags = all_built(op, tags.iter().map(|(k, v)| Tag::builder().key(k).value(v).build()))?;
         let out = self
             .client
             .create_role()
             .role_name(name)
+            .path(path)
             .assume_role_policy_document(trust_policy)
+            .set_permissions_boundary(permissions_boundary.map(str::to_owned))
             .max_session_duration(3600)
             .set_tags(Some(tags))
             .send()

@@ -444,12 +444,15 @@ pub trait BucketBuilder {
 pub trait RoleBuilder {
     /// The role's ARN; `None` when it does not exist.
     fn role_arn(&self, name: &str) -> impl Future<Output = PortResult<Option<String>>> + Send;
-    /// Creates a role with this trust policy and tags; answers its ARN.
+    /// Creates a role under `path` with this trust policy, tags and permissions boundary;
+    /// answers its ARN.
     fn create_role(
         &self,
         name: &str,
+        path: &str,
         trust_policy: &str,
         tags: &BTreeMap<String, String>,
+        permissions_boundary: Option<&str>,
     ) -> impl Future<Output = PortResult<String>> + Send;
     /// Puts (creates or replaces) an inline policy.
     fn put_role_policy(
