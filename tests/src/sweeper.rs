@@ -165,7 +165,6 @@ pub fn shards(types: &[ResourceType]) -> Vec<Shard> {
             account: ACCOUNT.to_owned(),
             region: REGION.to_owned(),
             resource_type,
-            role_arn: None,
         })
         .collect()
 }
