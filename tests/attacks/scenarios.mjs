@@ -246,7 +246,7 @@ export function scenarios(s) {
         'sagemaker:DirectInternetAccess': 'Disabled',
         'sagemaker:RootAccess': 'Disabled',
         'sagemaker:VpcSubnets': [env(A).SubnetIds.split(',')[0]],
-        'sagemaker:VolumeKmsKey': alphaKey
+        'sagemaker:VolumeKmsKeyArn': alphaKey
       }
     })
   ]
@@ -325,7 +325,7 @@ export function scenarios(s) {
         'sagemaker:DirectInternetAccess': 'Disabled',
         'sagemaker:RootAccess': 'Disabled',
         'sagemaker:VpcSubnets': [env(A).SubnetIds.split(',')[0]],
-        'sagemaker:VolumeKmsKey': alphaKey
+        'sagemaker:VolumeKmsKeyArn': alphaKey
       }
     }),
     step('a launch tags the notebook it creates', launch, 'sagemaker:AddTags', arn.notebook('alpha-alice'), {
