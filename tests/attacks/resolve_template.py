@@ -151,21 +151,18 @@ def main(template_path, out_path):
     managed = {}
     roles = {}
     resource_policies = {}
-    for name, resource in resources.items():
-        if "Condition" in resource and not resolver.condition(resource["Condition"]):
-            continue
-        kind = resource["Type"]
-        properties = resource.get("Properties", {})
+    deployed = [
+        (name, resource["Type"], resource.get("Properties", {}))
+        for name, resource in resources.items()
+        if "Condition" not in resource or resolver.condition(resource["Condition"])
+    ]
+    for name, kind, properties in deployed:
         if kind == "AWS::IAM::ManagedPolicy":
             managed[name] = {
                 "arn": resolver.ref(name),
                 "document": resolver.value(properties["PolicyDocument"]),
             }
-    for name, resource in resources.items():
-        if "Condition" in resource and not resolver.condition(resource["Condition"]):
-            continue
-        kind = resource["Type"]
-        properties = resource.get("Properties", {})
+    for name, kind, properties in deployed:
         if kind == "AWS::IAM::Role":
             attached = resolver.value(properties.get("ManagedPolicyArns", []))
             policies = {

@@ -37,6 +37,19 @@ export function scenarios(s) {
   const roleTagsOf = (roleArn) => s.made.roles.find((r) => r.arn === roleArn)?.tags ?? {}
   const stackKey = s.template.resource_policies.Key
   const step = (name, actor, action, resource, more = {}) => ({ name, actor, action, resource, ...more })
+  /// What every project role of A tries on B's data and on A's key: read B's bucket through A's
+  /// endpoint, decrypt with B's key, grant A's key outside AWS services.
+  const dataAttacks = (who, actor) => [
+    step(`${who} reads B's data bucket`, actor, 's3:GetObject', arn.object(betaBucket), {
+      resourcePolicy: s.bucketPolicy(betaBucket),
+      context: { 'aws:SourceVpce': s.endpointOf(A) }
+    }),
+    step(`${who} decrypts with B's key`, actor, 'kms:Decrypt', betaKey, { resourcePolicy: s.keyPolicy(B) }),
+    step(`${who} grants A's key to a principal outside AWS services`, actor, 'kms:CreateGrant', alphaKey, {
+      resourcePolicy: s.keyPolicy(A),
+      context: { 'kms:GrantIsForAWSResource': 'false' }
+    })
+  ]
 
   const attacks = [
     // ---- a notebook of project alpha (its execution role)
@@ -65,15 +78,7 @@ export function scenarios(s) {
       requestTags: { [TAG]: A }
     }),
     step('notebook A passes B\'s execution role to SageMaker', nbA, 'iam:PassRole', betaRole, { context: passToSageMaker }),
-    step('notebook A reads B\'s data bucket', nbA, 's3:GetObject', arn.object(betaBucket), {
-      resourcePolicy: s.bucketPolicy(betaBucket),
-      context: { 'aws:SourceVpce': s.endpointOf(A) }
-    }),
-    step('notebook A decrypts with B\'s key', nbA, 'kms:Decrypt', betaKey, { resourcePolicy: s.keyPolicy(B) }),
-    step('notebook A grants its own key to a principal outside AWS services', nbA, 'kms:CreateGrant', alphaKey, {
-      resourcePolicy: s.keyPolicy(A),
-      context: { 'kms:GrantIsForAWSResource': 'false' }
-    }),
+    ...dataAttacks('notebook A', nbA),
     step('notebook A opens B\'s Jupyter', nbA, 'sagemaker:CreatePresignedNotebookInstanceUrl', notebookB, {
       resourceTags: { [TAG]: B }
     }),
@@ -106,15 +111,7 @@ export function scenarios(s) {
     step('user role A opens B\'s Jupyter', userA, 'sagemaker:CreatePresignedNotebookInstanceUrl', notebookB, {
       resourceTags: { [TAG]: B }
     }),
-    step('user role A reads B\'s data bucket', userA, 's3:GetObject', arn.object(betaBucket), {
-      resourcePolicy: s.bucketPolicy(betaBucket),
-      context: { 'aws:SourceVpce': s.endpointOf(A) }
-    }),
-    step('user role A decrypts with B\'s key', userA, 'kms:Decrypt', betaKey, { resourcePolicy: s.keyPolicy(B) }),
-    step('user role A grants its key to a principal outside AWS services', userA, 'kms:CreateGrant', alphaKey, {
-      resourcePolicy: s.keyPolicy(A),
-      context: { 'kms:GrantIsForAWSResource': 'false' }
-    }),
+    ...dataAttacks('user role A', userA),
     step('user role A tags its notebook into B', userA, 'sagemaker:AddTags', notebookA, {
       resourceTags: { [TAG]: A },
       requestTags: { [TAG]: B }
@@ -134,14 +131,7 @@ export function scenarios(s) {
     step('admin role A opens B\'s Jupyter', adminA, 'sagemaker:CreatePresignedNotebookInstanceUrl', notebookB, {
       resourceTags: { [TAG]: B }
     }),
-    step('admin role A reads B\'s data bucket', adminA, 's3:GetObject', arn.object(betaBucket), {
-      resourcePolicy: s.bucketPolicy(betaBucket),
-      context: { 'aws:SourceVpce': s.endpointOf(A) }
-    }),
-    step('admin role A grants its key to a principal outside AWS services', adminA, 'kms:CreateGrant', alphaKey, {
-      resourcePolicy: s.keyPolicy(A),
-      context: { 'kms:GrantIsForAWSResource': 'false' }
-    }),
+    ...dataAttacks('admin role A', adminA),
 
     // ---- any principal in the account (broad rights, not an IAM administrator)
     step('anyone forges a PASSED audit record', anyone, 'sqs:SendMessage', queue('AuditQueue'), {
