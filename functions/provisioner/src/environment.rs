@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use sagefence_aws::ports::{
     AuditSink, BucketBuilder, BuiltNetwork, EndpointAttachment, EndpointRequest, KeyBuilder, KeyRef, Keys, LogGroups,
-    Network, NetworkBuilder, RoleBuilder,
+    Network, NetworkBuilder, NewRole, RoleBuilder,
 };
 
 use crate::addressing::{allocate, choose_zones, overlapping, subnets};
@@ -196,11 +196,14 @@ where
         if let Some(arn) = self.roles.role_arn(name).await? {
             return Ok(arn);
         }
-        let boundary = self.settings.permissions_boundary_arn.as_deref();
-        let arn = self
-            .roles
-            .create_role(name, &scope.role_path(), &trust.to_string(), tags, boundary)
-            .await?;
+        let role = NewRole {
+            name,
+            path: &scope.role_path(),
+            trust_policy: &trust.to_string(),
+            tags,
+            permissions_boundary: self.settings.permissions_boundary_arn.as_deref(),
+        };
+        let arn = self.roles.create_role(&role).await?;
         context.steps.push(format!("created role `{name}`"));
         Ok(arn)
     }
