@@ -160,7 +160,6 @@ pub fn run(options: &SweepOptions, policy: Policy, progress: bool) -> Result<Swe
                 account: account.clone(),
                 region: region.clone(),
                 resource_type,
-                role_arn: None,
             })
             .collect();
         let settings = SweepSettings {

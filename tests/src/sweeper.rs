@@ -166,7 +166,6 @@ pub fn shards(types: &[ResourceKind]) -> Vec<Shard> {
             account: ACCOUNT.to_owned(),
             region: REGION.to_owned(),
             resource_type,
-            role_arn: None,
         })
         .collect()
 }

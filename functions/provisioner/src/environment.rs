@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use sagefence_aws::ports::{
     BucketBuilder, BuiltNetwork, EndpointAttachment, EndpointRequest, KeyBuilder, KeyRef, Keys, LogGroups,
-    NetworkBuilder, RoleBuilder,
+    NetworkBuilder, NewRole, RoleBuilder,
 };
 
 use crate::addressing::{allocate, choose_zones, overlapping, subnets};
@@ -176,9 +176,12 @@ impl<P: ProvisionerPorts> Provisioner<P> {
         }
     }
 
-    async fn ensure_role(
+    /// The project role `name`, created under the project's path with the permissions
+    /// boundary when it does not exist yet.
+    pub(crate) async fn ensure_role(
         &self,
         context: &Context<'_>,
+        scope: &ProjectScope,
         name: &str,
         trust: &serde_json::Value,
         tags: &BTreeMap<String, String>,
@@ -186,7 +189,14 @@ impl<P: ProvisionerPorts> Provisioner<P> {
         if let Some(arn) = self.roles.role_arn(name).await? {
             return Ok(arn);
         }
-        let arn = self.roles.create_role(name, &trust.to_string(), tags).await?;
+        let role = NewRole {
+            name,
+            path: &scope.role_path(),
+            trust_policy: &trust.to_string(),
+            tags,
+            permissions_boundary: self.settings.permissions_boundary_arn.as_deref(),
+        };
+        let arn = self.roles.create_role(&role).await?;
         context.steps.push(format!("created role `{name}`"));
         Ok(arn)
     }
@@ -229,8 +239,12 @@ impl<P: ProvisionerPorts> Provisioner<P> {
         let (vpc_cidr, zones) = self.plan_network(context, properties).await?;
 
         let trust = documents::trust_account(scope);
-        let admin_arn = self.ensure_role(context, &names.admin_role, &trust, &tags).await?;
-        let user_arn = self.ensure_role(context, &names.user_role, &trust, &tags).await?;
+        let admin_arn = self
+            .ensure_role(context, scope, &names.admin_role, &trust, &tags)
+            .await?;
+        let user_arn = self
+            .ensure_role(context, scope, &names.user_role, &trust, &tags)
+            .await?;
         let key_policy = documents::key_policy(scope, &admin_arn, &user_arn);
         let key = self.ensure_key(context, names, &key_policy, &tags).await?;
         let buckets = names.buckets();

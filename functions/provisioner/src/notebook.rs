@@ -184,11 +184,8 @@ impl<P: ProvisionerPorts> Provisioner<P> {
             key_arn: key.arn.clone(),
             buckets: names.buckets(),
         };
-        if self.roles.role_arn(&role).await?.is_none() {
-            let trust = documents::trust_sagemaker(scope);
-            self.roles.create_role(&role, &trust.to_string(), &tags).await?;
-            context.steps.push(format!("created execution role `{role}`"));
-        }
+        let trust = documents::trust_sagemaker(scope);
+        self.ensure_role(context, scope, &role, &trust, &tags).await?;
         let policy = documents::notebook_role_policy(scope, &placement, &role_arn);
         self.roles
             .put_role_policy(&role, NOTEBOOK_POLICY, &policy.to_string())

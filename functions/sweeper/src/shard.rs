@@ -1,11 +1,14 @@
 //! Shards: one account x region x resource type, the unit a sweeper invocation sweeps. A
-//! scheduled sweep plans them and fans them out through SQS; each message names one.
+//! scheduled sweep plans them and fans them out through SQS; each message names one. A shard
+//! names no role: the sweeper derives the role from its own settings and the shard's account,
+//! which must be its own or a configured member account.
 
 use sagefence_core::model::ResourceKind;
 use serde::{Deserialize, Serialize};
 
-/// One account x region x resource type to sweep.
+/// One account x region x resource type to sweep; a message with any other field is refused.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Shard {
     /// The account id.
     pub account: String,
@@ -14,9 +17,6 @@ pub struct Shard {
     /// The resource type.
     #[serde(rename = "type", with = "plural")]
     pub resource_type: ResourceKind,
-    /// The member role to assume in the account; `None` in the sweeper's own account.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub role_arn: Option<String>,
 }
 
 impl Shard {
@@ -57,10 +57,31 @@ pub struct Organisation {
     pub member_role_name: String,
 }
 
+/// Why a shard's account is not swept.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AccountError {
+    /// Not twelve digits.
+    #[error("`{0}` is not an account id")]
+    Malformed(String),
+    /// Neither the sweeper's own account nor a configured member account.
+    #[error("account `{0}` is not one the sweeper covers")]
+    Foreign(String),
+}
+
 impl Organisation {
-    /// The role to assume in `account`; `None` in the home account.
-    pub fn role_arn(&self, account: &str) -> Option<String> {
-        (account != self.home_account).then(|| format!("arn:aws:iam::{account}:role/{}", self.member_role_name))
+    /// The role to assume in `account`: `None` in the home account, the member role in a
+    /// configured member account; any other account, or a malformed id, is refused.
+    pub fn role_arn(&self, account: &str) -> Result<Option<String>, AccountError> {
+        if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(AccountError::Malformed(account.to_owned()));
+        }
+        if account == self.home_account {
+            Ok(None)
+        } else if self.member_accounts.iter().any(|m| m == account) {
+            Ok(Some(format!("arn:aws:iam::{account}:role/{}", self.member_role_name)))
+        } else {
+            Err(AccountError::Foreign(account.to_owned()))
+        }
     }
 
     /// The home account, then every member account, once each.
@@ -89,7 +110,6 @@ pub fn plan_shards(organisation: &Organisation, regions: &[String], types: &[Res
                     account: account.clone(),
                     region: region.clone(),
                     resource_type,
-                    role_arn: organisation.role_arn(account),
                 });
             }
         }
@@ -117,13 +137,30 @@ mod tests {
             .collect();
         assert_eq!(roles.len(), 2);
         assert!(roles.iter().all(|s| s.region == "eu-west-1"));
-        let home = shards.iter().filter(|s| s.account == "111111111111");
-        assert!(home.clone().all(|s| s.role_arn.is_none()));
-        assert_eq!(home.count(), 25);
-        assert!(shards
-            .iter()
-            .filter(|s| s.account == "222222222222")
-            .all(|s| s.role_arn.as_deref() == Some("arn:aws:iam::222222222222:role/sagefence-sweeper-member")));
+        assert_eq!(shards.iter().filter(|s| s.account == "111111111111").count(), 25);
+        assert_eq!(organisation.role_arn("111111111111"), Ok(None));
+        assert_eq!(
+            organisation.role_arn("222222222222").unwrap().as_deref(),
+            Some("arn:aws:iam::222222222222:role/sagefence-sweeper-member")
+        );
+    }
+
+    #[test]
+    fn a_shard_naming_a_role_or_a_foreign_account_is_refused() {
+        let organisation = Organisation {
+            home_account: "111111111111".to_owned(),
+            member_accounts: vec!["222222222222".to_owned()],
+            member_role_name: "sagefence-sweeper-member".to_owned(),
+        };
+        let forged = r#"{"account":"111111111111","region":"eu-west-1","type":"models","role_arn":"arn:aws:iam::999999999999:role/x"}"#;
+        assert!(serde_json::from_str::<Shard>(forged).is_err());
+        assert_eq!(
+            organisation.role_arn("999999999999"),
+            Err(AccountError::Foreign("999999999999".into()))
+        );
+        for bad in ["", "1111", "11111111111x", "111111111111:role/x"] {
+            assert_eq!(organisation.role_arn(bad), Err(AccountError::Malformed(bad.into())));
+        }
     }
 
     #[test]
@@ -132,7 +169,6 @@ mod tests {
             account: "111111111111".into(),
             region: "eu-west-1".into(),
             resource_type: ResourceKind::HyperParameterTuningJob,
-            role_arn: None,
         };
         let text = serde_json::to_string(&shard).unwrap();
         assert_eq!(

@@ -443,17 +443,27 @@ pub trait BucketBuilder {
     fn delete_empty_bucket(&self, name: &str) -> impl Future<Output = PortResult<bool>> + Send;
 }
 
+/// A role to create: its name, IAM path, trust policy, tags and permissions boundary.
+#[derive(Debug, Clone, Copy)]
+pub struct NewRole<'a> {
+    /// The role name.
+    pub name: &'a str,
+    /// The IAM path (`/sagefence/<project>/` for project roles).
+    pub path: &'a str,
+    /// The trust policy document.
+    pub trust_policy: &'a str,
+    /// The tags.
+    pub tags: &'a BTreeMap<String, String>,
+    /// The managed policy bounding the role, if any.
+    pub permissions_boundary: Option<&'a str>,
+}
+
 /// IAM, as the provisioner makes and removes project roles.
 pub trait RoleBuilder {
     /// The role's ARN; `None` when it does not exist.
     fn role_arn(&self, name: &str) -> impl Future<Output = PortResult<Option<String>>> + Send;
-    /// Creates a role with this trust policy and tags; answers its ARN.
-    fn create_role(
-        &self,
-        name: &str,
-        trust_policy: &str,
-        tags: &BTreeMap<String, String>,
-    ) -> impl Future<Output = PortResult<String>> + Send;
+    /// Creates the role; answers its ARN.
+    fn create_role(&self, role: &NewRole<'_>) -> impl Future<Output = PortResult<String>> + Send;
     /// Puts (creates or replaces) an inline policy.
     fn put_role_policy(
         &self,

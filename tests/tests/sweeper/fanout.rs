@@ -71,6 +71,7 @@ async fn a_schedule_fans_shards_out_through_sqs_and_each_message_sweeps_its_shar
                 "messageId": message.message_id().unwrap(),
                 "body": message.body().unwrap(),
                 "eventSource": "aws:sqs",
+                "eventSourceARN": format!("arn:aws:sqs:{REGION}:{ACCOUNT}:shards"),
             }));
             sqs.delete_message()
                 .queue_url(&queue_url)
@@ -88,11 +89,16 @@ async fn a_schedule_fans_shards_out_through_sqs_and_each_message_sweeps_its_shar
     let mut types: Vec<ResourceKind> = shards.iter().map(|s| s.resource_type).collect();
     types.dedup();
     assert_eq!(types, ResourceKind::SWEPT);
-    assert!(shards
-        .iter()
-        .all(|s| s.account == ACCOUNT && s.region == REGION && s.role_arn.is_none()));
+    assert!(shards.iter().all(|s| s.account == ACCOUNT && s.region == REGION));
 
     messages.push(json!({ "messageId": "not-a-shard", "body": "{\"type\":\"buckets\"}", "eventSource": "aws:sqs" }));
+    let source = format!("arn:aws:sqs:{REGION}:{ACCOUNT}:shards");
+    let naming_a_role = json!({ "account": ACCOUNT, "region": REGION, "type": "models",
+        "role_arn": "arn:aws:iam::999999999999:role/attacker" });
+    let foreign = json!({ "account": "999999999999", "region": REGION, "type": "models" });
+    for (id, body) in [("names-a-role", naming_a_role), ("foreign-account", foreign)] {
+        messages.push(json!({ "messageId": id, "body": body.to_string(), "eventSourceARN": source }));
+    }
     let mut failures = Vec::new();
     for batch in messages.chunks(10) {
         let answer = function
@@ -111,7 +117,11 @@ async fn a_schedule_fans_shards_out_through_sqs_and_each_message_sweeps_its_shar
     );
     let audit = function.sweeper.audit.into_inner().contents().unwrap();
     let records = parse_audit(&audit).unwrap();
-    assert_eq!(records_of(&records, "malformed").len(), 1);
+    assert_eq!(
+        records_of(&records, "malformed").len(),
+        3,
+        "the bad shard, the role, the foreign account"
+    );
     assert!(!records_of(&records, "finding").is_empty());
 }
 
@@ -126,11 +136,11 @@ async fn a_shard_whose_listing_fails_is_delivered_again() {
         account: ACCOUNT.to_owned(),
         region: REGION.to_owned(),
         resource_type: ResourceKind::Model,
-        role_arn: None,
     };
     emulator.throttle("ListModels", 10).await.unwrap();
     let batch = json!({ "Records": [
-        { "messageId": "m-1", "body": serde_json::to_string(&shard).unwrap() },
+        { "messageId": "m-1", "body": serde_json::to_string(&shard).unwrap(),
+          "eventSourceARN": format!("arn:aws:sqs:{REGION}:{ACCOUNT}:shards") },
     ]});
     let answer = function
         .handle(&serde_json::to_vec(&batch).unwrap(), chrono::Utc::now())
