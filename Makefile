@@ -261,12 +261,17 @@ $(PARLIAMENT)/.installed: $(ATTACKS_DIR)/requirements-parliament.txt
 attacks-documents: venv $(CFNLINT)/.installed
 	@mkdir -p $(ATTACKS_OUT)
 	$(CFNLINT)/bin/python $(ATTACKS_DIR)/resolve_template.py $(TEMPLATE) $(ATTACKS_OUT)/template.json
-	$(CARGO) run --quiet --locked -p sagefence-tests --example iam_documents -- $(ATTACKS_OUT)/project.json
+	@# built as `make test` builds it (same packages and features), so nothing is compiled twice
+	$(CARGO) test --workspace --locked --no-run --quiet
+	$${CARGO_TARGET_DIR:-target}/debug/examples/iam_documents $(ATTACKS_OUT)/project.json
 
 ## attacks: every attack scenario denied and every legitimate step allowed by @cloud-copilot/iam-simulate,
-## then parliament on every policy document (each remaining finding justified in the allowlist)
+## every service condition key one AWS defines for its statement's actions, then parliament on every
+## policy document (each remaining finding justified in the allowlist)
 attacks: attacks-documents $(ATTACKS_DIR)/node_modules/.installed
 	node $(ATTACKS_DIR)/run.mjs $(ATTACKS_OUT)/template.json $(ATTACKS_OUT)/project.json --scp $(SCP)
+	node $(ATTACKS_DIR)/condition_keys.mjs $(ATTACKS_DIR)/parliament-allowlist.json $(ATTACKS_OUT)/template.json \
+	  $(ATTACKS_OUT)/project.json $(SCP)
 	$(MAKE) --no-print-directory attacks-lint
 
 ## attacks-lint: parliament (pinned, own venv) on every policy document sagefence ships or generates

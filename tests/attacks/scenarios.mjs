@@ -36,6 +36,17 @@ export function scenarios(s) {
   const queue = (logical) => s.template.arns[logical]
   const roleTagsOf = (roleArn) => s.made.roles.find((r) => r.arn === roleArn)?.tags ?? {}
   const stackKey = s.template.resource_policies.Key
+  const placementA = s.made.projects[A].notebook
+  /// A training job of A as A's notebook is meant to start it: A's subnets, group and key,
+  /// network-isolated, inter-container traffic encrypted.
+  const jobInA = {
+    'sagemaker:VpcSubnets': [placementA.SubnetId],
+    'sagemaker:VpcSecurityGroupIds': [placementA.SecurityGroupId],
+    'sagemaker:VolumeKmsKeyArn': alphaKey,
+    'sagemaker:OutputKmsKeyArn': alphaKey,
+    'sagemaker:NetworkIsolation': 'true',
+    'sagemaker:InterContainerTrafficEncryption': 'true'
+  }
   const step = (name, actor, action, resource, more = {}) => ({ name, actor, action, resource, ...more })
   /// What every project role of A tries on B's data and on A's key: read B's bucket through A's
   /// endpoint, decrypt with B's key, grant A's key outside AWS services.
@@ -76,6 +87,15 @@ export function scenarios(s) {
     step('notebook A tags a training job of B into A', nbA, 'sagemaker:AddTags', arn.trainingJob('beta-train'), {
       resourceTags: { [TAG]: B },
       requestTags: { [TAG]: A }
+    }),
+    step('notebook A stops B\'s training job', nbA, 'sagemaker:StopTrainingJob', arn.trainingJob('beta-train'), {
+      resourceTags: { [TAG]: B }
+    }),
+    step('notebook A trains with B\'s key', nbA, 'sagemaker:CreateTrainingJob', arn.trainingJob('alpha-exfil'), {
+      context: { ...jobInA, 'sagemaker:VolumeKmsKeyArn': betaKey, 'sagemaker:OutputKmsKeyArn': betaKey }
+    }),
+    step('notebook A trains outside A\'s subnets', nbA, 'sagemaker:CreateTrainingJob', arn.trainingJob('alpha-exfil'), {
+      context: { ...jobInA, 'sagemaker:VpcSubnets': ['subnet-0000000000000000b'] }
     }),
     step('notebook A passes B\'s execution role to SageMaker', nbA, 'iam:PassRole', betaRole, { context: passToSageMaker }),
     ...dataAttacks('notebook A', nbA),
@@ -264,6 +284,12 @@ export function scenarios(s) {
     step('notebook A lets SageMaker use A\'s key for a job', nbA, 'kms:CreateGrant', alphaKey, {
       resourcePolicy: s.keyPolicy(A),
       context: { 'kms:GrantIsForAWSResource': 'true' }
+    }),
+    step('notebook A trains inside A with A\'s key', nbA, 'sagemaker:CreateTrainingJob', arn.trainingJob('alpha-train'), {
+      context: jobInA
+    }),
+    step('notebook A stops its own training job', nbA, 'sagemaker:StopTrainingJob', arn.trainingJob('alpha-train'), {
+      resourceTags: { [TAG]: A }
     }),
     step('notebook A labels its own training job', nbA, 'sagemaker:AddTags', arn.trainingJob('alpha-train'), {
       resourceTags: { [TAG]: A },

@@ -428,8 +428,8 @@ pub struct Placement {
 /// A notebook execution role's policy: jobs and models only inside the project's subnets and
 /// security group, encrypted with the project key, network-isolated and with inter-container
 /// traffic encrypted; notebooks only without direct internet or root access; the role passed
-/// only to SageMaker; S3 only on the project's buckets; tags only on the project's own work,
-/// never a `sagefence:*` key.
+/// only to SageMaker; S3 only on the project's buckets; stops and tags only on the project's own
+/// work, never a `sagefence:*` key.
 pub fn notebook_role_policy(scope: &ProjectScope, placement: &Placement, role_arn: &str) -> Value {
     let arn = |kind: &str| {
         format!(
@@ -444,16 +444,17 @@ pub fn notebook_role_policy(scope: &ProjectScope, placement: &Placement, role_ar
         },
         "Null": { "sagemaker:VpcSubnets": "false", "sagemaker:VpcSecurityGroupIds": "false" },
     });
+    let with_project_key = json!({
+        "sagemaker:VolumeKmsKeyArn": placement.key_arn,
+        "sagemaker:OutputKmsKeyArn": placement.key_arn,
+    });
     let mut jobs = in_project_vpc.clone();
-    if let Some(all) = jobs.get_mut("ForAllValues:StringEquals").and_then(Value::as_object_mut) {
-        all.insert("sagemaker:VolumeKmsKey".into(), json!([placement.key_arn]));
-        all.insert("sagemaker:OutputKmsKey".into(), json!([placement.key_arn]));
-    }
     if let Some(null) = jobs.get_mut("Null").and_then(Value::as_object_mut) {
-        null.insert("sagemaker:VolumeKmsKey".into(), json!("false"));
-        null.insert("sagemaker:OutputKmsKey".into(), json!("false"));
+        null.insert("sagemaker:VolumeKmsKeyArn".into(), json!("false"));
+        null.insert("sagemaker:OutputKmsKeyArn".into(), json!("false"));
     }
     if let Some(object) = jobs.as_object_mut() {
+        object.insert("ArnEquals".into(), with_project_key.clone());
         object.insert(
             "Bool".into(),
             json!({
@@ -485,12 +486,7 @@ pub fn notebook_role_policy(scope: &ProjectScope, placement: &Placement, role_ar
                 "Effect": "Allow",
                 "Action": "sagemaker:CreateTransformJob",
                 "Resource": arn("transform-job"),
-                "Condition": {
-                    "StringEquals": {
-                        "sagemaker:VolumeKmsKey": placement.key_arn,
-                        "sagemaker:OutputKmsKey": placement.key_arn,
-                    },
-                },
+                "Condition": { "ArnEquals": with_project_key },
             },
             {
                 "Sid": "ModelsInsideTheProject",
@@ -521,17 +517,22 @@ pub fn notebook_role_policy(scope: &ProjectScope, placement: &Placement, role_ar
                 "Condition": { "StringNotEqualsIfExists": { "sagemaker:RootAccess": "Disabled" } },
             },
             {
-                "Sid": "ReadOwnWork",
+                "Sid": "ReadWork",
+                "Effect": "Allow",
+                "Action": ["sagemaker:Describe*", "sagemaker:List*"],
+                "Resource": "*",
+            },
+            {
+                "Sid": "StopOwnProjectWork",
                 "Effect": "Allow",
                 "Action": [
-                    "sagemaker:Describe*",
-                    "sagemaker:List*",
                     "sagemaker:StopTrainingJob",
                     "sagemaker:StopProcessingJob",
                     "sagemaker:StopTransformJob",
                     "sagemaker:StopHyperParameterTuningJob",
                 ],
-                "Resource": "*",
+                "Resource": format!("arn:{}:sagemaker:{}:{}:*", scope.partition, scope.region, scope.account),
+                "Condition": project_resource_condition(scope),
             },
             {
                 "Sid": "TagOwnProjectWork",
@@ -705,7 +706,7 @@ mod tests {
                 .any(|a| a == "sagemaker:AddTags"));
         }
         let notebook = &documents[2];
-        assert!(!statement(notebook, "ReadOwnWork")["Action"]
+        assert!(!statement(notebook, "ReadWork")["Action"]
             .as_array()
             .unwrap()
             .iter()
@@ -783,14 +784,16 @@ mod tests {
                 "ForAllValues:StringEquals": {
                     "sagemaker:VpcSubnets": ["subnet-1", "subnet-2"],
                     "sagemaker:VpcSecurityGroupIds": ["sg-1"],
-                    "sagemaker:VolumeKmsKey": ["arn:key"],
-                    "sagemaker:OutputKmsKey": ["arn:key"],
+                },
+                "ArnEquals": {
+                    "sagemaker:VolumeKmsKeyArn": "arn:key",
+                    "sagemaker:OutputKmsKeyArn": "arn:key",
                 },
                 "Null": {
                     "sagemaker:VpcSubnets": "false",
                     "sagemaker:VpcSecurityGroupIds": "false",
-                    "sagemaker:VolumeKmsKey": "false",
-                    "sagemaker:OutputKmsKey": "false",
+                    "sagemaker:VolumeKmsKeyArn": "false",
+                    "sagemaker:OutputKmsKeyArn": "false",
                 },
                 "Bool": {
                     "sagemaker:NetworkIsolation": "true",
