@@ -169,6 +169,8 @@ pub enum ApiRequest {
     Kms(KmsRequest),
     /// An IAM call.
     Iam(IamRequest),
+    /// A change to governed resources' tags (any service).
+    Tags(crate::tag_change::TagChange),
 }
 
 /// A successful, mutating API call that sagefence governs.
@@ -378,6 +380,9 @@ fn parse_api_call(meta: EventMeta, detail: &str) -> Result<Event, ParseEventErro
     let response = call.response_elements.flatten();
     let response = response.as_deref().map(RawValue::get);
     let request = match call.event_source.as_str() {
+        source if crate::tag_change::is_tag_call(source, &event_name) => Some(ApiRequest::Tags(
+            crate::tag_change::parse(source, &event_name, recorded(&event_name, params)?)?,
+        )),
         "sagemaker.amazonaws.com" => sagemaker_request(&event_name, params, response)?,
         "ec2.amazonaws.com" => {
             let (params, response) = (tree(&event_name, params)?, tree(&event_name, response)?);

@@ -7,7 +7,12 @@ fn compliant_domain_passes_vpc_only_and_kms() {
     let findings = check(compliant_domain());
     assert_eq!(
         rules(&findings),
-        [RuleId::DomainVpcOnly, RuleId::DomainKms, RuleId::NotebookRequiredTags]
+        [
+            RuleId::DomainVpcOnly,
+            RuleId::DomainKms,
+            RuleId::NotebookRequiredTags,
+            RuleId::TagsProtected
+        ]
     );
     assert!(all_passed(&findings), "{findings:#?}");
 }

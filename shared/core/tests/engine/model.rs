@@ -3,14 +3,15 @@
 use super::support::*;
 
 #[test]
-fn compliant_model_passes_both_model_rules_and_the_tag_rule() {
+fn compliant_model_passes_both_model_rules_and_the_tag_rules() {
     let findings = check(compliant_model());
     assert_eq!(
         rules(&findings),
         [
             RuleId::ModelInProjectVpc,
             RuleId::ModelNetworkIsolation,
-            RuleId::NotebookRequiredTags
+            RuleId::NotebookRequiredTags,
+            RuleId::TagsProtected
         ]
     );
     assert!(all_passed(&findings), "{findings:#?}");
