@@ -6,6 +6,7 @@ use aws_sdk_sqs::types::QueueAttributeName;
 use chrono::{DateTime, Utc};
 use sagefence_aws::audit_log::JsonLinesAuditSink;
 use sagefence_aws::{Ec2Adapter, FlowLogSettings, IamAdapter, KmsAdapter, SageMakerAdapter, SnsNotifier};
+use sagefence_core::arn::OwnRoles;
 use sagefence_core::Policy;
 use sagefence_guardrail::{Guardrail, GuardrailError, Settings, Summary};
 use serde_json::Value;
@@ -43,7 +44,7 @@ impl<'a> GuardrailBuilder<'a> {
             emulator,
             policy: Policy::builtin(),
             settings: Settings {
-                own_role_arns: vec![OWN_ROLE_ARN.to_owned()],
+                own_roles: OwnRoles::new(&[OWN_ROLE_ARN], Some(ACCOUNT.to_owned())).unwrap_or_default(),
                 base_delay: TEST_BASE_DELAY,
                 ..Settings::default()
             },

@@ -18,8 +18,10 @@ use serde_json::value::RawValue;
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     sagefence_aws::telemetry::init_json_logs(std::io::stderr);
-    let env = Environment::read(process_env)?;
     let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let identity = aws_sdk_sts::Client::new(&sdk).get_caller_identity().send().await;
+    let home_account = identity.ok().and_then(|i| i.account().map(str::to_owned));
+    let env = Environment::read(process_env, home_account)?;
     let policy = sagefence_aws::load_policy(&sdk, process_env).await?;
     let guardrail = Guardrail {
         policy,

@@ -50,7 +50,15 @@ where
         }
         let tag_key = &self.policy.scope.project_tag_key;
         let backoff = self.settings.backoff();
-        resolved.facts = lookup::facts(&self.network, &self.keys, &backoff, tag_key, &resolved.resources).await?;
+        resolved.facts = lookup::facts(
+            &self.network,
+            &self.keys,
+            &self.roles,
+            &backoff,
+            tag_key,
+            &resolved.resources,
+        )
+        .await?;
         Ok(resolved)
     }
 

@@ -6,6 +6,7 @@ mod jobs;
 mod keys_roles;
 mod network;
 mod notebooks;
+mod tags;
 mod throttling;
 
 use sagefence_guardrail::Summary;
