@@ -15,8 +15,8 @@ pub use crate::rules::{Mode, Remedy, ResourceScope, Scope};
 pub const DEFAULT_POLICY_YAML: &str = include_str!("default-policy.yaml");
 
 /// A resource pattern: a full ARN with account, region and resource kind spelled out, where
-/// `*` and `?` match within one segment of the ARN (see [`ArnPattern`]); SageMaker names match
-/// whatever their case, as AWS lowercases them in ARNs.
+/// `*` and `?` match within one segment of the ARN; SageMaker names match whatever their case,
+/// as AWS lowercases them in ARNs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(transparent)]
 pub struct ResourcePattern(
