@@ -39,6 +39,16 @@ pub enum ArnPatternError {
     },
 }
 
+impl ArnPatternError {
+    fn part(pattern: &str, part: &'static str, expected: &'static str) -> Self {
+        ArnPatternError::Part {
+            pattern: pattern.to_owned(),
+            part,
+            expected,
+        }
+    }
+}
+
 /// An ARN pattern, matched segment by segment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ArnPattern {
@@ -77,11 +87,7 @@ impl ArnPattern {
     /// global service's ARN), wildcards only within the resource's name segments.
     pub fn resource(text: &str) -> Result<ArnPattern, ArnPatternError> {
         let pattern = ArnPattern::parse(text)?;
-        let err = |part, expected| ArnPatternError::Part {
-            pattern: text.to_owned(),
-            part,
-            expected,
-        };
+        let err = |part, expected| ArnPatternError::part(text, part, expected);
         let [_, service, region, account, kind, ..] = pattern.segments.as_slice() else {
             return Err(err("resource kind", "named, as in `notebook-instance/NAME`"));
         };
@@ -112,11 +118,7 @@ impl ArnPattern {
     /// `*` for a role deployed under the same name in member accounts.
     pub fn role(text: &str) -> Result<ArnPattern, ArnPatternError> {
         let pattern = ArnPattern::parse(text)?;
-        let err = |part, expected| ArnPatternError::Part {
-            pattern: text.to_owned(),
-            part,
-            expected,
-        };
+        let err = |part, expected| ArnPatternError::part(text, part, expected);
         let [_, service, region, account, kind, name, ..] = pattern.segments.as_slice() else {
             return Err(err("resource kind", "`role/NAME` or `assumed-role/NAME/SESSION`"));
         };
@@ -148,18 +150,14 @@ impl ArnPattern {
             return Err(not_arn());
         };
         if !PARTITIONS.contains(partition) {
-            return Err(ArnPatternError::Part {
-                pattern: text.to_owned(),
-                part: "partition",
-                expected: "an AWS partition such as `aws`",
-            });
+            return Err(ArnPatternError::part(
+                text,
+                "partition",
+                "an AWS partition such as `aws`",
+            ));
         }
         if service.is_empty() || has_wildcard(service) {
-            return Err(ArnPatternError::Part {
-                pattern: text.to_owned(),
-                part: "service",
-                expected: "spelled out, e.g. `sagemaker`",
-            });
+            return Err(ArnPatternError::part(text, "service", "spelled out, e.g. `sagemaker`"));
         }
         let fold_case = folds_case(service);
         let segments = parts

@@ -122,16 +122,12 @@ pub fn parse(event_source: &str, event_name: &str, params: &str) -> Result<TagCh
             .ok_or_else(|| field_error(event_name, key, &format!("missing field `{key}`")))
     };
     let adding = matches!(event_name, "AddTags" | "CreateTags" | "TagResource" | "TagRole");
-    let (targets, entries) = match event_source {
+    let (targets, names) = match event_source {
         "sagemaker.amazonaws.com" => (
             vec![TagTarget::Sagemaker {
                 arn: required("resourceArn")?,
             }],
-            if adding {
-                entries(&params, "tags", ("key", "value"))
-            } else {
-                keys(&params, "tagKeys")
-            },
+            ("key", "value"),
         ),
         "ec2.amazonaws.com" => {
             let ids: Vec<TagTarget> = entries(&params, "resourcesSet", ("resourceId", "resourceId"))
@@ -141,28 +137,25 @@ pub fn parse(event_source: &str, event_name: &str, params: &str) -> Result<TagCh
             if ids.is_empty() {
                 return Err(field_error(event_name, "resourcesSet", "names no resource"));
             }
-            (ids, entries(&params, "tagSet", ("key", "value")))
+            (ids, ("key", "value"))
         }
         "kms.amazonaws.com" => (
             vec![TagTarget::Kms {
                 key_id: required("keyId")?,
             }],
-            if adding {
-                entries(&params, "tags", ("tagKey", "tagValue"))
-            } else {
-                keys(&params, "tagKeys")
-            },
+            ("tagKey", "tagValue"),
         ),
         _ => (
             vec![TagTarget::Iam {
                 role_name: required("roleName")?,
             }],
-            if adding {
-                entries(&params, "tags", ("key", "value"))
-            } else {
-                keys(&params, "tagKeys")
-            },
+            ("key", "value"),
         ),
+    };
+    let entries = match (event_source, adding) {
+        ("ec2.amazonaws.com", _) => entries(&params, "tagSet", names),
+        (_, true) => entries(&params, "tags", names),
+        (_, false) => keys(&params, "tagKeys"),
     };
     let mut change = TagChange {
         targets,

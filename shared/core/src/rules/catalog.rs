@@ -130,17 +130,6 @@ impl fmt::Display for RuleId {
     }
 }
 
-/// Every SageMaker resource kind.
-const SAGEMAKER: &[ResourceKind] = &[
-    K::NotebookInstance,
-    K::TrainingJob,
-    K::ProcessingJob,
-    K::HyperParameterTuningJob,
-    K::TransformJob,
-    K::Model,
-    K::EndpointConfig,
-    K::Domain,
-];
 /// Every kind of SageMaker job.
 const JOBS: &[ResourceKind] = &[
     K::TrainingJob,
@@ -149,7 +138,8 @@ const JOBS: &[ResourceKind] = &[
     K::TransformJob,
 ];
 
-/// Every kind whose tags sagefence writes or reads a project from.
+/// Every kind whose tags sagefence writes or reads a project from: the SageMaker kinds first,
+/// then the project's network, keys and roles.
 const PROTECTED: &[ResourceKind] = &[
     K::NotebookInstance,
     K::TrainingJob,
@@ -165,6 +155,8 @@ const PROTECTED: &[ResourceKind] = &[
     K::KmsKey,
     K::Role,
 ];
+/// Every SageMaker resource kind.
+const SAGEMAKER: &[ResourceKind] = PROTECTED.split_at(8).0;
 
 catalog! {
     NotebookDirectInternetDisabled / notebook_direct_internet_disabled = "notebook-direct-internet-disabled" {
