@@ -103,7 +103,7 @@ impl ArnPattern {
                 "spelled out (empty only for a global service such as IAM)",
             ));
         }
-        if !is_account(account) && !(service == "s3" && account.is_empty()) {
+        if !(is_account(account) || service == "s3" && account.is_empty()) {
             return Err(err("account", "a 12-digit account id"));
         }
         if kind.is_empty() || has_wildcard(kind) || pattern.segments.len() < 6 {

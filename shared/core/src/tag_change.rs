@@ -80,7 +80,7 @@ fn text<'a>(params: &'a Value, key: &str) -> Option<&'a str> {
 
 /// `[{key, value}]`-like entries under `key` (`items` of an EC2 set too), with the field names
 /// the service uses.
-fn entries<'a>(params: &'a Value, key: &str, names: (&str, &str)) -> Vec<(String, Option<String>)> {
+fn entries(params: &Value, key: &str, names: (&str, &str)) -> Vec<(String, Option<String>)> {
     let list = match params.get(key) {
         Some(Value::Object(set)) => set.get("items"),
         other => other,

@@ -71,7 +71,7 @@ const ESCALATING_ON_ANY_ROLE: &[&str] = &["iam:PassRole", "sts:AssumeRole", "sts
 pub fn grants_everything(document: &str) -> bool {
     statements(document)
         .iter()
-        .any(|statement| allows(statement) && strings(statement.get("Action")).iter().any(|a| *a == "*"))
+        .any(|statement| allows(statement) && strings(statement.get("Action")).contains(&"*"))
 }
 
 /// What an IAM policy document allows beyond least privilege, one reason per finding: an
