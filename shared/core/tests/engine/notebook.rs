@@ -252,8 +252,11 @@ fn offline_any_present_subnet_and_key_pass_and_say_they_are_checked_online() {
     assert!(reason(&findings, RuleId::NotebookKmsEncrypted).contains("online"));
 }
 
+/// One of the facts' maps of project resources.
+type FactsMap = fn(&mut Facts) -> &mut BTreeMap<String, String>;
+
 /// Facts where every id the compliant notebook uses belongs to project `beta` instead.
-fn of_beta(field: fn(&mut Facts) -> &mut BTreeMap<String, String>) -> Facts {
+fn of_beta(field: FactsMap) -> Facts {
     let mut facts = online();
     for owner in field(&mut facts).values_mut() {
         *owner = "beta".to_owned();
@@ -263,7 +266,7 @@ fn of_beta(field: fn(&mut Facts) -> &mut BTreeMap<String, String>) -> Facts {
 
 #[test]
 fn online_a_notebook_in_another_projects_subnet_group_key_or_role_fails() {
-    let cases: [(fn(&mut Facts) -> &mut BTreeMap<String, String>, RuleId, &str); 4] = [
+    let cases: [(FactsMap, RuleId, &str); 4] = [
         (|f| &mut f.project_subnets, RuleId::NotebookInProjectVpc, SUBNET),
         (
             |f| &mut f.project_security_groups,
