@@ -11,9 +11,10 @@ TOOLS := .venv-tools
 C7N := .venv-c7n
 EMULATOR_PORT ?= 5000
 
+.PHONY: attacks-documents
 .PHONY: demo test lint venv venv-c7n tools emulator emulator-check readme-check seed bench bench-guardrail \
         bench-shipper bench-sweep infra-check infra-lint infra-checkov infra-guard infra-tools build smoke \
-        package deploy
+        package deploy attacks attacks-lint
 
 ## venv: the Python virtualenv with the pinned moto server (the local AWS emulator)
 venv: $(STAMP)
@@ -30,6 +31,7 @@ test: venv
 	$(MAKE) --no-print-directory infra-check
 	$(MAKE) --no-print-directory emulator-check
 	$(MAKE) --no-print-directory readme-check
+	$(MAKE) --no-print-directory attacks
 
 ## lint: formatting and clippy, as CI runs them
 lint:
@@ -237,3 +239,37 @@ emulator: venv
 seed:
 	AWS_ENDPOINT_URL=http://127.0.0.1:$(EMULATOR_PORT) AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing \
 	AWS_REGION=eu-west-1 $(CARGO) run --quiet --locked -p sagefence-tests --example seed
+
+# ---------------------------------------------------------------- attack suite
+
+ATTACKS_DIR := tests/attacks
+ATTACKS_OUT := build/attacks
+PARLIAMENT := .venv-parliament
+SCP := infra/scp/protect-sagefence-tags.json
+
+# The third-party IAM evaluator, pinned by package-lock.json, installed next to the suite.
+$(ATTACKS_DIR)/node_modules/.installed: $(ATTACKS_DIR)/package.json $(ATTACKS_DIR)/package-lock.json
+	cd $(ATTACKS_DIR) && npm ci --silent --no-audit --no-fund
+	touch $@
+
+$(PARLIAMENT)/.installed: $(ATTACKS_DIR)/requirements-parliament.txt
+	python3 -m venv $(PARLIAMENT)
+	$(PARLIAMENT)/bin/pip install --quiet --disable-pip-version-check -r $<
+	touch $@
+
+## attacks-documents: the template's IAM documents resolved, and the provisioner's read back from the emulator
+attacks-documents: venv $(CFNLINT)/.installed
+	@mkdir -p $(ATTACKS_OUT)
+	$(CFNLINT)/bin/python $(ATTACKS_DIR)/resolve_template.py $(TEMPLATE) $(ATTACKS_OUT)/template.json
+	$(CARGO) run --quiet --locked -p sagefence-tests --example iam_documents -- $(ATTACKS_OUT)/project.json
+
+## attacks: every attack scenario denied and every legitimate step allowed by @cloud-copilot/iam-simulate,
+## then parliament on every policy document (each remaining finding justified in the allowlist)
+attacks: attacks-documents $(ATTACKS_DIR)/node_modules/.installed
+	node $(ATTACKS_DIR)/run.mjs $(ATTACKS_OUT)/template.json $(ATTACKS_OUT)/project.json --scp $(SCP)
+	$(MAKE) --no-print-directory attacks-lint
+
+## attacks-lint: parliament (pinned, own venv) on every policy document sagefence ships or generates
+attacks-lint: $(PARLIAMENT)/.installed
+	$(PARLIAMENT)/bin/python $(ATTACKS_DIR)/lint_policies.py $(ATTACKS_OUT)/template.json \
+	  $(ATTACKS_OUT)/project.json $(SCP) $(ATTACKS_DIR)/parliament-allowlist.json

@@ -362,50 +362,41 @@ def main():
         scoped = sagefence(
             f"(a1) sagefence, --types {SCOPED_TYPES}", "sagefence-scoped", "--types", SCOPED_TYPES
         )
-        custodian = measure(
-            emulator,
-            Run("(b) custodian run --dryrun --cache-period 0"),
-            [
-                args.custodian,
-                "run",
-                "--dryrun",
-                "--cache-period",
-                "0",
-                "--region",
-                REGION,
-                "-s",
-                work / "custodian",
-                HERE / "policies.yml",
-            ],
-            env,
-            work / "custodian.out",
-            work,
+
+        def custodian_run(label, stem, *cache):
+            run = measure(
+                emulator,
+                Run(label),
+                [
+                    args.custodian,
+                    "run",
+                    "--dryrun",
+                    *cache,
+                    "--region",
+                    REGION,
+                    "-s",
+                    work / stem,
+                    HERE / "policies.yml",
+                ],
+                env,
+                work / f"{stem}.out",
+                work,
+            )
+            if run.exit_code == 0:
+                run.findings = custodian_findings(work / stem, rules)
+            return run
+
+        custodian = custodian_run(
+            "(b) custodian run --dryrun --cache-period 0", "custodian", "--cache-period", "0"
         )
-        if custodian.exit_code == 0:
-            custodian.findings = custodian_findings(work / "custodian", rules)
-        cached = measure(
-            emulator,
-            Run("(b1) custodian, fresh cache file per run"),
-            [
-                args.custodian,
-                "run",
-                "--dryrun",
-                "--cache",
-                work / "custodian-cached/c7n.cache",
-                "--cache-period",
-                "60",
-                "--region",
-                REGION,
-                "-s",
-                work / "custodian-cached",
-                HERE / "policies.yml",
-            ],
-            env,
-            work / "custodian-cached.out",
-            work,
+        cached = custodian_run(
+            "(b1) custodian, fresh cache file per run",
+            "custodian-cached",
+            "--cache",
+            work / "custodian-cached/c7n.cache",
+            "--cache-period",
+            "60",
         )
-        if cached.exit_code == 0:
-            cached.findings = custodian_findings(work / "custodian-cached", rules)
     finally:
         emulator.stop()
 

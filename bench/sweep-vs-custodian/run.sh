@@ -4,8 +4,8 @@
 # `--notebooks 100 --training-jobs 50 --models 20` for a quick run, `--check-targets`).
 #
 # Installs what it needs: the emulator venv (.venv, `make venv`), Cloud Custodian pinned in its
-# own venv (.venv-c7n, `make venv-c7n`), and release builds of the sagefence CLI and of the
-# floor (example `sweep_floor` of sagefence-tests).
+# own venv (.venv-c7n, `make venv-c7n`), and optimised builds (profile `bench-sweep`) of the
+# sagefence CLI and of the floor (example `sweep_floor` of sagefence-tests).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -14,12 +14,12 @@ target="${CARGO_TARGET_DIR:-$root/target}"
 cargo="${CARGO:-cargo}"
 
 make -s venv venv-c7n
-"$cargo" build --quiet --release --locked -p sagefence-tests --example sweep_floor
-"$cargo" build --quiet --release --locked -p sagefence-cli
+"$cargo" build --quiet --profile bench-sweep --locked \
+  -p sagefence-tests --example sweep_floor -p sagefence-cli --bin sagefence
 
 exec .venv/bin/python bench/sweep-vs-custodian/bench.py \
-  --sagefence "$target/release/sagefence" \
-  --floor "$target/release/examples/sweep_floor" \
+  --sagefence "$target/bench-sweep/sagefence" \
+  --floor "$target/bench-sweep/examples/sweep_floor" \
   --custodian .venv-c7n/bin/custodian \
-  --workdir "$target/bench-sweep" \
+  --workdir "$target/bench-sweep/run" \
   "$@"

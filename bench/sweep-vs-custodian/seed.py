@@ -212,11 +212,7 @@ class Account:
             "EnableInterContainerTrafficEncryption": "job-inter-container-encryption" not in faults,
             "Tags": tags(required="notebook-required-tags" not in faults),
         }
-        if "job-in-project-vpc" not in faults:
-            params["VpcConfig"] = {
-                "SecurityGroupIds": [project["group"]],
-                "Subnets": [project["subnet"]],
-            }
+        placed(params, project, "job-in-project-vpc" not in faults)
         self.sagemaker.create_training_job(**params)
         return params["TrainingJobName"], effective(faults, None)
 
@@ -230,13 +226,18 @@ class Account:
             "EnableNetworkIsolation": "model-network-isolation" not in faults,
             "Tags": tags(required="notebook-required-tags" not in faults),
         }
-        if "model-in-project-vpc" not in faults:
-            params["VpcConfig"] = {
-                "SecurityGroupIds": [project["group"]],
-                "Subnets": [project["subnet"]],
-            }
+        placed(params, project, "model-in-project-vpc" not in faults)
         self.sagemaker.create_model(**params)
         return params["ModelName"], effective(faults, None)
+
+
+def placed(params, project, in_vpc):
+    """Places a job or model in the project's subnet and group, unless ``in_vpc`` is false."""
+    if in_vpc:
+        params["VpcConfig"] = {
+            "SecurityGroupIds": [project["group"]],
+            "Subnets": [project["subnet"]],
+        }
 
 
 def effective(faults, forced_rule):

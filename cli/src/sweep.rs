@@ -160,7 +160,6 @@ pub fn run(options: &SweepOptions, policy: Policy, progress: bool) -> Result<Swe
                 account: account.clone(),
                 region: region.clone(),
                 resource_type,
-                role_arn: None,
             })
             .collect();
         let settings = SweepSettings {
@@ -254,7 +253,7 @@ pub fn render(report: &SweepReport) -> String {
         .iter()
         .map(|e| {
             let resource = e.resource.clone().unwrap_or_default();
-            vec![e.shard.resource_type.as_str().to_owned(), resource, e.error.clone()]
+            vec![e.shard.resource_type.plural().to_owned(), resource, e.error.clone()]
         })
         .collect();
     section(&mut out, &["ERROR IN", "RESOURCE", "ERROR"], &errors);

@@ -50,52 +50,36 @@ async fn provision(emulator: &Emulator) -> Result<(), Box<dyn Error>> {
     }
     let made = answer("demo-environment").await?;
     println!("   -> {}: {}", made["Status"], made["PhysicalResourceId"]);
-    for key in [
-        "VpcId",
-        "VpcCidr",
-        "SubnetIds",
-        "SecurityGroupId",
-        "KmsKeyArn",
-        "DataBucket",
-        "UserRoleArn",
-    ] {
-        println!("      {key:<16} {}", made["Data"][key].as_str().unwrap_or("?"));
-    }
-    let notebook = CfnRequest::create(
-        "Custom::NotebookAccess",
-        "Access",
-        "demo-notebook",
-        &server.url("demo-notebook"),
-        json!({
-            "ProjectName": "demo", "OwnerUserName": "alice", "OwnerEmail": "alice@example.com",
-            "InstanceType": "ml.t3.medium",
-        }),
+    print_data(
+        &made,
+        &[
+            "VpcId",
+            "VpcCidr",
+            "SubnetIds",
+            "SecurityGroupId",
+            "KmsKeyArn",
+            "DataBucket",
+            "UserRoleArn",
+        ],
     );
+    let notebook = notebook_access(&server, "demo-notebook", "alice", "ml.t3.medium");
     let report = provisioner.handle(&notebook).await?;
     for step in &report.steps {
         println!("   {step}");
     }
     let access = answer("demo-notebook").await?;
     println!("   -> {}: notebook placement", access["Status"]);
-    for key in [
-        "RoleArn",
-        "SubnetId",
-        "SecurityGroupId",
-        "KmsKeyId",
-        "LifecycleConfigName",
-    ] {
-        println!("      {key:<20} {}", access["Data"][key].as_str().unwrap_or("?"));
-    }
-    let refused = CfnRequest::create(
-        "Custom::NotebookAccess",
-        "Access",
-        "demo-refused",
-        &server.url("demo-refused"),
-        json!({
-            "ProjectName": "demo", "OwnerUserName": "bob", "OwnerEmail": "bob@example.com",
-            "InstanceType": "ml.p4d.24xlarge",
-        }),
+    print_data(
+        &access,
+        &[
+            "RoleArn",
+            "SubnetId",
+            "SecurityGroupId",
+            "KmsKeyId",
+            "LifecycleConfigName",
+        ],
     );
+    let refused = notebook_access(&server, "demo-refused", "bob", "ml.p4d.24xlarge");
     provisioner.handle(&refused).await?;
     let refusal = answer("demo-refused").await?;
     println!(
@@ -104,6 +88,28 @@ async fn provision(emulator: &Emulator) -> Result<(), Box<dyn Error>> {
     );
     println!();
     Ok(())
+}
+
+/// Prints these fields of an answer's `Data`.
+fn print_data(answer: &Value, keys: &[&str]) {
+    for key in keys {
+        let value = answer.pointer(&format!("/Data/{key}")).and_then(Value::as_str);
+        println!("      {key:<20} {}", value.unwrap_or("?"));
+    }
+}
+
+/// A `Custom::NotebookAccess` create request of project `demo` for `owner`.
+fn notebook_access(server: &ResponseServer, id: &str, owner: &str, instance_type: &str) -> CfnRequest {
+    CfnRequest::create(
+        "Custom::NotebookAccess",
+        "Access",
+        id,
+        &server.url(id),
+        json!({
+            "ProjectName": "demo", "OwnerUserName": owner, "OwnerEmail": format!("{owner}@example.com"),
+            "InstanceType": instance_type,
+        }),
+    )
 }
 
 async fn step(guardrail: &GuardrailUnderTest, what: &str, event: &Value) -> Result<(), Box<dyn Error>> {

@@ -489,36 +489,30 @@ def provisioner(function: Function, stack: Stack) -> None:
         "LogicalResourceId": "Environment",
     }
     properties = {"ServiceToken": base["ServiceToken"], "ProjectName": "smoke", "AzCount": "1"}
-    create = {
-        **base,
-        "RequestType": "Create",
-        "RequestId": "create-1",
-        "ResponseURL": f"http://{function.api.address}/answers/create-1",
-        "ResourceProperties": properties,
-    }
-    function.invoke(create, timeout=300)
-    answer = function.answer_at("/answers/create-1")
-    check(
-        answer.get("Status") == "SUCCESS",
-        f"Create answered {answer.get('Status')}: {answer.get('Reason', '')}",
-    )
+
+    def answered(request_type: str, **fields: str) -> dict:
+        request_id = f"{request_type.lower()}-1"
+        request = {
+            **base,
+            **fields,
+            "RequestType": request_type,
+            "RequestId": request_id,
+            "ResponseURL": f"http://{function.api.address}/answers/{request_id}",
+            "ResourceProperties": properties,
+        }
+        function.invoke(request, timeout=300)
+        answer = function.answer_at(f"/answers/{request_id}")
+        check(
+            answer.get("Status") == "SUCCESS",
+            f"{request_type} answered {answer.get('Status')}: {answer.get('Reason', '')}",
+        )
+        return answer
+
+    answer = answered("Create")
     vpc_id = answer.get("Data", {}).get("VpcId")
     vpcs = ec2.describe_vpcs(Filters=[{"Name": "vpc-id", "Values": [vpc_id or "none"]}])["Vpcs"]
     check(len(vpcs) == 1, f"the project VPC `{vpc_id}` exists")
-    delete = {
-        **base,
-        "RequestType": "Delete",
-        "RequestId": "delete-1",
-        "PhysicalResourceId": answer["PhysicalResourceId"],
-        "ResponseURL": f"http://{function.api.address}/answers/delete-1",
-        "ResourceProperties": properties,
-    }
-    function.invoke(delete, timeout=300)
-    answer = function.answer_at("/answers/delete-1")
-    check(
-        answer.get("Status") == "SUCCESS",
-        f"Delete answered {answer.get('Status')}: {answer.get('Reason', '')}",
-    )
+    answered("Delete", PhysicalResourceId=answer["PhysicalResourceId"])
     vpcs = ec2.describe_vpcs(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["Vpcs"]
     check(vpcs == [], f"the project VPC `{vpc_id}` is gone")
 

@@ -58,7 +58,8 @@ pub struct AuditTrail {
 }
 
 impl AuditTrail {
-    /// Creates the bucket, the trail key and the audit queue, and the shipper writing to them.
+    /// Enables Security Hub, creates the bucket, the trail key and the audit queue, and the
+    /// shipper writing to them.
     pub async fn create(emulator: &Emulator) -> Result<AuditTrail, AuditTrailError> {
         let config = emulator.sdk_config();
         let s3 = sagefence_aws::s3_client(&config);
@@ -81,6 +82,11 @@ impl AuditTrail {
         let sqs = aws_sdk_sqs::Client::new(&config);
         let queue_url = create_queue(&sqs, AUDIT_QUEUE).await?;
         let securityhub = aws_sdk_securityhub::Client::new(&config);
+        securityhub
+            .enable_security_hub()
+            .send()
+            .await
+            .map_err(aws("EnableSecurityHub"))?;
         let shipper = Shipper::new(
             S3Trail::new(s3.clone(), TRAIL_BUCKET, Some(key_arn.clone())),
             SecurityHubImporter::new(securityhub.clone()),

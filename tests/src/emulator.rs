@@ -173,6 +173,41 @@ impl Emulator {
             .map(drop)
     }
 
+    /// Runs AWS's transitions (a notebook's `Pending`, `Stopping`, `Updating`, `Deleting`) on a
+    /// clock that moves only through [`Emulator::advance_clock`], instead of completing them
+    /// within the call that starts them.
+    pub async fn use_manual_clock(&self) -> Result<(), HarnessError> {
+        self.control("config", &json!({ "clock": "manual" })).await.map(drop)
+    }
+
+    /// Moves the clock `seconds` on, completing the transitions due by then; answers the
+    /// clock's state as `GET /_sagefence/clock` does.
+    pub async fn advance_clock(&self, seconds: f64) -> Result<Value, HarnessError> {
+        self.control("clock/advance", &json!({ "seconds": seconds })).await
+    }
+
+    /// Seconds until the next transition under way completes; `None` when none is.
+    pub async fn next_transition_in(&self) -> Result<Option<f64>, HarnessError> {
+        let clock = self.advance_clock(0.0).await?;
+        Ok(clock.pointer("/scheduled/0/in").and_then(Value::as_f64))
+    }
+
+    /// The EventBridge events AWS services sent since the last call (notebook state changes),
+    /// oldest first.
+    pub async fn take_events(&self) -> Result<Vec<Value>, HarnessError> {
+        let answer = self.control("events/take", &json!({})).await?;
+        Ok(answer
+            .get("events")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default())
+    }
+
+    /// Answers the next `count` conditional S3 writes with 409 `ConditionalRequestConflict`.
+    pub async fn s3_conflict(&self, count: u32) -> Result<(), HarnessError> {
+        self.control("s3-conflict", &json!({ "count": count })).await.map(drop)
+    }
+
     /// Makes the next `count` calls of `action` (any service) fail with the
     /// service's throttling error.
     pub async fn throttle(&self, action: &str, count: u32) -> Result<(), HarnessError> {

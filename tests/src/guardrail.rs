@@ -1,11 +1,14 @@
 //! The guardrail wired to the real AWS adapters on an [`Emulator`], with an SNS topic and an
 //! SQS queue subscribed to it (to read the notifications back) and an in-memory audit sink
-//! (to read the audit records back).
+//! (to read the audit records back); and the events the emulator's services send, delivered to
+//! it as EventBridge would while the emulator's clock moves on.
 
 use aws_sdk_sqs::types::QueueAttributeName;
 use chrono::{DateTime, Utc};
 use sagefence_aws::audit_log::JsonLinesAuditSink;
-use sagefence_aws::{Ec2Adapter, FlowLogSettings, IamAdapter, KmsAdapter, SageMakerAdapter, SnsNotifier};
+use sagefence_aws::ports::OnAws;
+use sagefence_aws::remedy::Ports;
+use sagefence_aws::{FlowLogSettings, SnsNotifier};
 use sagefence_core::arn::OwnRoles;
 use sagefence_core::Policy;
 use sagefence_guardrail::{Guardrail, GuardrailError, Settings, Summary};
@@ -23,8 +26,7 @@ use crate::{Emulator, SupportError};
 pub const OWN_ROLE_ARN: &str = "arn:aws:iam::123456789012:role/sagefence-guardrail";
 
 /// The guardrail on the real adapters, auditing into a [`SharedBuffer`].
-pub type EmulatedGuardrail =
-    Guardrail<SageMakerAdapter, Ec2Adapter, KmsAdapter, IamAdapter, SnsNotifier, JsonLinesAuditSink<SharedBuffer>>;
+pub type EmulatedGuardrail = Guardrail<OnAws<SnsNotifier>, JsonLinesAuditSink<SharedBuffer>>;
 
 /// Builds a [`GuardrailUnderTest`] on an emulator.
 #[derive(Debug)]
@@ -117,17 +119,14 @@ impl<'a> GuardrailBuilder<'a> {
         let guardrail = Guardrail {
             policy: self.policy,
             settings: self.settings,
-            sagemaker: SageMakerAdapter::new(aws_sdk_sagemaker::Client::new(&sdk)),
-            network: Ec2Adapter::new(
-                aws_sdk_ec2::Client::new(&sdk),
+            ports: Ports::on_aws(
+                &sdk,
                 FlowLogSettings {
                     log_group_prefix: FLOW_LOG_GROUP_PREFIX.to_owned(),
                     delivery_role_arn: self.flow_log_role_arn,
                 },
+                SnsNotifier::new(sns, topic_arn.clone()),
             ),
-            keys: KmsAdapter::new(aws_sdk_kms::Client::new(&sdk)),
-            roles: IamAdapter::new(aws_sdk_iam::Client::new(&sdk)),
-            notifier: SnsNotifier::new(sns, topic_arn.clone()),
             audit: JsonLinesAuditSink::new(audit.clone()),
         };
         Ok(GuardrailUnderTest {
@@ -218,6 +217,80 @@ impl GuardrailUnderTest {
             }
         }
     }
+}
+
+/// Most rounds of event delivery and clock advances [`GuardrailUnderTest::settle`] makes.
+const SETTLE_ROUNDS: usize = 64;
+
+/// One event an AWS service sent, as the guardrail handled it.
+#[derive(Debug)]
+pub struct Delivered {
+    /// The event.
+    pub event: Value,
+    /// What the guardrail made of it.
+    pub result: Result<Summary, GuardrailError>,
+}
+
+impl Delivered {
+    /// The status the event reports (`detail.NotebookInstanceStatus`), else its detail-type.
+    pub fn status(&self) -> &str {
+        self.event
+            .pointer("/detail/NotebookInstanceStatus")
+            .or_else(|| self.event.get("detail-type"))
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+    }
+
+    /// `"<status>: <action> <outcome>, ..."` (`"<status>"` alone when nothing was done,
+    /// `"<status>: error <message>"` when the guardrail failed), e.g.
+    /// `"InService: stop-notebook-instance applied"`.
+    pub fn line(&self) -> String {
+        let done = match &self.result {
+            Ok(summary) => summary_outcomes(summary).join(", "),
+            Err(error) => format!("error {error}"),
+        };
+        if done.is_empty() {
+            self.status().to_owned()
+        } else {
+            format!("{}: {done}", self.status())
+        }
+    }
+}
+
+impl GuardrailUnderTest {
+    /// Hands the guardrail, in order, every event the emulator's services sent since the last
+    /// take (EventBridge's rule for them has no other filter).
+    pub async fn deliver(&self, emulator: &Emulator) -> Result<Vec<Delivered>, SupportError> {
+        let mut out = Vec::new();
+        for event in emulator.take_events().await? {
+            let result = self.handle(&event).await;
+            out.push(Delivered { event, result });
+        }
+        Ok(out)
+    }
+
+    /// Lets AWS finish what is under way: delivers the events sent, and while none are, moves
+    /// the clock to the next transition, until nothing is left to do. Every event delivered,
+    /// in order.
+    pub async fn settle(&self, emulator: &Emulator) -> Result<Vec<Delivered>, SupportError> {
+        let mut out = Vec::new();
+        for _ in 0..SETTLE_ROUNDS {
+            let delivered = self.deliver(emulator).await?;
+            if delivered.is_empty() {
+                match emulator.next_transition_in().await? {
+                    Some(seconds) => drop(emulator.advance_clock(seconds).await?),
+                    None => return Ok(out),
+                }
+            }
+            out.extend(delivered);
+        }
+        Ok(out)
+    }
+}
+
+/// Each delivered event's [`Delivered::line`].
+pub fn delivered_lines(delivered: &[Delivered]) -> Vec<String> {
+    delivered.iter().map(Delivered::line).collect()
 }
 
 /// A queued message's notification: the body itself (raw delivery) or its envelope's `Message`.

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use sagefence_aws::audit_log::JsonLinesAuditSink;
-use sagefence_aws::{Ec2Adapter, FlowLogSettings, IamAdapter, KmsAdapter, LogsAdapter, S3Buckets};
+use sagefence_aws::ports::OnAws;
 use sagefence_core::Policy;
 use sagefence_provisioner::answer::AnswerSlot;
 use sagefence_provisioner::{Provisioner, ProvisionerError, Report, Settings};
@@ -26,8 +26,7 @@ pub const STACK_ID: &str = "arn:aws:cloudformation:eu-west-1:123456789012:stack/
 pub const FLOW_LOG_ROLE_ARN: &str = "arn:aws:iam::123456789012:role/sagefence-flow-logs";
 
 /// The provisioner on the real adapters, auditing into a [`SharedBuffer`].
-pub type TestProvisioner =
-    Provisioner<Ec2Adapter, KmsAdapter, S3Buckets, IamAdapter, LogsAdapter, JsonLinesAuditSink<SharedBuffer>>;
+pub type TestProvisioner = Provisioner<OnAws<JsonLinesAuditSink<SharedBuffer>>>;
 
 /// One answer PUT to the stand-in ResponseURL.
 #[derive(Debug, Clone)]
@@ -253,21 +252,8 @@ impl ProvisionerUnderTest {
     pub fn with(emulator: &Emulator, policy: Policy, settings: Settings) -> Self {
         let sdk = emulator.sdk_config();
         let audit = SharedBuffer::default();
-        let flow_logs = FlowLogSettings {
-            log_group_prefix: settings.flow_log_group_prefix.clone(),
-            delivery_role_arn: settings.flow_log_role_arn.clone(),
-        };
-        let provisioner = Provisioner {
-            policy,
-            settings,
-            network: Ec2Adapter::new(aws_sdk_ec2::Client::new(&sdk), flow_logs),
-            keys: KmsAdapter::new(aws_sdk_kms::Client::new(&sdk)),
-            buckets: S3Buckets::new(sagefence_aws::s3_client(&sdk)),
-            roles: IamAdapter::new(aws_sdk_iam::Client::new(&sdk)),
-            logs: LogsAdapter::new(aws_sdk_cloudwatchlogs::Client::new(&sdk)),
-            audit: JsonLinesAuditSink::new(audit.clone()),
-            slot: AnswerSlot::default(),
-        };
+        let sink = JsonLinesAuditSink::new(audit.clone());
+        let provisioner = Provisioner::on_aws(&sdk, policy, settings, sink, AnswerSlot::default());
         ProvisionerUnderTest { provisioner, audit }
     }
 

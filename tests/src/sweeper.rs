@@ -7,9 +7,10 @@ use sagefence_aws::audit_log::JsonLinesAuditSink;
 use sagefence_aws::metered::{Meter, RequestRate};
 use sagefence_aws::remedy::Backoff;
 use sagefence_aws::{FlowLogSettings, S3Trail, SqsQueue};
+use sagefence_core::model::ResourceKind;
 use sagefence_core::Policy;
 use sagefence_sweeper::aws::{SdkPortSet, SdkPorts};
-use sagefence_sweeper::{ResourceType, Shard, SweepReport, SweepSettings, Sweeper, SweeperError, SweeperFunction};
+use sagefence_sweeper::{Shard, SweepReport, SweepSettings, Sweeper, SweeperError, SweeperFunction};
 use serde_json::Value;
 
 use crate::error::aws;
@@ -124,7 +125,7 @@ impl SweeperUnderTest {
     }
 
     /// Sweeps these resource types of the emulator's account and region.
-    pub async fn sweep(&self, types: &[ResourceType]) -> Result<SweepReport, SweeperError> {
+    pub async fn sweep(&self, types: &[ResourceKind]) -> Result<SweepReport, SweeperError> {
         let shards = shards(types);
         self.sweeper.sweep(&self.port_set, &shards, Utc::now(), &()).await
     }
@@ -152,20 +153,19 @@ impl SweeperUnderTest {
             regions: Vec::new(),
             member_accounts: Vec::new(),
             member_role_name: "sagefence-sweeper-member".to_owned(),
-            resource_types: ResourceType::ALL.to_vec(),
+            resource_types: ResourceKind::SWEPT.to_vec(),
         }
     }
 }
 
 /// The shards of these types in the emulator's account and region.
-pub fn shards(types: &[ResourceType]) -> Vec<Shard> {
+pub fn shards(types: &[ResourceKind]) -> Vec<Shard> {
     types
         .iter()
         .map(|&resource_type| Shard {
             account: ACCOUNT.to_owned(),
             region: REGION.to_owned(),
             resource_type,
-            role_arn: None,
         })
         .collect()
 }

@@ -3,6 +3,7 @@
 
 mod audit_verify;
 mod commands;
+mod identities;
 mod sweep;
 
 use std::path::{Path, PathBuf};

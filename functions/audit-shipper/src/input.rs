@@ -159,6 +159,68 @@ mod tests {
     }
 
     #[test]
+    fn a_call_by_every_kind_of_caller_is_shipped_with_its_actor() {
+        let forms: [(&[u8], &str, &str); 7] = [
+            (
+                include_bytes!("../../../events/sagemaker/api-create-notebook-instance-direct-internet-iam-user.json"),
+                "IAMUser",
+                "arn:aws:iam::111122223333:user/Alice",
+            ),
+            (
+                include_bytes!("../../../events/sagemaker/api-create-notebook-instance-direct-internet-root.json"),
+                "Root",
+                "arn:aws:iam::111122223333:root",
+            ),
+            (
+                include_bytes!(
+                    "../../../events/sagemaker/api-create-notebook-instance-direct-internet-federated-user.json"
+                ),
+                "FederatedUser",
+                "arn:aws:sts::111122223333:federated-user/Bob",
+            ),
+            (
+                include_bytes!(
+                    "../../../events/sagemaker/api-create-notebook-instance-direct-internet-aws-service.json"
+                ),
+                "AWSService",
+                "",
+            ),
+            (
+                include_bytes!(
+                    "../../../events/sagemaker/api-create-notebook-instance-direct-internet-aws-account.json"
+                ),
+                "AWSAccount",
+                "AROAYEXAMPLEPARTNER01:partner-session",
+            ),
+            (
+                include_bytes!(
+                    "../../../events/sagemaker/api-create-notebook-instance-direct-internet-identity-center-user.json"
+                ),
+                "IdentityCenterUser",
+                "544894e8-80c1-707f-60e3-3ba6510dfac1",
+            ),
+            (
+                include_bytes!("../../../events/sagemaker/api-create-notebook-instance-direct-internet-unknown.json"),
+                "Unknown",
+                "AIDACKCEVSQ6C2EXAMPLE",
+            ),
+        ];
+        for (bytes, identity_type, uid) in forms {
+            let Item::ApiCall { ocsf, .. } = event(bytes) else {
+                panic!("{identity_type}: not an API call");
+            };
+            let user = &ocsf["actor"]["user"];
+            assert_eq!(user["type"], identity_type, "{ocsf}");
+            assert!(user["name"].as_str().is_some_and(|n| !n.is_empty()), "{ocsf}");
+            if uid.is_empty() {
+                assert_eq!(ocsf["actor"]["invoked_by"], "cloudformation.amazonaws.com", "{ocsf}");
+            } else {
+                assert_eq!(user["uid"], uid, "{ocsf}");
+            }
+        }
+    }
+
+    #[test]
     fn log_lines_that_are_no_records_are_skipped() {
         assert_eq!(log_line("START RequestId: 1 Version: $LATEST"), Item::Skip);
         assert!(matches!(log_line("SAGEFENCE_AUDIT {bad"), Item::Unreadable(_)));

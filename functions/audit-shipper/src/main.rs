@@ -3,11 +3,9 @@
 
 #![recursion_limit = "256"]
 
-use lambda_runtime::{service_fn, LambdaEvent};
 use sagefence_audit_shipper::{Environment, Settings, Shipper};
 use sagefence_aws::settings::process_env;
 use sagefence_aws::{S3Trail, SecurityHubImporter};
-use serde_json::value::RawValue;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
@@ -29,9 +27,5 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         },
         std::io::stdout(),
     );
-    let shipper = &shipper;
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Box<RawValue>>| async move {
-        shipper.handle(event.payload.get().as_bytes(), chrono::Utc::now()).await
-    }))
-    .await
+    sagefence_aws::serve!(shipper)
 }

@@ -2,8 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use sagefence_audit::audit::{record_id, AuditRecord, Outcome, Subject};
-use sagefence_aws::ports::{AuditSink, Keys, Network, Notifier, Roles, SageMaker};
-use sagefence_aws::remedy::{Applied, Remediator};
+use sagefence_aws::ports::AuditSink;
+use sagefence_aws::remedy::{Applied, Ports, Remediator, RemedyPorts};
 use sagefence_core::event::{self, Actor, ApiCall, ApiRequest, Event, EventMeta};
 use sagefence_core::model::Resource;
 use sagefence_core::{evaluate, plan, Action, Facts, Finding, Policy, Status};
@@ -13,24 +13,23 @@ use crate::error::GuardrailError;
 use crate::settings::Settings;
 
 /// The guardrail with its policy, settings and ports, built once at cold start.
-#[derive(Debug)]
-pub struct Guardrail<S, N, K, R, T, A> {
+pub struct Guardrail<P: RemedyPorts, A> {
     /// The policy.
     pub policy: Policy,
     /// Settings beyond the policy.
     pub settings: Settings,
-    /// SageMaker.
-    pub sagemaker: S,
-    /// EC2.
-    pub network: N,
-    /// KMS.
-    pub keys: K,
-    /// IAM.
-    pub roles: R,
-    /// SNS.
-    pub notifier: T,
+    /// SageMaker, EC2, KMS, IAM and SNS.
+    pub ports: Ports<P>,
     /// Where audit records go.
     pub audit: A,
+}
+
+impl<P: RemedyPorts, A> std::fmt::Debug for Guardrail<P, A> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Guardrail")
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
 }
 
 /// What the guardrail did with one event.
@@ -71,31 +70,19 @@ impl Summary {
     }
 }
 
-impl<S, N, K, R, T, A> Guardrail<S, N, K, R, T, A> {
+impl<P: RemedyPorts, A> Guardrail<P, A> {
     /// The same guardrail, recording through `audit` instead.
-    pub fn with_audit<B>(self, audit: B) -> Guardrail<S, N, K, R, T, B> {
+    pub fn with_audit<B>(self, audit: B) -> Guardrail<P, B> {
         Guardrail {
             policy: self.policy,
             settings: self.settings,
-            sagemaker: self.sagemaker,
-            network: self.network,
-            keys: self.keys,
-            roles: self.roles,
-            notifier: self.notifier,
+            ports: self.ports,
             audit,
         }
     }
 }
 
-impl<S, N, K, R, T, A> Guardrail<S, N, K, R, T, A>
-where
-    S: SageMaker + Sync,
-    N: Network + Sync,
-    K: Keys + Sync,
-    R: Roles + Sync,
-    T: Notifier + Sync,
-    A: AuditSink + Sync,
-{
+impl<P: RemedyPorts, A: AuditSink + Sync> Guardrail<P, A> {
     /// Handles one EventBridge event (its raw JSON).
     pub async fn handle(&self, payload: &[u8], now: DateTime<Utc>) -> Result<Summary, GuardrailError> {
         let event = match event::parse(payload) {
@@ -122,11 +109,7 @@ where
                 return Ok(Summary::new(meta, "ignored"));
             }
             Event::ApiCall(call) => {
-                let own = [&call.actor.role_arn, &call.actor.arn]
-                    .into_iter()
-                    .flatten()
-                    .any(|arn| self.settings.is_own(arn));
-                if own {
+                if self.settings.is_own_call(&call.actor) {
                     let actor = Some(call.actor.clone());
                     let id = record_id(&[&event_key, "own-call"]);
                     self.write(record(meta, actor, id, now, Subject::OwnCall)).await?;
@@ -230,16 +213,8 @@ where
     }
 
     /// The remedies, acting through this guardrail's ports.
-    pub(crate) fn remediator(&self) -> Remediator<'_, S, N, K, R, T> {
-        Remediator {
-            policy: &self.policy,
-            backoff: self.settings.backoff(),
-            sagemaker: &self.sagemaker,
-            network: &self.network,
-            keys: &self.keys,
-            roles: &self.roles,
-            notifier: &self.notifier,
-        }
+    pub(crate) fn remediator(&self) -> Remediator<'_, P> {
+        Remediator::new(&self.ports, &self.policy, self.settings.backoff())
     }
 
     pub(crate) async fn write(&self, record: AuditRecord) -> Result<(), GuardrailError> {

@@ -3,9 +3,10 @@
 //! stale or out of order), and the facts the rules need (project subnets and keys).
 
 use sagefence_aws::lookup;
-use sagefence_aws::ports::{AuditSink, Keys, Network, Notifier, PortResult, Roles, SageMaker};
+use sagefence_aws::ports::{AuditSink, Keys, Network, PortResult, Roles, SageMaker};
+use sagefence_aws::remedy::RemedyPorts;
 use sagefence_core::event::{ApiCall, ApiRequest, Ec2Request, Event, IamRequest, KmsRequest};
-use sagefence_core::model::{Resource, ResourceRef};
+use sagefence_core::model::{JobKind, Resource, ResourceKind, ResourceRef};
 use sagefence_core::Facts;
 
 use crate::handler::Guardrail;
@@ -22,15 +23,7 @@ pub(crate) struct Resolved {
     pub gone: Vec<ResourceRef>,
 }
 
-impl<S, N, K, R, T, A> Guardrail<S, N, K, R, T, A>
-where
-    S: SageMaker + Sync,
-    N: Network + Sync,
-    K: Keys + Sync,
-    R: Roles + Sync,
-    T: Notifier + Sync,
-    A: AuditSink + Sync,
-{
+impl<P: RemedyPorts, A: AuditSink + Sync> Guardrail<P, A> {
     pub(crate) async fn resolve(&self, event: &Event) -> PortResult<Resolved> {
         let mut resolved = Resolved::default();
         let current = match event {
@@ -39,6 +32,10 @@ where
                 request: ApiRequest::SageMaker { resource, .. },
                 ..
             }) => vec![(resource.reference(), self.current(resource).await?)],
+            Event::ApiCall(ApiCall {
+                request: ApiRequest::SageMakerOmitted { resource, .. },
+                ..
+            }) => vec![(resource.clone(), self.named(resource).await?)],
             Event::ApiCall(call) => self.infrastructure(call).await?,
             Event::Scheduled { .. } | Event::Ignored { .. } => Vec::new(),
         };
@@ -51,9 +48,9 @@ where
         let tag_key = &self.policy.scope.project_tag_key;
         let backoff = self.settings.backoff();
         resolved.facts = lookup::facts(
-            &self.network,
-            &self.keys,
-            &self.roles,
+            &self.ports.network,
+            &self.ports.keys,
+            &self.ports.roles,
             &backoff,
             tag_key,
             &resolved.resources,
@@ -64,7 +61,7 @@ where
 
     /// A SageMaker resource as it is now; `None` when it is gone.
     async fn current(&self, resource: &Resource) -> PortResult<Option<Resource>> {
-        let sm = &self.sagemaker;
+        let sm = &self.ports.sagemaker;
         let s = &self.settings;
         Ok(match resource {
             Resource::NotebookInstance(n) => retrying(s, || sm.notebook(&n.name))
@@ -79,10 +76,31 @@ where
         })
     }
 
+    /// A SageMaker resource known only by its name (a call CloudTrail truncated), as it is now;
+    /// `None` when it is gone or of a kind sagefence does not read back by name.
+    async fn named(&self, reference: &ResourceRef) -> PortResult<Option<Resource>> {
+        let sm = &self.ports.sagemaker;
+        let s = &self.settings;
+        let name = reference.name.as_str();
+        let job = |kind| async move { retrying(s, || sm.job(kind, name)).await.map(|j| j.map(Resource::Job)) };
+        Ok(match reference.kind {
+            ResourceKind::NotebookInstance => retrying(s, || sm.notebook(name)).await?.map(Resource::NotebookInstance),
+            ResourceKind::TrainingJob => job(JobKind::Training).await?,
+            ResourceKind::ProcessingJob => job(JobKind::Processing).await?,
+            ResourceKind::HyperParameterTuningJob => job(JobKind::HyperParameterTuning).await?,
+            ResourceKind::TransformJob => job(JobKind::Transform).await?,
+            ResourceKind::Model => retrying(s, || sm.model(name)).await?.map(Resource::Model),
+            ResourceKind::EndpointConfig => retrying(s, || sm.endpoint_config(name))
+                .await?
+                .map(Resource::EndpointConfig),
+            _ => None,
+        })
+    }
+
     /// The network, key or role resources an EC2, KMS or IAM call touched, as they are now.
     async fn infrastructure(&self, call: &ApiCall) -> PortResult<Vec<(ResourceRef, Option<Resource>)>> {
         let s = &self.settings;
-        let net = &self.network;
+        let net = &self.ports.network;
         let vpc_ids: Vec<String> = match &call.request {
             ApiRequest::Ec2(Ec2Request::AttachInternetGateway { vpc_id, .. }) => vec![vpc_id.clone()],
             ApiRequest::Ec2(Ec2Request::CreateNatGateway { subnet_id, .. }) => {
@@ -114,10 +132,21 @@ where
             ));
         }
         match &call.request {
-            ApiRequest::Ec2(Ec2Request::AuthorizeSecurityGroupIngress { group_id, .. }) => {
-                let group = retrying(s, || net.security_group(group_id)).await?;
+            ApiRequest::Ec2(Ec2Request::AuthorizeSecurityGroupIngress {
+                group_id, group_name, ..
+            }) => {
+                let group_id = match (group_id, group_name) {
+                    (Some(id), _) => Some(id.clone()),
+                    (None, Some(name)) => retrying(s, || net.default_vpc_group_id(name)).await?,
+                    (None, None) => None,
+                };
+                let named = group_id.as_ref().or(group_name.as_ref()).cloned().unwrap_or_default();
+                let group = match &group_id {
+                    Some(id) => retrying(s, || net.security_group(id)).await?,
+                    None => None,
+                };
                 out.push((
-                    reference(sagefence_core::model::ResourceKind::SecurityGroup, group_id),
+                    reference(sagefence_core::model::ResourceKind::SecurityGroup, &named),
                     group.map(Resource::SecurityGroup),
                 ));
             }
@@ -131,7 +160,7 @@ where
             ApiRequest::Kms(
                 KmsRequest::DisableKeyRotation { key_id } | KmsRequest::ScheduleKeyDeletion { key_id, .. },
             ) => {
-                let key = retrying(s, || self.keys.key(key_id)).await?;
+                let key = retrying(s, || self.ports.keys.key(key_id)).await?;
                 out.push((
                     reference(sagefence_core::model::ResourceKind::KmsKey, key_id),
                     key.map(Resource::KmsKey),
@@ -140,7 +169,7 @@ where
             ApiRequest::Iam(
                 IamRequest::AttachRolePolicy { role_name, .. } | IamRequest::PutRolePolicy { role_name, .. },
             ) => {
-                let role = retrying(s, || self.roles.role(role_name)).await?;
+                let role = retrying(s, || self.ports.roles.role(role_name)).await?;
                 out.push((
                     reference(sagefence_core::model::ResourceKind::Role, role_name),
                     role.map(Resource::Role),

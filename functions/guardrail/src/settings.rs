@@ -5,6 +5,7 @@ use std::time::Duration;
 use sagefence_aws::remedy::Backoff;
 use sagefence_aws::settings::{SettingsError, Vars, DEFAULT_FLOW_LOG_GROUP_PREFIX};
 use sagefence_core::arn::OwnRoles;
+use sagefence_core::event::Actor;
 
 /// How the guardrail behaves beyond the policy.
 #[derive(Debug, Clone)]
@@ -36,9 +37,17 @@ impl Settings {
         }
     }
 
-    /// Whether a caller ARN is one of sagefence's own roles (or a session of one).
+    /// Whether a caller ARN is one of sagefence's own roles (or a session of one). Each of an
+    /// ARN's fields is matched on its own: a `*` standing for an account never reaches into the
+    /// resource, so no IAM path (which may hold `:`) can make another principal look like ours.
     pub fn is_own(&self, arn: &str) -> bool {
         self.own_roles.is_own(arn)
+    }
+
+    /// Whether one of sagefence's own roles made the call: only a role session can be, never an
+    /// IAM user, the root user, a federated user, another account or a service.
+    pub fn is_own_call(&self, actor: &Actor) -> bool {
+        actor.role_session_arns().any(|arn| self.is_own(arn))
     }
 }
 
@@ -98,5 +107,59 @@ mod tests {
         let vars = |name: &str| (name == env::OWN_ROLE_ARNS).then(|| "arn:aws:iam::*:role/*".to_owned());
         let err = Environment::read(vars, None).unwrap_err();
         assert_eq!(err.name, env::OWN_ROLE_ARNS);
+    }
+
+    fn settings() -> Settings {
+        let patterns = [
+            "arn:aws:iam::111122223333:role/sagefence-guardrail",
+            "arn:aws:sts::111122223333:assumed-role/sagefence-guardrail/*",
+            "arn:aws:iam::*:role/sagefence-member",
+        ];
+        Settings {
+            own_roles: OwnRoles::new(&patterns, Some("111122223333".to_owned())).unwrap(),
+            ..Settings::default()
+        }
+    }
+
+    fn actor(identity_type: &str, arn: &str, role_arn: Option<&str>) -> Actor {
+        Actor {
+            identity_type: identity_type.to_owned(),
+            arn: Some(arn.to_owned()),
+            role_arn: role_arn.map(str::to_owned),
+            ..Actor::default()
+        }
+    }
+
+    #[test]
+    fn only_sessions_of_own_roles_are_own_calls() {
+        let s = settings();
+        let own = |identity_type: &str, arn: &str, role_arn: Option<&str>| {
+            s.is_own_call(&actor(identity_type, arn, role_arn))
+        };
+        assert!(own(
+            "AssumedRole",
+            "arn:aws:sts::111122223333:assumed-role/sagefence-guardrail/1700000000",
+            Some("arn:aws:iam::111122223333:role/sagefence-guardrail"),
+        ));
+        assert!(own(
+            "AssumedRole",
+            "arn:aws:sts::444455556666:assumed-role/sagefence-member/sweep",
+            Some("arn:aws:iam::444455556666:role/sagefence-member"),
+        ));
+        // An IAM user whose path holds `:role/` (IAM paths may hold any printable ASCII).
+        assert!(!own(
+            "IAMUser",
+            "arn:aws:iam::111122223333:user/x:role/sagefence-member",
+            None
+        ));
+        assert!(!own("Root", "arn:aws:iam::111122223333:root", None));
+        // A federated user, whatever its session issuer is called.
+        assert!(!own(
+            "FederatedUser",
+            "arn:aws:sts::111122223333:federated-user/sagefence-guardrail",
+            Some("arn:aws:iam::111122223333:role/sagefence-guardrail"),
+        ));
+        // A role whose path makes its ARN end like the member role's.
+        assert!(!s.is_own("arn:aws:iam::111122223333:role/x:role/sagefence-member"));
     }
 }

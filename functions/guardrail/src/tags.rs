@@ -8,7 +8,8 @@
 
 use sagefence_audit::audit::{record_id, Subject};
 use sagefence_aws::lookup;
-use sagefence_aws::ports::{AuditSink, Keys, Network, Notifier, PortResult, Roles, SageMaker};
+use sagefence_aws::ports::{AuditSink, Keys, Network, PortResult, Roles, SageMaker};
+use sagefence_aws::remedy::RemedyPorts;
 use sagefence_core::evaluate::waiver;
 use sagefence_core::event::{ApiCall, IgnoreReason};
 use sagefence_core::model::{JobKind, Resource, Tags};
@@ -20,15 +21,7 @@ use crate::error::GuardrailError;
 use crate::handler::{record, Guardrail, Run, Summary};
 use crate::retry::retrying;
 
-impl<S, N, K, R, T, A> Guardrail<S, N, K, R, T, A>
-where
-    S: SageMaker + Sync,
-    N: Network + Sync,
-    K: Keys + Sync,
-    R: Roles + Sync,
-    T: Notifier + Sync,
-    A: AuditSink + Sync,
-{
+impl<P: RemedyPorts, A: AuditSink + Sync> Guardrail<P, A> {
     /// Undoes a tag change made by anyone but sagefence (own calls never reach here).
     pub(crate) async fn tag_change(
         &self,
@@ -78,13 +71,13 @@ where
         let tag_key = &self.policy.scope.project_tag_key;
         let backoff = self.settings.backoff();
         let resources = std::slice::from_ref(resource);
-        lookup::facts(&self.network, &self.keys, &self.roles, &backoff, tag_key, resources).await
+        lookup::facts(&self.ports.network, &self.ports.keys, &self.ports.roles, &backoff, tag_key, resources).await
     }
 
     /// The resource a tag change names, as it is now; `None` when it is gone or not governed.
     async fn tagged(&self, target: &TagTarget) -> PortResult<Option<Resource>> {
         let s = &self.settings;
-        let sm = &self.sagemaker;
+        let sm = &self.ports.sagemaker;
         Ok(match target {
             TagTarget::Sagemaker { arn } => {
                 let Some((kind, name)) = sagemaker_kind_and_name(arn) else {
@@ -103,18 +96,18 @@ where
                 }
             }
             TagTarget::Ec2 { id } if id.starts_with("vpc-") => {
-                retrying(s, || self.network.vpc(id)).await?.map(Resource::Vpc)
+                retrying(s, || self.ports.network.vpc(id)).await?.map(Resource::Vpc)
             }
             TagTarget::Ec2 { id } if id.starts_with("subnet-") => {
-                let subnets = retrying(s, || self.network.subnets(std::slice::from_ref(id))).await?;
+                let subnets = retrying(s, || self.ports.network.subnets(std::slice::from_ref(id))).await?;
                 subnets.into_iter().next().map(Resource::Subnet)
             }
-            TagTarget::Ec2 { id } if id.starts_with("sg-") => retrying(s, || self.network.security_group(id))
+            TagTarget::Ec2 { id } if id.starts_with("sg-") => retrying(s, || self.ports.network.security_group(id))
                 .await?
                 .map(Resource::SecurityGroup),
             TagTarget::Ec2 { .. } => None,
-            TagTarget::Kms { key_id } => retrying(s, || self.keys.key(key_id)).await?.map(Resource::KmsKey),
-            TagTarget::Iam { role_name } => retrying(s, || self.roles.role(role_name)).await?.map(Resource::Role),
+            TagTarget::Kms { key_id } => retrying(s, || self.ports.keys.key(key_id)).await?.map(Resource::KmsKey),
+            TagTarget::Iam { role_name } => retrying(s, || self.ports.roles.role(role_name)).await?.map(Resource::Role),
         })
     }
 

@@ -7,13 +7,11 @@
 use std::collections::BTreeMap;
 
 use sagefence_audit::audit::{record_id, AuditRecord, Subject};
-use sagefence_aws::ports::{
-    AuditSink, BucketBuilder, BucketProtection, KeyBuilder, Keys, LogGroups, Network, NetworkBuilder, RoleBuilder,
-};
+use sagefence_aws::ports::{AuditSink, BucketBuilder, BucketProtection, Keys, Network};
 use sagefence_core::{evaluate, Facts, Finding, Resource};
 
 use crate::answer::Answer;
-use crate::handler::{Context, Failure, Provisioner, FUNCTION};
+use crate::handler::{Context, Failure, Provisioner, ProvisionerPorts, FUNCTION};
 use crate::request::{CheckProperties, Operation};
 
 /// What is wrong with a bucket's protection, one reason each; empty when it is protected.
@@ -58,15 +56,7 @@ fn denies_plain_http(policy: &serde_json::Value) -> bool {
     })
 }
 
-impl<N, K, B, R, L, A> Provisioner<N, K, B, R, L, A>
-where
-    N: Network + NetworkBuilder + Sync,
-    K: Keys + KeyBuilder + Sync,
-    B: BucketBuilder + Sync,
-    R: RoleBuilder + Sync,
-    L: LogGroups + Sync,
-    A: AuditSink + Sync,
-{
+impl<P: ProvisionerPorts> Provisioner<P> {
     /// Serves a `Custom::EnvironmentCheck` request.
     pub(crate) async fn environment_check(&self, context: &Context<'_>, physical_id: &str) -> Answer {
         if context.request.operation == Operation::Delete {

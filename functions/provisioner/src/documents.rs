@@ -1,7 +1,9 @@
 //! The IAM policy documents the provisioner writes, built as pure functions: trust policies,
 //! the project key's policy, the buckets' TLS-only and endpoint-only policies, the S3 gateway
 //! endpoint's policy, and the project admin, project user and notebook execution roles'
-//! policies. Each is a `serde_json::Value`, compared structurally in tests.
+//! policies. Each is a `serde_json::Value`, compared structurally in tests. Project roles live
+//! under the path `/sagefence/<project>/`, so a role ARN pattern names exactly one project's
+//! roles; no project document lets its holder change a `sagefence:*` tag.
 
 use serde_json::{json, Value};
 
@@ -26,9 +28,29 @@ impl ProjectScope {
         format!("arn:{}:s3:::{bucket}", self.partition)
     }
 
-    /// The ARN of a role.
+    /// The ARN of a role of this project (under [`ProjectScope::role_path`]).
     pub fn role_arn(&self, name: &str) -> String {
-        format!("arn:{}:iam::{}:role/{name}", self.partition, self.account)
+        format!(
+            "arn:{}:iam::{}:role{}{name}",
+            self.partition,
+            self.account,
+            self.role_path()
+        )
+    }
+
+    /// The IAM path of the project's roles, `/sagefence/<project>/`: project names hold no `/`,
+    /// so `role/sagefence/alpha/*` never reaches `alpha-x`'s roles, nor the stack's own.
+    pub fn role_path(&self) -> String {
+        format!("/sagefence/{}/", self.project)
+    }
+
+    /// The ARN pattern of every role of this project.
+    pub fn project_roles(&self) -> String {
+        self.role_arn("*")
+    }
+
+    fn principal_tag(&self) -> String {
+        format!("aws:PrincipalTag/{}", self.project_tag_key)
     }
 
     fn root(&self) -> String {
@@ -44,14 +66,73 @@ impl ProjectScope {
 }
 
 /// The key actions a project principal may use the key for.
-const KEY_USE: [&str; 6] = [
+const KEY_USE: [&str; 5] = [
     "kms:Encrypt",
     "kms:Decrypt",
     "kms:ReEncrypt*",
     "kms:GenerateDataKey*",
     "kms:DescribeKey",
-    "kms:CreateGrant",
 ];
+
+/// The grant actions, each only for an AWS service acting on the principal's behalf.
+const KEY_GRANTS: [&str; 3] = ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"];
+
+/// What the account may do to administer a project key through IAM: no use of it, no grants
+/// and no new key policy (those two are in their own, conditioned statements).
+const KEY_ADMINISTRATION: [&str; 14] = [
+    "kms:CreateAlias",
+    "kms:DeleteAlias",
+    "kms:UpdateAlias",
+    "kms:DescribeKey",
+    "kms:GetKeyPolicy",
+    "kms:GetKeyRotationStatus",
+    "kms:ListResourceTags",
+    "kms:EnableKey",
+    "kms:EnableKeyRotation",
+    "kms:DisableKey",
+    "kms:DisableKeyRotation",
+    "kms:UpdateKeyDescription",
+    "kms:ScheduleKeyDeletion",
+    "kms:CancelKeyDeletion",
+];
+
+/// The tag key prefix sagefence keeps for itself.
+pub const PROTECTED_TAG_KEYS: &str = "sagefence:*";
+
+/// The tag key marking sagefence's own roles (the stack's); only those write a new key policy.
+pub const COMPONENT_TAG_KEY: &str = "sagefence:component";
+
+/// Every action that creates, changes or removes a tag on a resource a project reaches.
+pub const TAGGING_ACTIONS: [&str; 12] = [
+    "sagemaker:AddTags",
+    "sagemaker:DeleteTags",
+    "ec2:CreateTags",
+    "ec2:DeleteTags",
+    "kms:TagResource",
+    "kms:UntagResource",
+    "iam:TagRole",
+    "iam:UntagRole",
+    "iam:TagUser",
+    "iam:UntagUser",
+    "logs:TagResource",
+    "logs:UntagResource",
+];
+
+/// The statement every project role carries: no `sagefence:*` tag key (nor the project tag
+/// key, when the policy names another) is created, changed or removed by it, on any resource.
+pub fn protected_tags(scope: &ProjectScope) -> Value {
+    let mut keys = vec![PROTECTED_TAG_KEYS.to_owned()];
+    if !scope.project_tag_key.starts_with("sagefence:") {
+        keys.push(scope.project_tag_key.clone());
+    }
+    json!({
+        "Sid": "NoSagefenceTagChanges",
+        "Effect": "Deny",
+        "Action": TAGGING_ACTIONS,
+        "Resource": "*",
+        "Condition": { "ForAnyValue:StringLike": { "aws:TagKeys": keys } },
+    })
+}
 
 /// Object and listing actions on the project's buckets.
 const BUCKET_USE: [&str; 6] = [
@@ -63,16 +144,39 @@ const BUCKET_USE: [&str; 6] = [
     "s3:AbortMultipartUpload",
 ];
 
-/// A trust policy letting principals of the account assume the role (their own IAM policies
-/// must also allow it).
+/// The statement of `document` with this `Sid`, if any.
+pub fn statement<'a>(document: &'a Value, sid: &str) -> Option<&'a Value> {
+    document["Statement"].as_array()?.iter().find(|s| s["Sid"] == sid)
+}
+
+/// A trust policy letting principals of the account tagged with the project assume the role
+/// (their own IAM policies must also allow it); a session may carry the project tag only with
+/// this project as its value, so nobody claims another project's tag through the role.
 pub fn trust_account(scope: &ProjectScope) -> Value {
     json!({
         "Version": "2012-10-17",
-        "Statement": [{
-            "Effect": "Allow",
-            "Principal": { "AWS": scope.root() },
-            "Action": ["sts:AssumeRole", "sts:TagSession"],
-        }],
+        "Statement": [
+            {
+                "Sid": "ProjectPrincipalsAssume",
+                "Effect": "Allow",
+                "Principal": { "AWS": scope.root() },
+                "Action": "sts:AssumeRole",
+                "Condition": { "StringEquals": { scope.principal_tag(): scope.project } },
+            },
+            {
+                "Sid": "SessionsTaggedWithThisProjectOnly",
+                "Effect": "Allow",
+                "Principal": { "AWS": scope.root() },
+                "Action": "sts:TagSession",
+                "Condition": {
+                    "StringEquals": {
+                        scope.principal_tag(): scope.project,
+                        format!("aws:RequestTag/{}", scope.project_tag_key): scope.project,
+                    },
+                    "ForAllValues:StringEquals": { "aws:TagKeys": [scope.project_tag_key] },
+                },
+            },
+        ],
     })
 }
 
@@ -89,10 +193,13 @@ pub fn trust_sagemaker(scope: &ProjectScope) -> Value {
     })
 }
 
-/// The project key's policy: the account administers the key through IAM but cannot use it;
-/// the project's admin and user roles and any principal tagged with the project use it;
+/// The project key's policy: the account administers the key through IAM but can neither use
+/// it, grant it nor rewrite its policy; only sagefence's own roles (tagged
+/// `sagefence:component`) write a new key policy; the project's admin and user roles and any
+/// principal tagged with the project use it and grant it to AWS services only;
 /// CloudWatch Logs encrypts the project's log groups with it.
 pub fn key_policy(scope: &ProjectScope, admin_role_arn: &str, user_role_arn: &str) -> Value {
+    let project_principal = json!({ "StringEquals": { scope.principal_tag(): scope.project } });
     json!({
         "Version": "2012-10-17",
         "Statement": [
@@ -100,13 +207,18 @@ pub fn key_policy(scope: &ProjectScope, admin_role_arn: &str, user_role_arn: &st
                 "Sid": "AccountAdministersTheKey",
                 "Effect": "Allow",
                 "Principal": { "AWS": scope.root() },
-                "Action": [
-                    "kms:Create*", "kms:Describe*", "kms:Enable*", "kms:List*", "kms:Put*",
-                    "kms:Update*", "kms:Revoke*", "kms:Disable*", "kms:Get*", "kms:Delete*",
-                    "kms:TagResource", "kms:UntagResource", "kms:ScheduleKeyDeletion",
-                    "kms:CancelKeyDeletion",
-                ],
+                "Action": KEY_ADMINISTRATION,
                 "Resource": "*",
+            },
+            {
+                "Sid": "OnlySagefenceRewritesTheKeyPolicy",
+                "Effect": "Allow",
+                "Principal": { "AWS": scope.root() },
+                "Action": ["kms:PutKeyPolicy", "kms:TagResource", "kms:UntagResource"],
+                "Resource": "*",
+                "Condition": {
+                    "StringEquals": { format!("aws:PrincipalTag/{COMPONENT_TAG_KEY}"): "sagefence" },
+                },
             },
             {
                 "Sid": "ProjectRolesUseTheKey",
@@ -121,17 +233,32 @@ pub fn key_policy(scope: &ProjectScope, admin_role_arn: &str, user_role_arn: &st
                 "Principal": { "AWS": scope.root() },
                 "Action": KEY_USE,
                 "Resource": "*",
+                "Condition": project_principal,
+            },
+            {
+                "Sid": "ProjectRolesGrantToAwsServicesOnly",
+                "Effect": "Allow",
+                "Principal": { "AWS": [admin_role_arn, user_role_arn] },
+                "Action": KEY_GRANTS,
+                "Resource": "*",
+                "Condition": { "Bool": { "kms:GrantIsForAWSResource": "true" } },
+            },
+            {
+                "Sid": "ProjectPrincipalsGrantToAwsServicesOnly",
+                "Effect": "Allow",
+                "Principal": { "AWS": scope.root() },
+                "Action": KEY_GRANTS,
+                "Resource": "*",
                 "Condition": {
-                    "StringEquals": {
-                        format!("aws:PrincipalTag/{}", scope.project_tag_key): scope.project,
-                    },
+                    "StringEquals": { scope.principal_tag(): scope.project },
+                    "Bool": { "kms:GrantIsForAWSResource": "true" },
                 },
             },
             {
                 "Sid": "LogsEncryptProjectLogGroups",
                 "Effect": "Allow",
                 "Principal": { "Service": format!("logs.{}.amazonaws.com", scope.region) },
-                "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+                "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*"],
                 "Resource": "*",
                 "Condition": {
                     "ArnLike": {
@@ -194,8 +321,19 @@ fn project_resource_condition(scope: &ProjectScope) -> Value {
     json!({ "StringEquals": { format!("aws:ResourceTag/{}", scope.project_tag_key): scope.project } })
 }
 
+fn key_grants(key_arn: &str) -> Value {
+    json!({
+        "Sid": "ProjectKeyGrantsForAwsServices",
+        "Effect": "Allow",
+        "Action": KEY_GRANTS,
+        "Resource": key_arn,
+        "Condition": { "Bool": { "kms:GrantIsForAWSResource": "true" } },
+    })
+}
+
 /// The project admin role's policy: the project's buckets and key, every SageMaker action on
-/// resources tagged with the project, and passing the project's notebook roles to SageMaker.
+/// resources tagged with the project, and passing the project's roles (exactly its path) to
+/// SageMaker; never a `sagefence:*` tag change.
 pub fn admin_role_policy(scope: &ProjectScope, buckets: &[String], key_arn: &str) -> Value {
     json!({
         "Version": "2012-10-17",
@@ -207,6 +345,7 @@ pub fn admin_role_policy(scope: &ProjectScope, buckets: &[String], key_arn: &str
                 "Resource": scope.buckets_and_objects(buckets),
             },
             { "Sid": "ProjectKey", "Effect": "Allow", "Action": KEY_USE, "Resource": key_arn },
+            key_grants(key_arn),
             {
                 "Sid": "ProjectSageMakerResources",
                 "Effect": "Allow",
@@ -224,15 +363,17 @@ pub fn admin_role_policy(scope: &ProjectScope, buckets: &[String], key_arn: &str
                 "Sid": "PassProjectRolesToSageMaker",
                 "Effect": "Allow",
                 "Action": "iam:PassRole",
-                "Resource": scope.role_arn(&format!("sagefence-{}-*", scope.project)),
+                "Resource": scope.project_roles(),
                 "Condition": { "StringEquals": { "iam:PassedToService": "sagemaker.amazonaws.com" } },
             },
+            protected_tags(scope),
         ],
     })
 }
 
 /// The project user role's policy: open, start, stop and describe only notebooks tagged with
-/// the project; read and write the project's buckets; use the key.
+/// the project; read and write the project's buckets; use the key; never a `sagefence:*` tag
+/// change.
 pub fn user_role_policy(scope: &ProjectScope, buckets: &[String], key_arn: &str) -> Value {
     json!({
         "Version": "2012-10-17",
@@ -265,6 +406,8 @@ pub fn user_role_policy(scope: &ProjectScope, buckets: &[String], key_arn: &str)
                 "Resource": scope.buckets_and_objects(buckets),
             },
             { "Sid": "ProjectKey", "Effect": "Allow", "Action": KEY_USE, "Resource": key_arn },
+            key_grants(key_arn),
+            protected_tags(scope),
         ],
     })
 }
@@ -285,7 +428,8 @@ pub struct Placement {
 /// A notebook execution role's policy: jobs and models only inside the project's subnets and
 /// security group, encrypted with the project key, network-isolated and with inter-container
 /// traffic encrypted; notebooks only without direct internet or root access; the role passed
-/// only to SageMaker; S3 only on the project's buckets.
+/// only to SageMaker; S3 only on the project's buckets; tags only on the project's own work,
+/// never a `sagefence:*` key.
 pub fn notebook_role_policy(scope: &ProjectScope, placement: &Placement, role_arn: &str) -> Value {
     let arn = |kind: &str| {
         format!(
@@ -386,10 +530,17 @@ pub fn notebook_role_policy(scope: &ProjectScope, placement: &Placement, role_ar
                     "sagemaker:StopProcessingJob",
                     "sagemaker:StopTransformJob",
                     "sagemaker:StopHyperParameterTuningJob",
-                    "sagemaker:AddTags",
                 ],
                 "Resource": "*",
             },
+            {
+                "Sid": "TagOwnProjectWork",
+                "Effect": "Allow",
+                "Action": ["sagemaker:AddTags", "sagemaker:DeleteTags"],
+                "Resource": format!("arn:{}:sagemaker:{}:{}:*", scope.partition, scope.region, scope.account),
+                "Condition": project_resource_condition(scope),
+            },
+            protected_tags(scope),
             {
                 "Sid": "PassOnlyItselfToSageMaker",
                 "Effect": "Allow",
@@ -404,6 +555,7 @@ pub fn notebook_role_policy(scope: &ProjectScope, placement: &Placement, role_ar
                 "Resource": scope.buckets_and_objects(&placement.buckets),
             },
             { "Sid": "ProjectKey", "Effect": "Allow", "Action": KEY_USE, "Resource": placement.key_arn },
+            key_grants(&placement.key_arn),
             {
                 "Sid": "JobLogsAndMetrics",
                 "Effect": "Allow",
@@ -449,12 +601,7 @@ mod tests {
     }
 
     fn statement<'a>(document: &'a Value, sid: &str) -> &'a Value {
-        document["Statement"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|s| s["Sid"] == sid)
-            .unwrap_or_else(|| panic!("no statement `{sid}`"))
+        super::statement(document, sid).unwrap_or_else(|| panic!("no statement `{sid}`"))
     }
 
     #[test]
@@ -479,6 +626,94 @@ mod tests {
         );
         let logs = statement(&policy, "LogsEncryptProjectLogGroups");
         assert_eq!(logs["Principal"], json!({ "Service": "logs.eu-west-1.amazonaws.com" }));
+    }
+
+    #[test]
+    fn the_key_policy_grants_only_for_aws_resources_and_lets_only_sagefence_rewrite_it() {
+        let policy = key_policy(
+            &scope(),
+            "arn:aws:iam::123456789012:role/a",
+            "arn:aws:iam::123456789012:role/u",
+        );
+        for statement in policy["Statement"].as_array().unwrap() {
+            let actions = statement["Action"].as_array().cloned().unwrap_or_default();
+            let grants = actions.iter().any(|a| a == "kms:CreateGrant");
+            assert!(
+                !actions.iter().any(|a| a == "kms:Create*" || a == "kms:Put*"),
+                "{statement}"
+            );
+            if grants {
+                assert_eq!(statement["Condition"]["Bool"]["kms:GrantIsForAWSResource"], "true");
+            }
+            if actions.iter().any(|a| a == "kms:PutKeyPolicy") {
+                assert_eq!(
+                    statement["Condition"]["StringEquals"]["aws:PrincipalTag/sagefence:component"],
+                    "sagefence"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn project_roles_trust_only_their_project_and_pass_only_its_roles() {
+        let trust = trust_account(&scope());
+        let assume = statement(&trust, "ProjectPrincipalsAssume");
+        assert_eq!(
+            assume["Condition"],
+            json!({ "StringEquals": { "aws:PrincipalTag/sagefence:project": "alpha" } })
+        );
+        let tag = statement(&trust, "SessionsTaggedWithThisProjectOnly");
+        assert_eq!(
+            tag["Condition"]["StringEquals"]["aws:RequestTag/sagefence:project"],
+            "alpha"
+        );
+        let admin = admin_role_policy(&scope(), &["d".into()], "arn:key");
+        assert_eq!(
+            statement(&admin, "PassProjectRolesToSageMaker")["Resource"],
+            "arn:aws:iam::123456789012:role/sagefence/alpha/*"
+        );
+        assert_eq!(
+            scope().role_arn("r"),
+            "arn:aws:iam::123456789012:role/sagefence/alpha/r"
+        );
+    }
+
+    #[test]
+    fn no_project_role_changes_a_sagefence_tag() {
+        let placement = Placement {
+            subnet_ids: vec!["subnet-1".into()],
+            security_group_id: "sg-1".into(),
+            key_arn: "arn:key".into(),
+            buckets: vec!["d".into()],
+        };
+        let documents = [
+            admin_role_policy(&scope(), &["d".into()], "arn:key"),
+            user_role_policy(&scope(), &["d".into()], "arn:key"),
+            notebook_role_policy(&scope(), &placement, "arn:role"),
+        ];
+        for document in &documents {
+            let deny = statement(document, "NoSagefenceTagChanges");
+            assert_eq!(deny["Effect"], "Deny");
+            assert_eq!(
+                deny["Condition"]["ForAnyValue:StringLike"]["aws:TagKeys"],
+                json!(["sagefence:*"])
+            );
+            assert!(deny["Action"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|a| a == "sagemaker:AddTags"));
+        }
+        let notebook = &documents[2];
+        assert!(!statement(notebook, "ReadOwnWork")["Action"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a == "sagemaker:AddTags"));
+        assert_eq!(
+            statement(notebook, "TagOwnProjectWork")["Condition"],
+            json!({ "StringEquals": { "aws:ResourceTag/sagefence:project": "alpha" } })
+        );
     }
 
     #[test]

@@ -9,15 +9,16 @@
 use std::collections::BTreeMap;
 
 use sagefence_aws::ports::{
-    AuditSink, BucketBuilder, BuiltNetwork, EndpointAttachment, EndpointRequest, KeyBuilder, KeyRef, Keys, LogGroups,
-    Network, NetworkBuilder, RoleBuilder,
+    BucketBuilder, BuiltNetwork, EndpointAttachment, EndpointRequest, KeyBuilder, KeyRef, Keys, LogGroups,
+    NetworkBuilder, NewRole, RoleBuilder,
 };
 
 use crate::addressing::{allocate, choose_zones, overlapping, subnets};
 use crate::answer::Answer;
 use crate::documents::{self, ProjectScope};
 use crate::handler::{
-    delete_patiently, new_physical_id, properties_changed, tags_for, Context, Failure, Provisioner, PROVISIONED_BY,
+    delete_patiently, new_physical_id, properties_changed, tags_for, Context, Failure, Provisioner, ProvisionerPorts,
+    PROVISIONED_BY,
 };
 use crate::request::{EnvironmentProperties, Operation};
 
@@ -88,15 +89,7 @@ impl EnvironmentNames {
     }
 }
 
-impl<N, K, B, R, L, A> Provisioner<N, K, B, R, L, A>
-where
-    N: Network + NetworkBuilder + Sync,
-    K: Keys + KeyBuilder + Sync,
-    B: BucketBuilder + Sync,
-    R: RoleBuilder + Sync,
-    L: LogGroups + Sync,
-    A: AuditSink + Sync,
-{
+impl<P: ProvisionerPorts> Provisioner<P> {
     /// Serves a `Custom::ProjectEnvironment` request.
     pub(crate) async fn environment(&self, context: &Context<'_>, physical_id: &str) -> Answer {
         let request = context.request;
@@ -183,9 +176,12 @@ where
         }
     }
 
-    async fn ensure_role(
+    /// The project role `name`, created under the project's path with the permissions
+    /// boundary when it does not exist yet.
+    pub(crate) async fn ensure_role(
         &self,
         context: &Context<'_>,
+        scope: &ProjectScope,
         name: &str,
         trust: &serde_json::Value,
         tags: &BTreeMap<String, String>,
@@ -193,7 +189,14 @@ where
         if let Some(arn) = self.roles.role_arn(name).await? {
             return Ok(arn);
         }
-        let arn = self.roles.create_role(name, &trust.to_string(), tags).await?;
+        let role = NewRole {
+            name,
+            path: &scope.role_path(),
+            trust_policy: &trust.to_string(),
+            tags,
+            permissions_boundary: self.settings.permissions_boundary_arn.as_deref(),
+        };
+        let arn = self.roles.create_role(&role).await?;
         context.steps.push(format!("created role `{name}`"));
         Ok(arn)
     }
@@ -236,8 +239,12 @@ where
         let (vpc_cidr, zones) = self.plan_network(context, properties).await?;
 
         let trust = documents::trust_account(scope);
-        let admin_arn = self.ensure_role(context, &names.admin_role, &trust, &tags).await?;
-        let user_arn = self.ensure_role(context, &names.user_role, &trust, &tags).await?;
+        let admin_arn = self
+            .ensure_role(context, scope, &names.admin_role, &trust, &tags)
+            .await?;
+        let user_arn = self
+            .ensure_role(context, scope, &names.user_role, &trust, &tags)
+            .await?;
         let key_policy = documents::key_policy(scope, &admin_arn, &user_arn);
         let key = self.ensure_key(context, names, &key_policy, &tags).await?;
         let buckets = names.buckets();

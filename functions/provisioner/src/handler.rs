@@ -9,9 +9,10 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use sagefence_audit::audit::{record_id, AuditRecord, Outcome, Subject};
 use sagefence_aws::ports::{
-    AuditSink, BucketBuilder, KeyBuilder, Keys, LogGroups, Network, NetworkBuilder, PortError, PortErrorKind,
+    AuditSink, BucketBuilder, KeyBuilder, Keys, LogGroups, Network, NetworkBuilder, OnAws, PortError, PortErrorKind,
     RoleBuilder,
 };
+use sagefence_aws::{Ec2Adapter, FlowLogSettings, IamAdapter, KmsAdapter, LogsAdapter, S3Buckets};
 use sagefence_core::Policy;
 use serde::Serialize;
 use tokio::time::Instant;
@@ -25,27 +26,80 @@ use crate::settings::Settings;
 /// The function name in audit records.
 pub const FUNCTION: &str = "provisioner";
 
+/// The ports the provisioner works through, one per AWS service it builds with.
+pub trait ProvisionerPorts {
+    /// EC2: the project's network.
+    type Network: Network + NetworkBuilder + Sync;
+    /// KMS: the project's key.
+    type Keys: Keys + KeyBuilder + Sync;
+    /// S3: the project's buckets.
+    type Buckets: BucketBuilder + Sync;
+    /// IAM: the project's and notebooks' roles.
+    type Roles: RoleBuilder + Sync;
+    /// CloudWatch Logs: the flow-log group.
+    type Logs: LogGroups + Sync;
+    /// Where audit records go.
+    type Audit: AuditSink + Sync;
+}
+
+impl<A: AuditSink + Sync> ProvisionerPorts for OnAws<A> {
+    type Network = Ec2Adapter;
+    type Keys = KmsAdapter;
+    type Buckets = S3Buckets;
+    type Roles = IamAdapter;
+    type Logs = LogsAdapter;
+    type Audit = A;
+}
+
 /// The provisioner with its policy, settings and ports, built once at cold start.
-#[derive(Debug)]
-pub struct Provisioner<N, K, B, R, L, A> {
+pub struct Provisioner<P: ProvisionerPorts> {
     /// The policy (allowed instance types, required endpoints, tag keys).
     pub policy: Policy,
     /// How to build.
     pub settings: Settings,
     /// EC2.
-    pub network: N,
+    pub network: P::Network,
     /// KMS.
-    pub keys: K,
+    pub keys: P::Keys,
     /// S3.
-    pub buckets: B,
+    pub buckets: P::Buckets,
     /// IAM.
-    pub roles: R,
+    pub roles: P::Roles,
     /// CloudWatch Logs.
-    pub logs: L,
+    pub logs: P::Logs,
     /// Where audit records go.
-    pub audit: A,
+    pub audit: P::Audit,
     /// The request being worked on, for the panic hook.
     pub slot: AnswerSlot,
+}
+
+impl<P: ProvisionerPorts> std::fmt::Debug for Provisioner<P> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Provisioner")
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<A: AuditSink + Sync> Provisioner<OnAws<A>> {
+    /// The provisioner on the real adapters built from `sdk`, auditing into `audit`.
+    pub fn on_aws(sdk: &aws_config::SdkConfig, policy: Policy, settings: Settings, audit: A, slot: AnswerSlot) -> Self {
+        let flow_logs = FlowLogSettings {
+            log_group_prefix: settings.flow_log_group_prefix.clone(),
+            delivery_role_arn: settings.flow_log_role_arn.clone(),
+        };
+        Provisioner {
+            policy,
+            settings,
+            network: Ec2Adapter::new(aws_sdk_ec2::Client::new(sdk), flow_logs),
+            keys: KmsAdapter::new(aws_sdk_kms::Client::new(sdk)),
+            buckets: S3Buckets::new(sagefence_aws::s3_client(sdk)),
+            roles: IamAdapter::new(aws_sdk_iam::Client::new(sdk)),
+            logs: LogsAdapter::new(aws_sdk_cloudwatchlogs::Client::new(sdk)),
+            audit,
+            slot,
+        }
+    }
 }
 
 /// What the provisioner did with one request.
@@ -115,15 +169,7 @@ pub struct Context<'a> {
     pub steps: &'a Steps,
 }
 
-impl<N, K, B, R, L, A> Provisioner<N, K, B, R, L, A>
-where
-    N: Network + NetworkBuilder + Sync,
-    K: Keys + KeyBuilder + Sync,
-    B: BucketBuilder + Sync,
-    R: RoleBuilder + Sync,
-    L: LogGroups + Sync,
-    A: AuditSink + Sync,
-{
+impl<P: ProvisionerPorts> Provisioner<P> {
     /// Handles one request (its raw JSON) and answers it before `deadline` (the Lambda
     /// context's deadline).
     pub async fn handle(

@@ -17,5 +17,5 @@ pub mod settings;
 
 pub use check::bucket_problems;
 pub use error::ProvisionerError;
-pub use handler::{Provisioner, Report};
+pub use handler::{Provisioner, ProvisionerPorts, Report};
 pub use settings::Settings;

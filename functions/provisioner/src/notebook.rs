@@ -6,16 +6,16 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use sagefence_aws::ports::{
-    AuditSink, BucketBuilder, KeyBuilder, Keys, LogGroups, Network, NetworkBuilder, RoleBuilder,
-};
+use sagefence_aws::ports::{KeyBuilder, NetworkBuilder, RoleBuilder};
 use sagefence_core::model::{Fact, NotebookInstance, Tags, Toggle};
 use sagefence_core::{evaluate, Facts, Resource};
 
 use crate::answer::Answer;
 use crate::documents::{self, Placement, ProjectScope};
 use crate::environment::EnvironmentNames;
-use crate::handler::{new_physical_id, properties_changed, tags_for, Context, Failure, Provisioner, PROVISIONED_BY};
+use crate::handler::{
+    new_physical_id, properties_changed, tags_for, Context, Failure, Provisioner, ProvisionerPorts, PROVISIONED_BY,
+};
 use crate::request::{NotebookProperties, Operation};
 
 /// The inline policy of a notebook execution role.
@@ -26,15 +26,7 @@ pub fn role_name(physical_id: &str) -> String {
     format!("sagefence-{physical_id}")
 }
 
-impl<N, K, B, R, L, A> Provisioner<N, K, B, R, L, A>
-where
-    N: Network + NetworkBuilder + Sync,
-    K: Keys + KeyBuilder + Sync,
-    B: BucketBuilder + Sync,
-    R: RoleBuilder + Sync,
-    L: LogGroups + Sync,
-    A: AuditSink + Sync,
-{
+impl<P: ProvisionerPorts> Provisioner<P> {
     /// Serves a `Custom::NotebookAccess` request.
     pub(crate) async fn notebook_access(&self, context: &Context<'_>, physical_id: &str) -> Answer {
         let request = context.request;
@@ -195,11 +187,8 @@ where
             key_arn: key.arn.clone(),
             buckets: names.buckets(),
         };
-        if self.roles.role_arn(&role).await?.is_none() {
-            let trust = documents::trust_sagemaker(scope);
-            self.roles.create_role(&role, &trust.to_string(), &tags).await?;
-            context.steps.push(format!("created execution role `{role}`"));
-        }
+        let trust = documents::trust_sagemaker(scope);
+        self.ensure_role(context, scope, &role, &trust, &tags).await?;
         let policy = documents::notebook_role_policy(scope, &placement, &role_arn);
         self.roles
             .put_role_policy(&role, NOTEBOOK_POLICY, &policy.to_string())

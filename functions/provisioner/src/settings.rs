@@ -29,6 +29,9 @@ pub struct Settings {
     pub bucket_admin_arns: Vec<String>,
     /// The time kept in hand before the Lambda deadline to answer CloudFormation.
     pub answer_margin: Duration,
+    /// The managed policy bounding every role the provisioner creates (`None`: no boundary,
+    /// only where nothing deploys one, as in tests of other concerns).
+    pub permissions_boundary_arn: Option<String>,
 }
 
 impl Settings {
@@ -44,6 +47,7 @@ impl Settings {
             lifecycle_config_name: "sagefence-notebook".to_owned(),
             bucket_admin_arns: Vec::new(),
             answer_margin: Duration::from_secs(15),
+            permissions_boundary_arn: None,
         }
     }
 }
@@ -67,6 +71,8 @@ pub mod env {
     pub const BUCKET_ADMIN_ARNS: &str = "SAGEFENCE_BUCKET_ADMIN_ARNS";
     /// Seconds kept before the Lambda deadline to answer (default 15).
     pub const ANSWER_MARGIN_SECONDS: &str = "SAGEFENCE_ANSWER_MARGIN_SECONDS";
+    /// The permissions boundary of every role the provisioner creates.
+    pub const PERMISSIONS_BOUNDARY_ARN: &str = "SAGEFENCE_PERMISSIONS_BOUNDARY_ARN";
 }
 
 /// Everything read from the environment at cold start.
@@ -102,6 +108,7 @@ impl Environment {
             lifecycle_config_name: vars.or(env::LIFECYCLE_CONFIG, &defaults.lifecycle_config_name),
             bucket_admin_arns: vars.list(env::BUCKET_ADMIN_ARNS),
             answer_margin: Duration::from_secs(vars.number_in(env::ANSWER_MARGIN_SECONDS, seconds, 1..=300)?),
+            permissions_boundary_arn: vars.optional(env::PERMISSIONS_BOUNDARY_ARN),
             ..defaults
         };
         Ok(Environment { settings })
@@ -126,8 +133,10 @@ mod tests {
             (env::CIDR_POOL, "172.16.0.0/12"),
             (env::VPC_PREFIX, "20"),
             (env::BUCKET_ADMIN_ARNS, "arn:a, arn:b"),
+            (env::PERMISSIONS_BOUNDARY_ARN, "arn:boundary"),
         ])
         .unwrap();
+        assert_eq!(env.settings.permissions_boundary_arn.as_deref(), Some("arn:boundary"));
         assert_eq!(env.settings.cidr_pool.to_string(), "172.16.0.0/12");
         assert_eq!(env.settings.vpc_prefix, 20);
         assert_eq!(env.settings.bucket_admin_arns, ["arn:a", "arn:b"]);

@@ -7,10 +7,10 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 use sagefence_audit::audit::Notification;
 use sagefence_aws::error::{answered, other, SdkResultExt};
 use sagefence_aws::metered::{Meter, RequestRate};
+use sagefence_aws::ports::OnAws;
 use sagefence_aws::ports::{Notifier, PortResult};
-use sagefence_aws::{Ec2Adapter, FlowLogSettings, IamAdapter, KmsAdapter, SageMakerAdapter, SnsNotifier};
-
-use crate::sweep::Ports;
+use sagefence_aws::remedy::Ports;
+use sagefence_aws::{FlowLogSettings, SnsNotifier};
 
 /// Notifications of enforced remedies: SNS, or none configured (a notification then fails,
 /// and says so in its remedy's outcome).
@@ -32,7 +32,7 @@ impl Notifier for Notifications {
 }
 
 /// The ports of one account and region on the SDK.
-pub type SdkPortSet = Ports<SageMakerAdapter, Ec2Adapter, KmsAdapter, IamAdapter, Notifications>;
+pub type SdkPortSet = Ports<OnAws<Notifications>>;
 
 /// Builds each shard's adapters from one SDK configuration.
 #[derive(Debug, Clone)]
@@ -107,12 +107,10 @@ impl SdkPorts {
             Some(topic) => Notifications::Sns(SnsNotifier::new(aws_sdk_sns::Client::new(&sdk), topic.clone())),
             None => Notifications::Off,
         };
+        let ports = Ports::on_aws(&sdk, self.flow_logs.clone(), notifier);
         Ports {
-            sagemaker: SageMakerAdapter::new(aws_sdk_sagemaker::Client::new(&sdk)).with_page_size(self.page_size),
-            network: Ec2Adapter::new(aws_sdk_ec2::Client::new(&sdk), self.flow_logs.clone()),
-            keys: KmsAdapter::new(aws_sdk_kms::Client::new(&sdk)),
-            roles: IamAdapter::new(aws_sdk_iam::Client::new(&sdk)),
-            notifier,
+            sagemaker: ports.sagemaker.with_page_size(self.page_size),
+            ..ports
         }
     }
 }

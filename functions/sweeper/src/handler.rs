@@ -17,7 +17,9 @@ use serde_json::{json, Value};
 use crate::aws::SdkPorts;
 use crate::error::SweeperError;
 use crate::report::SweepReport;
-use crate::shard::{plan_shards, Organisation, ResourceType, Shard};
+use sagefence_core::model::ResourceKind;
+
+use crate::shard::{plan_shards, Organisation, Shard};
 use crate::sweep::Sweeper;
 
 /// The sweeper function: the engine, the SDK ports and the fan-out configuration.
@@ -36,7 +38,7 @@ pub struct SweeperFunction<A, St, Q> {
     /// The role assumed in member accounts.
     pub member_role_name: String,
     /// Resource types to sweep.
-    pub resource_types: Vec<ResourceType>,
+    pub resource_types: Vec<ResourceKind>,
 }
 
 #[derive(Deserialize)]
@@ -51,6 +53,9 @@ struct SqsRecord {
     message_id: String,
     #[serde(default)]
     body: String,
+    /// The queue the message came from (set by Lambda, not by the sender): names the home account.
+    #[serde(rename = "eventSourceARN", default)]
+    event_source_arn: String,
 }
 
 impl<A, St, Q> SweeperFunction<A, St, Q>
@@ -73,11 +78,7 @@ where
                 "the scheduled event names no account or region".to_owned(),
             ));
         };
-        let organisation = Organisation {
-            home_account: account,
-            member_accounts: self.member_accounts.clone(),
-            member_role_name: self.member_role_name.clone(),
-        };
+        let organisation = self.organisation(account);
         let regions = if self.regions.is_empty() {
             vec![region]
         } else {
@@ -87,9 +88,18 @@ where
         match &self.queue {
             Some(queue) => self.fan_out(queue, &shards).await,
             None => {
-                let report = self.sweep_in_process(&shards, now).await?;
+                let report = self.sweep_in_process(&organisation, &shards, now).await?;
                 serde_json::to_value(&report).map_err(|e| SweeperError::Invocation(e.to_string()))
             }
+        }
+    }
+
+    /// The sweeper's accounts, `home` its own.
+    fn organisation(&self, home: String) -> Organisation {
+        Organisation {
+            home_account: home,
+            member_accounts: self.member_accounts.clone(),
+            member_role_name: self.member_role_name.clone(),
         }
     }
 
@@ -128,11 +138,22 @@ where
     }
 
     /// Sweeps shards here, grouped by account, region and role.
-    async fn sweep_in_process(&self, shards: &[Shard], now: DateTime<Utc>) -> Result<SweepReport, SweeperError> {
-        let mut groups: BTreeMap<(&str, &str, Option<&str>), Vec<Shard>> = BTreeMap::new();
+    async fn sweep_in_process(
+        &self,
+        organisation: &Organisation,
+        shards: &[Shard],
+        now: DateTime<Utc>,
+    ) -> Result<SweepReport, SweeperError> {
+        let mut groups: BTreeMap<(&str, &str, Option<String>), Vec<Shard>> = BTreeMap::new();
         for shard in shards {
+            let role = organisation
+                .role_arn(&shard.account)
+                .map_err(|e| SweeperError::Account {
+                    account: shard.account.clone(),
+                    message: e.to_string(),
+                })?;
             groups
-                .entry((&shard.account, &shard.region, shard.role_arn.as_deref()))
+                .entry((&shard.account, &shard.region, role))
                 .or_default()
                 .push(shard.clone());
         }
@@ -143,7 +164,7 @@ where
         let meter = &self.ports.meter;
         let before = meter.requests();
         for ((_, region, role_arn), group) in groups {
-            let ports = self.ports.for_shard(region, role_arn).await;
+            let ports = self.ports.for_shard(region, role_arn.as_deref()).await;
             let part = self.sweeper.sweep(&ports, &group, now, &()).await?;
             report.sweep_id = part.sweep_id.clone();
             report.duration_ms += part.duration_ms;
@@ -165,7 +186,15 @@ where
                     continue;
                 }
             };
-            let ports = self.ports.for_shard(&shard.region, shard.role_arn.as_deref()).await;
+            let home = record.event_source_arn.split(':').nth(4).unwrap_or_default().to_owned();
+            let role = match self.organisation(home).role_arn(&shard.account) {
+                Ok(role) => role,
+                Err(err) => {
+                    self.malformed(&record, &err.to_string(), now).await?;
+                    continue;
+                }
+            };
+            let ports = self.ports.for_shard(&shard.region, role.as_deref()).await;
             match self.sweeper.sweep(&ports, std::slice::from_ref(&shard), now, &()).await {
                 Ok(report) if report.errors.iter().all(|e| e.resource.is_some()) => swept += 1,
                 Ok(report) => {

@@ -16,5 +16,5 @@ pub mod sweep;
 pub use error::SweeperError;
 pub use handler::SweeperFunction;
 pub use report::SweepReport;
-pub use shard::{plan_shards, Organisation, ResourceType, Shard};
-pub use sweep::{Ports, Progress, SweepSettings, Sweeper};
+pub use shard::{plan_shards, Organisation, Shard};
+pub use sweep::{Progress, SweepSettings, Sweeper};

@@ -3,13 +3,11 @@
 
 #![recursion_limit = "256"]
 
-use lambda_runtime::{service_fn, LambdaEvent};
 use sagefence_aws::settings::process_env;
 use sagefence_aws::{AuditDestination, FlowLogSettings, S3Trail, SqsQueue};
 use sagefence_sweeper::aws::{load_sdk, SdkPorts};
 use sagefence_sweeper::settings::Environment;
 use sagefence_sweeper::{Sweeper, SweeperFunction};
-use serde_json::value::RawValue;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
@@ -43,11 +41,5 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         member_role_name: env.member_role_name,
         resource_types: env.resource_types,
     };
-    let function = &function;
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Box<RawValue>>| async move {
-        function
-            .handle(event.payload.get().as_bytes(), chrono::Utc::now())
-            .await
-    }))
-    .await
+    sagefence_aws::serve!(function)
 }

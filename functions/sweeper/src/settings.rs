@@ -7,8 +7,8 @@ use sagefence_aws::sagemaker::MAX_PAGE_SIZE;
 use sagefence_aws::settings::{SettingsError, Vars, DEFAULT_FLOW_LOG_GROUP_PREFIX};
 
 use crate::aws::SdkSettings;
-use crate::shard::ResourceType;
 use crate::sweep::SweepSettings;
+use sagefence_core::model::ResourceKind;
 
 /// Environment variable names.
 pub mod env {
@@ -75,17 +75,17 @@ pub struct Environment {
     /// The member role name.
     pub member_role_name: String,
     /// Resource types to sweep.
-    pub resource_types: Vec<ResourceType>,
+    pub resource_types: Vec<ResourceKind>,
 }
 
 /// Resource types from their comma-separated names; all when none are given.
-pub fn resource_types(names: &[String]) -> Result<Vec<ResourceType>, String> {
+pub fn resource_types(names: &[String]) -> Result<Vec<ResourceKind>, String> {
     if names.is_empty() {
-        return Ok(ResourceType::ALL.to_vec());
+        return Ok(ResourceKind::SWEPT.to_vec());
     }
     names
         .iter()
-        .map(|name| ResourceType::from_name(name).ok_or_else(|| format!("unknown resource type `{name}`")))
+        .map(|name| ResourceKind::from_plural(name).ok_or_else(|| format!("unknown resource type `{name}`")))
         .collect()
 }
 
@@ -143,7 +143,7 @@ mod tests {
     #[test]
     fn defaults_cover_every_type_and_limit_the_rate() {
         let env = read(&REQUIRED).unwrap();
-        assert_eq!(env.resource_types, ResourceType::ALL);
+        assert_eq!(env.resource_types, ResourceKind::SWEPT);
         assert_eq!(env.sweep.concurrency, DEFAULT_CONCURRENCY);
         assert_eq!(env.sdk.rate.unwrap().per_second, DEFAULT_MAX_RPS);
         assert!(!env.sweep.dry_run);

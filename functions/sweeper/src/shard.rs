@@ -1,101 +1,22 @@
 //! Shards: one account x region x resource type, the unit a sweeper invocation sweeps. A
-//! scheduled sweep plans them and fans them out through SQS; each message names one.
+//! scheduled sweep plans them and fans them out through SQS; each message names one. A shard
+//! names no role: the sweeper derives the role from its own settings and the shard's account,
+//! which must be its own or a configured member account.
 
+use sagefence_core::model::ResourceKind;
 use serde::{Deserialize, Serialize};
 
-/// The kinds of resources a sweep lists.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ResourceType {
-    /// Notebook instances.
-    Notebooks,
-    /// InProgress training jobs.
-    TrainingJobs,
-    /// InProgress processing jobs.
-    ProcessingJobs,
-    /// InProgress transform jobs.
-    TransformJobs,
-    /// InProgress hyperparameter tuning jobs.
-    TuningJobs,
-    /// Models.
-    Models,
-    /// Endpoint configurations.
-    EndpointConfigs,
-    /// Studio domains.
-    Domains,
-    /// Project VPCs.
-    Vpcs,
-    /// Subnets of project VPCs.
-    Subnets,
-    /// Security groups of project VPCs.
-    SecurityGroups,
-    /// Project KMS keys.
-    KmsKeys,
-    /// Project roles (IAM is global: swept once per account).
-    Roles,
-}
-
-impl ResourceType {
-    /// Every resource type, in sweep order.
-    pub const ALL: &'static [ResourceType] = &[
-        ResourceType::Notebooks,
-        ResourceType::TrainingJobs,
-        ResourceType::ProcessingJobs,
-        ResourceType::TransformJobs,
-        ResourceType::TuningJobs,
-        ResourceType::Models,
-        ResourceType::EndpointConfigs,
-        ResourceType::Domains,
-        ResourceType::Vpcs,
-        ResourceType::Subnets,
-        ResourceType::SecurityGroups,
-        ResourceType::KmsKeys,
-        ResourceType::Roles,
-    ];
-
-    /// The kebab-case name, as in messages and settings.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ResourceType::Notebooks => "notebooks",
-            ResourceType::TrainingJobs => "training-jobs",
-            ResourceType::ProcessingJobs => "processing-jobs",
-            ResourceType::TransformJobs => "transform-jobs",
-            ResourceType::TuningJobs => "tuning-jobs",
-            ResourceType::Models => "models",
-            ResourceType::EndpointConfigs => "endpoint-configs",
-            ResourceType::Domains => "domains",
-            ResourceType::Vpcs => "vpcs",
-            ResourceType::Subnets => "subnets",
-            ResourceType::SecurityGroups => "security-groups",
-            ResourceType::KmsKeys => "kms-keys",
-            ResourceType::Roles => "roles",
-        }
-    }
-
-    /// Looks a type up by its name.
-    pub fn from_name(name: &str) -> Option<ResourceType> {
-        ResourceType::ALL.iter().copied().find(|t| t.as_str() == name)
-    }
-
-    /// Whether the type is global (IAM), swept in one region only.
-    pub fn is_global(self) -> bool {
-        self == ResourceType::Roles
-    }
-}
-
-/// One account x region x resource type to sweep.
+/// One account x region x resource type to sweep; a message with any other field is refused.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Shard {
     /// The account id.
     pub account: String,
     /// The region.
     pub region: String,
     /// The resource type.
-    #[serde(rename = "type")]
-    pub resource_type: ResourceType,
-    /// The member role to assume in the account; `None` in the sweeper's own account.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub role_arn: Option<String>,
+    #[serde(rename = "type", with = "plural")]
+    pub resource_type: ResourceKind,
 }
 
 impl Shard {
@@ -105,8 +26,23 @@ impl Shard {
             "sweeps/{}/{}/{}.json",
             self.account,
             self.region,
-            self.resource_type.as_str()
+            self.resource_type.plural()
         )
+    }
+}
+
+/// A shard's resource kind by its plural name (`notebooks`), as messages name it.
+mod plural {
+    use sagefence_core::model::ResourceKind;
+    use serde::{de, Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(kind: &ResourceKind, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(kind.plural())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<ResourceKind, D::Error> {
+        let name = String::deserialize(deserializer)?;
+        ResourceKind::from_plural(&name).ok_or_else(|| de::Error::custom(format!("unknown resource type `{name}`")))
     }
 }
 
@@ -121,10 +57,31 @@ pub struct Organisation {
     pub member_role_name: String,
 }
 
+/// Why a shard's account is not swept.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AccountError {
+    /// Not twelve digits.
+    #[error("`{0}` is not an account id")]
+    Malformed(String),
+    /// Neither the sweeper's own account nor a configured member account.
+    #[error("account `{0}` is not one the sweeper covers")]
+    Foreign(String),
+}
+
 impl Organisation {
-    /// The role to assume in `account`; `None` in the home account.
-    pub fn role_arn(&self, account: &str) -> Option<String> {
-        (account != self.home_account).then(|| format!("arn:aws:iam::{account}:role/{}", self.member_role_name))
+    /// The role to assume in `account`: `None` in the home account, the member role in a
+    /// configured member account; any other account, or a malformed id, is refused.
+    pub fn role_arn(&self, account: &str) -> Result<Option<String>, AccountError> {
+        if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(AccountError::Malformed(account.to_owned()));
+        }
+        if account == self.home_account {
+            Ok(None)
+        } else if self.member_accounts.iter().any(|m| m == account) {
+            Ok(Some(format!("arn:aws:iam::{account}:role/{}", self.member_role_name)))
+        } else {
+            Err(AccountError::Foreign(account.to_owned()))
+        }
     }
 
     /// The home account, then every member account, once each.
@@ -141,7 +98,7 @@ impl Organisation {
 
 /// Every shard of the organisation's accounts in these regions and of these types; global
 /// types only in the first region.
-pub fn plan_shards(organisation: &Organisation, regions: &[String], types: &[ResourceType]) -> Vec<Shard> {
+pub fn plan_shards(organisation: &Organisation, regions: &[String], types: &[ResourceKind]) -> Vec<Shard> {
     let mut shards = Vec::new();
     for account in &organisation.accounts() {
         for (i, region) in regions.iter().enumerate() {
@@ -153,7 +110,6 @@ pub fn plan_shards(organisation: &Organisation, regions: &[String], types: &[Res
                     account: account.clone(),
                     region: region.clone(),
                     resource_type,
-                    role_arn: organisation.role_arn(account),
                 });
             }
         }
@@ -173,21 +129,38 @@ mod tests {
             member_role_name: "sagefence-sweeper-member".to_owned(),
         };
         let regions = vec!["eu-west-1".to_owned(), "eu-central-1".to_owned()];
-        let shards = plan_shards(&organisation, &regions, ResourceType::ALL);
+        let shards = plan_shards(&organisation, &regions, ResourceKind::SWEPT);
         assert_eq!(shards.len(), 2 * (2 * 12 + 1));
         let roles: Vec<_> = shards
             .iter()
-            .filter(|s| s.resource_type == ResourceType::Roles)
+            .filter(|s| s.resource_type == ResourceKind::Role)
             .collect();
         assert_eq!(roles.len(), 2);
         assert!(roles.iter().all(|s| s.region == "eu-west-1"));
-        let home = shards.iter().filter(|s| s.account == "111111111111");
-        assert!(home.clone().all(|s| s.role_arn.is_none()));
-        assert_eq!(home.count(), 25);
-        assert!(shards
-            .iter()
-            .filter(|s| s.account == "222222222222")
-            .all(|s| s.role_arn.as_deref() == Some("arn:aws:iam::222222222222:role/sagefence-sweeper-member")));
+        assert_eq!(shards.iter().filter(|s| s.account == "111111111111").count(), 25);
+        assert_eq!(organisation.role_arn("111111111111"), Ok(None));
+        assert_eq!(
+            organisation.role_arn("222222222222").unwrap().as_deref(),
+            Some("arn:aws:iam::222222222222:role/sagefence-sweeper-member")
+        );
+    }
+
+    #[test]
+    fn a_shard_naming_a_role_or_a_foreign_account_is_refused() {
+        let organisation = Organisation {
+            home_account: "111111111111".to_owned(),
+            member_accounts: vec!["222222222222".to_owned()],
+            member_role_name: "sagefence-sweeper-member".to_owned(),
+        };
+        let forged = r#"{"account":"111111111111","region":"eu-west-1","type":"models","role_arn":"arn:aws:iam::999999999999:role/x"}"#;
+        assert!(serde_json::from_str::<Shard>(forged).is_err());
+        assert_eq!(
+            organisation.role_arn("999999999999"),
+            Err(AccountError::Foreign("999999999999".into()))
+        );
+        for bad in ["", "1111", "11111111111x", "111111111111:role/x"] {
+            assert_eq!(organisation.role_arn(bad), Err(AccountError::Malformed(bad.into())));
+        }
     }
 
     #[test]
@@ -195,8 +168,7 @@ mod tests {
         let shard = Shard {
             account: "111111111111".into(),
             region: "eu-west-1".into(),
-            resource_type: ResourceType::TuningJobs,
-            role_arn: None,
+            resource_type: ResourceKind::HyperParameterTuningJob,
         };
         let text = serde_json::to_string(&shard).unwrap();
         assert_eq!(
@@ -209,9 +181,9 @@ mod tests {
 
     #[test]
     fn names_round_trip() {
-        for t in ResourceType::ALL {
-            assert_eq!(ResourceType::from_name(t.as_str()), Some(*t));
+        for t in ResourceKind::SWEPT {
+            assert_eq!(ResourceKind::from_plural(t.plural()), Some(*t));
         }
-        assert_eq!(ResourceType::from_name("buckets"), None);
+        assert_eq!(ResourceKind::from_plural("buckets"), None);
     }
 }

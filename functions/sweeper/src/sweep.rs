@@ -13,17 +13,17 @@ use futures_util::stream::{self, StreamExt};
 use sagefence_audit::audit::{action_name, record_id, AuditRecord, Subject};
 use sagefence_aws::lookup;
 use sagefence_aws::ports::{
-    AuditSink, KeyInventory, Keys, Network, NetworkInventory, Notifier, PortError, PortResult, RoleInventory, Roles,
-    SageMaker, SageMakerInventory, SweepState,
+    AuditSink, KeyInventory, Keys, Network, NetworkInventory, PortError, PortResult, RoleInventory, Roles, SageMaker,
+    SageMakerInventory, SweepState,
 };
-use sagefence_aws::remedy::{retrying, Applied, Backoff, Remediator};
-use sagefence_core::model::{JobKind, Resource};
+use sagefence_aws::remedy::{retrying, Applied, Backoff, InventoryPorts, Ports, Remediator, RemedyPorts};
+use sagefence_core::model::{JobKind, Resource, ResourceKind};
 use sagefence_core::{evaluate, plan, Facts, Finding, Mode, Policy};
 use tokio::sync::Semaphore;
 
 use crate::error::SweeperError;
 use crate::report::{RemedyReport, Resolved, ShardReport, ShardState, SweepFailure, SweepReport};
-use crate::shard::{ResourceType, Shard};
+use crate::shard::Shard;
 
 /// How a sweep behaves beyond the policy.
 #[derive(Debug, Clone)]
@@ -44,21 +44,6 @@ impl Default for SweepSettings {
             dry_run: false,
         }
     }
-}
-
-/// The ports one account and region are read and remedied through.
-#[derive(Debug, Clone)]
-pub struct Ports<S, N, K, R, T> {
-    /// SageMaker.
-    pub sagemaker: S,
-    /// EC2.
-    pub network: N,
-    /// KMS.
-    pub keys: K,
-    /// IAM.
-    pub roles: R,
-    /// SNS.
-    pub notifier: T,
 }
 
 /// Told how far a sweep got (the CLI's progress bar).
@@ -101,12 +86,12 @@ fn failure(shard: &Shard, resource: Option<&str>, error: &PortError) -> SweepFai
     }
 }
 
-fn job_kind(resource_type: ResourceType) -> Option<JobKind> {
+fn job_kind(resource_type: ResourceKind) -> Option<JobKind> {
     match resource_type {
-        ResourceType::TrainingJobs => Some(JobKind::Training),
-        ResourceType::ProcessingJobs => Some(JobKind::Processing),
-        ResourceType::TransformJobs => Some(JobKind::Transform),
-        ResourceType::TuningJobs => Some(JobKind::HyperParameterTuning),
+        ResourceKind::TrainingJob => Some(JobKind::Training),
+        ResourceKind::ProcessingJob => Some(JobKind::Processing),
+        ResourceKind::TransformJob => Some(JobKind::Transform),
+        ResourceKind::HyperParameterTuningJob => Some(JobKind::HyperParameterTuning),
         _ => None,
     }
 }
@@ -117,20 +102,13 @@ where
     St: SweepState + Sync,
 {
     /// Sweeps these shards, all through the same ports (one account and region), at once.
-    pub async fn sweep<S, N, K, R, T>(
+    pub async fn sweep<P: InventoryPorts>(
         &self,
-        ports: &Ports<S, N, K, R, T>,
+        ports: &Ports<P>,
         shards: &[Shard],
         now: DateTime<Utc>,
         progress: &impl Progress,
-    ) -> Result<SweepReport, SweeperError>
-    where
-        S: SageMaker + SageMakerInventory + Sync,
-        N: Network + NetworkInventory + Sync,
-        K: Keys + KeyInventory + Sync,
-        R: Roles + RoleInventory + Sync,
-        T: Notifier + Sync,
-    {
+    ) -> Result<SweepReport, SweeperError> {
         let started = Instant::now();
         let sweep_id = record_id(&[
             "sweep",
@@ -156,22 +134,15 @@ where
         Ok(report)
     }
 
-    async fn sweep_shard<S, N, K, R, T>(
+    async fn sweep_shard<P: InventoryPorts>(
         &self,
-        ports: &Ports<S, N, K, R, T>,
+        ports: &Ports<P>,
         shard: &Shard,
         sweep_id: &str,
         now: DateTime<Utc>,
         permits: &Semaphore,
         progress: &impl Progress,
-    ) -> Result<SweepReport, SweeperError>
-    where
-        S: SageMaker + SageMakerInventory + Sync,
-        N: Network + NetworkInventory + Sync,
-        K: Keys + KeyInventory + Sync,
-        R: Roles + RoleInventory + Sync,
-        T: Notifier + Sync,
-    {
+    ) -> Result<SweepReport, SweeperError> {
         let mut report = SweepReport::default();
         let inventory = match self.inventory(ports, shard, permits, progress).await {
             Ok(inventory) => inventory,
@@ -203,15 +174,7 @@ where
             Ok(None) => ShardState::default(),
             Err(err) => return Err(SweeperError::State(err)),
         };
-        let remediator = Remediator {
-            policy: &self.policy,
-            backoff: *backoff,
-            sagemaker: &ports.sagemaker,
-            network: &ports.network,
-            keys: &ports.keys,
-            roles: &ports.roles,
-            notifier: &ports.notifier,
-        };
+        let remediator = Remediator::new(ports, &self.policy, *backoff);
         let swept: Vec<(Vec<Finding>, Vec<Applied>)> = stream::iter(&resources)
             .map(|resource| self.sweep_resource(&remediator, resource, shard, &facts, &before, now, permits, progress))
             .buffered(self.settings.concurrency.max(1))
@@ -271,9 +234,9 @@ where
     /// Evaluates one resource, plans its remedies and applies them (as dry runs in audit mode);
     /// standing violations, failing in the shard's last sweep too, are not notified again.
     #[allow(clippy::too_many_arguments)]
-    async fn sweep_resource<S, N, K, R, T>(
+    async fn sweep_resource<P: RemedyPorts>(
         &self,
-        remediator: &Remediator<'_, S, N, K, R, T>,
+        remediator: &Remediator<'_, P>,
         resource: &Resource,
         shard: &Shard,
         facts: &Facts,
@@ -281,14 +244,7 @@ where
         now: DateTime<Utc>,
         permits: &Semaphore,
         progress: &impl Progress,
-    ) -> (Vec<Finding>, Vec<Applied>)
-    where
-        S: SageMaker + Sync,
-        N: Network + Sync,
-        K: Keys + Sync,
-        R: Roles + Sync,
-        T: Notifier + Sync,
-    {
+    ) -> (Vec<Finding>, Vec<Applied>) {
         let mut findings = evaluate(&self.policy, resource, Some(&shard.region), facts, now);
         let mut actions = plan(&self.policy, resource, &findings);
         actions.retain(|action| !before.repeats_notification(action));
@@ -304,20 +260,13 @@ where
     }
 
     /// Lists and describes the shard's resources.
-    async fn inventory<S, N, K, R, T>(
+    async fn inventory<P: InventoryPorts>(
         &self,
-        ports: &Ports<S, N, K, R, T>,
+        ports: &Ports<P>,
         shard: &Shard,
         permits: &Semaphore,
         progress: &impl Progress,
-    ) -> PortResult<Inventory>
-    where
-        S: SageMaker + SageMakerInventory + Sync,
-        N: Network + NetworkInventory + Sync,
-        K: Keys + KeyInventory + Sync,
-        R: Roles + RoleInventory + Sync,
-        T: Notifier + Sync,
-    {
+    ) -> PortResult<Inventory> {
         let b = &self.settings.backoff;
         let sm = &ports.sagemaker;
         let net = &ports.network;
@@ -341,13 +290,13 @@ where
             }
         };
         let inventory = match shard.resource_type {
-            ResourceType::Notebooks => {
+            ResourceKind::NotebookInstance => {
                 listed!(sm.notebook_names(), |n| sm.notebook(&n), Resource::NotebookInstance)
             }
-            kind @ (ResourceType::TrainingJobs
-            | ResourceType::ProcessingJobs
-            | ResourceType::TransformJobs
-            | ResourceType::TuningJobs) => {
+            kind @ (ResourceKind::TrainingJob
+            | ResourceKind::ProcessingJob
+            | ResourceKind::TransformJob
+            | ResourceKind::HyperParameterTuningJob) => {
                 let Some(kind) = job_kind(kind) else {
                     return Ok(Inventory {
                         resources: Vec::new(),
@@ -356,42 +305,43 @@ where
                 };
                 listed!(sm.in_progress_job_names(kind), |n| sm.job(kind, &n), Resource::Job)
             }
-            ResourceType::Models => {
+            ResourceKind::Model => {
                 listed!(sm.model_names(), |n| sm.model(&n), Resource::Model)
             }
-            ResourceType::EndpointConfigs => {
+            ResourceKind::EndpointConfig => {
                 listed!(
                     sm.endpoint_config_names(),
                     |n| sm.endpoint_config(&n),
                     Resource::EndpointConfig
                 )
             }
-            ResourceType::Domains => {
+            ResourceKind::Domain => {
                 listed!(sm.domain_ids(), |id| sm.domain(&id), Resource::Domain)
             }
-            ResourceType::Vpcs => {
+            ResourceKind::Vpc => {
                 listed!(net.tagged_vpc_ids(tag_key), |id| net.vpc(&id), Resource::Vpc)
             }
-            ResourceType::Subnets => {
+            ResourceKind::Subnet => {
                 let vpc_ids = retrying(b, || net.tagged_vpc_ids(tag_key)).await?;
                 let subnets = retrying(b, || net.subnets_in(&vpc_ids)).await?;
                 read(subnets.into_iter().map(Resource::Subnet).collect())
             }
-            ResourceType::SecurityGroups => {
+            ResourceKind::SecurityGroup => {
                 let vpc_ids = retrying(b, || net.tagged_vpc_ids(tag_key)).await?;
                 let groups = retrying(b, || net.security_groups_in(&vpc_ids)).await?;
                 read(groups.into_iter().map(Resource::SecurityGroup).collect())
             }
-            ResourceType::KmsKeys => {
+            ResourceKind::KmsKey => {
                 listed!(ports.keys.key_ids(), |id| ports.keys.key(&id), Resource::KmsKey)
             }
-            ResourceType::Roles => {
+            ResourceKind::Role => {
                 listed!(
                     ports.roles.tagged_role_names(tag_key),
                     |n| ports.roles.role(&n),
                     Resource::Role
                 )
             }
+            ResourceKind::Bucket => read(Vec::new()),
         };
         Ok(inventory)
     }

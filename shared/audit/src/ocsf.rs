@@ -39,6 +39,12 @@ pub struct ActorLine {
     /// The calling AWS service, if any.
     #[serde(default)]
     pub invoked_by: Option<String>,
+    /// The caller's principal id.
+    #[serde(default)]
+    pub principal_id: Option<String>,
+    /// The caller's account.
+    #[serde(default)]
+    pub account_id: Option<String>,
 }
 
 impl From<&Actor> for ActorLine {
@@ -48,6 +54,8 @@ impl From<&Actor> for ActorLine {
             arn: actor.arn.clone(),
             role_arn: actor.role_arn.clone(),
             invoked_by: actor.invoked_by.clone(),
+            principal_id: actor.principal_id.clone(),
+            account_id: actor.account_id.clone(),
         }
     }
 }
@@ -358,17 +366,26 @@ fn record_with(header: Header<'_>, attributes: Value) -> Value {
 /// service as `invoked_by`. `None` when nothing about the caller is known.
 fn actor(actor: &ActorLine) -> Option<Value> {
     let mut out = json!({});
-    if let Some(arn) = &actor.arn {
-        set(
-            &mut out,
-            "user",
-            json!({
-                "uid": arn,
-                "name": arn.rsplit('/').next().unwrap_or(arn),
-                "type": actor.identity_type,
-                "type_id": user_type_id(&actor.identity_type),
-            }),
-        );
+    let uid = actor.arn.as_ref().or(actor.principal_id.as_ref());
+    let name = actor
+        .arn
+        .as_deref()
+        .map(|arn| arn.rsplit(['/', ':']).next().unwrap_or(arn))
+        .or(actor.invoked_by.as_deref())
+        .or(actor.principal_id.as_deref());
+    if let Some(name) = name {
+        let mut user = json!({
+            "name": name,
+            "type": actor.identity_type,
+            "type_id": user_type_id(&actor.identity_type),
+        });
+        if let Some(uid) = uid {
+            set(&mut user, "uid", json!(uid));
+        }
+        if let Some(account) = &actor.account_id {
+            set(&mut user, "account", json!({ "uid": account }));
+        }
+        set(&mut out, "user", user);
     }
     if let Some(role) = &actor.role_arn {
         set(&mut out, "session", json!({ "issuer": role }));
@@ -582,7 +599,12 @@ pub fn api_activity(uid: &str, call: &ApiCall, source: &CallSource) -> Value {
             operation: SageMakerOperation::Create,
             ..
         } => (1, "Create"),
-        ApiRequest::SageMaker { .. } => (3, "Update"),
+        ApiRequest::SageMaker { .. }
+        | ApiRequest::SageMakerOmitted {
+            operation: SageMakerOperation::Update,
+            ..
+        } => (3, "Update"),
+        ApiRequest::SageMakerOmitted { .. } => (1, "Create"),
         _ if call.event_name.starts_with("Create") => (1, "Create"),
         _ if call.event_name.starts_with("Delete") || call.event_name.starts_with("Detach") => (4, "Delete"),
         _ if [
@@ -604,7 +626,7 @@ pub fn api_activity(uid: &str, call: &ApiCall, source: &CallSource) -> Value {
     };
     let service = source.event_source.clone().unwrap_or_else(|| {
         match &call.request {
-            ApiRequest::SageMaker { .. } => "sagemaker.amazonaws.com",
+            ApiRequest::SageMaker { .. } | ApiRequest::SageMakerOmitted { .. } => "sagemaker.amazonaws.com",
             ApiRequest::Ec2(_) => "ec2.amazonaws.com",
             ApiRequest::Kms(_) => "kms.amazonaws.com",
             ApiRequest::Iam(_) => "iam.amazonaws.com",
@@ -669,18 +691,17 @@ pub fn api_activity(uid: &str, call: &ApiCall, source: &CallSource) -> Value {
 }
 
 fn call_resource(call: &ApiCall) -> Option<Value> {
-    match &call.request {
-        ApiRequest::SageMaker { resource, .. } => {
-            let reference = resource.reference();
-            let kind = serde_json::to_value(reference.kind).ok()?;
-            Some(json!({
-                "uid": reference.arn.as_deref().unwrap_or(&reference.name),
-                "name": reference.name,
-                "type": kind,
-            }))
-        }
-        _ => None,
-    }
+    let reference = match &call.request {
+        ApiRequest::SageMaker { resource, .. } => resource.reference(),
+        ApiRequest::SageMakerOmitted { resource, .. } => resource.clone(),
+        _ => return None,
+    };
+    let kind = serde_json::to_value(reference.kind).ok()?;
+    Some(json!({
+        "uid": reference.arn.as_deref().unwrap_or(&reference.name),
+        "name": reference.name,
+        "type": kind,
+    }))
 }
 
 #[cfg(test)]
@@ -749,6 +770,38 @@ mod tests {
         );
         assert_eq!(ocsf["resources"][0]["name"], "nb1");
         assert_eq!(ocsf["resources"][0]["type"], "notebook-instance");
+    }
+
+    #[test]
+    fn a_finding_names_callers_without_an_arn_by_principal_or_service() {
+        let finding = json!({"type": "finding", "finding": {
+            "rule": "notebook-root-access-disabled", "resource": notebook(),
+            "status": "FAILED", "severity": "HIGH", "reason": "root access is enabled", "mode": "enforce"
+        }});
+        for (actor, name, uid) in [
+            (
+                json!({"identity_type": "IdentityCenterUser", "principal_id": "544894e8-80c1", "account_id": "111122223333"}),
+                "544894e8-80c1",
+                Some("544894e8-80c1"),
+            ),
+            (
+                json!({"identity_type": "AWSService", "invoked_by": "cloudformation.amazonaws.com"}),
+                "cloudformation.amazonaws.com",
+                None,
+            ),
+            (
+                json!({"identity_type": "Root", "arn": "arn:aws:iam::111122223333:root", "account_id": "111122223333"}),
+                "root",
+                Some("arn:aws:iam::111122223333:root"),
+            ),
+        ] {
+            let mut line = serde_json::to_value(record(finding.clone())).unwrap();
+            line["actor"] = actor;
+            let ocsf = from_record(&serde_json::from_value(line).unwrap()).unwrap();
+            let user = &ocsf["actor"]["user"];
+            assert_eq!(user["name"], name, "{ocsf}");
+            assert_eq!(user["uid"].as_str(), uid, "{ocsf}");
+        }
     }
 
     #[test]

@@ -31,13 +31,24 @@ pub struct DescribeError {
 }
 
 fn name(value: Option<&str>, kind: &'static str, field: &'static str) -> Result<String, DescribeError> {
-    value.map(str::to_owned).ok_or(DescribeError { kind, field })
+    set(value).ok_or(DescribeError { kind, field })
 }
 
 /// Reads an AWS enum's wire string into a model enum; `None` when this version does not know it.
 fn known<T: DeserializeOwned>(wire: &str) -> Option<T> {
     let deserializer: StrDeserializer<'_, ValueError> = wire.into_deserializer();
     T::deserialize(deserializer).ok()
+}
+
+/// An id, key or ARN of an answer: absent and empty (`""`, which AWS returns for some unset
+/// ids and keys) are both none, so an empty key id is never a key.
+fn set(value: Option<&str>) -> Option<String> {
+    value.filter(|v| !v.trim().is_empty()).map(str::to_owned)
+}
+
+/// A list of ids of an answer, without empty entries.
+fn listed(values: &[String]) -> Vec<String> {
+    values.iter().filter(|v| !v.trim().is_empty()).cloned().collect()
 }
 
 /// Tags from a ListTags answer.
@@ -49,8 +60,8 @@ pub fn tags(list: &[Tag]) -> Tags {
 
 fn placement(vpc: Option<&VpcConfig>) -> Option<VpcPlacement> {
     vpc.map(|v| VpcPlacement {
-        subnets: v.subnets().to_vec(),
-        security_group_ids: v.security_group_ids().to_vec(),
+        subnets: listed(v.subnets()),
+        security_group_ids: listed(v.security_group_ids()),
     })
 }
 
@@ -67,8 +78,8 @@ fn training_spec(
             network_isolation: isolation.unwrap_or(false),
             inter_container_encryption: inter_container.unwrap_or(false),
         }),
-        volume_kms_key_id: resources.and_then(|r| r.volume_kms_key_id()).map(str::to_owned),
-        output_kms_key_id: Some(output.and_then(|o| o.kms_key_id()).map(str::to_owned)),
+        volume_kms_key_id: set(resources.and_then(|r| r.volume_kms_key_id())),
+        output_kms_key_id: Some(set(output.and_then(|o| o.kms_key_id()))),
     }
 }
 
@@ -81,15 +92,15 @@ pub fn notebook_instance(out: &DescribeNotebookInstanceOutput, tags: Tags) -> Re
             "notebook instance",
             "NotebookInstanceName",
         )?,
-        arn: out.notebook_instance_arn().map(str::to_owned),
+        arn: set(out.notebook_instance_arn()),
         status: out.notebook_instance_status().and_then(|s| known(s.as_str())),
-        instance_type: out.instance_type().map(|t| t.as_str().to_owned()).into(),
+        instance_type: set(out.instance_type().map(|t| t.as_str())).into(),
         direct_internet_access: toggle(out.direct_internet_access().map(|d| d.as_str())),
         root_access: toggle(out.root_access().map(|r| r.as_str())),
-        subnet_id: Fact::Known(out.subnet_id().map(str::to_owned)),
-        security_group_ids: Fact::Known(out.security_groups().to_vec()),
-        kms_key_id: Fact::Known(out.kms_key_id().map(str::to_owned)),
-        role_arn: out.role_arn().map(str::to_owned).into(),
+        subnet_id: Fact::Known(set(out.subnet_id())),
+        security_group_ids: Fact::Known(listed(out.security_groups())),
+        kms_key_id: Fact::Known(set(out.kms_key_id())),
+        role_arn: set(out.role_arn()).into(),
         tags: Fact::Known(tags),
     })
 }
@@ -99,7 +110,7 @@ pub fn training_job(out: &DescribeTrainingJobOutput, tags: Tags) -> Result<Job, 
     Ok(Job {
         kind: JobKind::Training,
         name: name(out.training_job_name(), "training job", "TrainingJobName")?,
-        arn: out.training_job_arn().map(str::to_owned),
+        arn: set(out.training_job_arn()),
         status: out.training_job_status().and_then(|s| known(s.as_str())),
         specs: vec![training_spec(
             out.vpc_config(),
@@ -118,7 +129,7 @@ pub fn processing_job(out: &DescribeProcessingJobOutput, tags: Tags) -> Result<J
     Ok(Job {
         kind: JobKind::Processing,
         name: name(out.processing_job_name(), "processing job", "ProcessingJobName")?,
-        arn: out.processing_job_arn().map(str::to_owned),
+        arn: set(out.processing_job_arn()),
         status: out.processing_job_status().and_then(|s| known(s.as_str())),
         specs: vec![JobSpec {
             network: Some(JobNetwork {
@@ -128,14 +139,11 @@ pub fn processing_job(out: &DescribeProcessingJobOutput, tags: Tags) -> Result<J
                     .and_then(|n| n.enable_inter_container_traffic_encryption())
                     .unwrap_or(false),
             }),
-            volume_kms_key_id: out
+            volume_kms_key_id: set(out
                 .processing_resources()
                 .and_then(|r| r.cluster_config())
-                .and_then(|c| c.volume_kms_key_id())
-                .map(str::to_owned),
-            output_kms_key_id: out
-                .processing_output_config()
-                .map(|o| o.kms_key_id().map(str::to_owned)),
+                .and_then(|c| c.volume_kms_key_id())),
+            output_kms_key_id: out.processing_output_config().map(|o| set(o.kms_key_id())),
         }],
         tags,
     })
@@ -160,7 +168,7 @@ pub fn tuning_job(out: &DescribeHyperParameterTuningJobOutput, tags: Tags) -> Re
             "hyperparameter tuning job",
             "HyperParameterTuningJobName",
         )?,
-        arn: out.hyper_parameter_tuning_job_arn().map(str::to_owned),
+        arn: set(out.hyper_parameter_tuning_job_arn()),
         status: out.hyper_parameter_tuning_job_status().and_then(|s| known(s.as_str())),
         specs: out
             .training_job_definition()
@@ -177,15 +185,12 @@ pub fn transform_job(out: &DescribeTransformJobOutput, tags: Tags) -> Result<Job
     Ok(Job {
         kind: JobKind::Transform,
         name: name(out.transform_job_name(), "transform job", "TransformJobName")?,
-        arn: out.transform_job_arn().map(str::to_owned),
+        arn: set(out.transform_job_arn()),
         status: out.transform_job_status().and_then(|s| known(s.as_str())),
         specs: vec![JobSpec {
             network: None,
-            volume_kms_key_id: out
-                .transform_resources()
-                .and_then(|r| r.volume_kms_key_id())
-                .map(str::to_owned),
-            output_kms_key_id: Some(out.transform_output().and_then(|o| o.kms_key_id()).map(str::to_owned)),
+            volume_kms_key_id: set(out.transform_resources().and_then(|r| r.volume_kms_key_id())),
+            output_kms_key_id: Some(set(out.transform_output().and_then(|o| o.kms_key_id()))),
         }],
         tags,
     })
@@ -195,7 +200,7 @@ pub fn transform_job(out: &DescribeTransformJobOutput, tags: Tags) -> Result<Job
 pub fn model(out: &DescribeModelOutput, tags: Tags) -> Result<Model, DescribeError> {
     Ok(Model {
         name: name(out.model_name(), "model", "ModelName")?,
-        arn: out.model_arn().map(str::to_owned),
+        arn: set(out.model_arn()),
         vpc: placement(out.vpc_config()),
         network_isolation: out.enable_network_isolation().unwrap_or(false),
         tags,
@@ -210,8 +215,8 @@ pub fn endpoint_config(out: &DescribeEndpointConfigOutput, tags: Tags) -> Result
             "endpoint configuration",
             "EndpointConfigName",
         )?,
-        arn: out.endpoint_config_arn().map(str::to_owned),
-        kms_key_id: out.kms_key_id().map(str::to_owned),
+        arn: set(out.endpoint_config_arn()),
+        kms_key_id: set(out.kms_key_id()),
         variants: out
             .production_variants()
             .iter()
@@ -229,14 +234,14 @@ pub fn endpoint_config(out: &DescribeEndpointConfigOutput, tags: Tags) -> Result
 pub fn domain(out: &DescribeDomainOutput, tags: Tags) -> Result<Domain, DescribeError> {
     Ok(Domain {
         name: name(out.domain_name(), "domain", "DomainName")?,
-        arn: out.domain_arn().map(str::to_owned),
+        arn: set(out.domain_arn()),
         app_network_access: out
             .app_network_access_type()
             .and_then(|a| known(a.as_str()))
             .unwrap_or(AppNetworkAccess::PublicInternetOnly),
-        kms_key_id: out.kms_key_id().map(str::to_owned),
-        vpc_id: out.vpc_id().map(str::to_owned),
-        subnet_ids: out.subnet_ids().to_vec(),
+        kms_key_id: set(out.kms_key_id()),
+        vpc_id: set(out.vpc_id()),
+        subnet_ids: listed(out.subnet_ids()),
         tags,
     })
 }
@@ -284,6 +289,63 @@ mod tests {
             model(&out, Tags::default()).unwrap_err().to_string(),
             "describe answer for a model has no `ModelName`"
         );
+    }
+
+    #[test]
+    fn empty_ids_and_keys_in_an_answer_are_none_and_unknown_values_fail_closed() {
+        let out = DescribeNotebookInstanceOutput::builder()
+            .notebook_instance_name("nb")
+            .notebook_instance_status(NotebookInstanceStatus::from("SomeStatusAddedSince"))
+            .direct_internet_access(DirectInternetAccess::from("EnabledForSomeNewReason"))
+            .root_access(RootAccess::Disabled)
+            .subnet_id("")
+            .kms_key_id("")
+            .security_groups("")
+            .build();
+        let n = notebook_instance(&out, Tags::default()).unwrap();
+        assert_eq!(n.kms_key_id, Fact::Known(None));
+        assert_eq!(n.subnet_id, Fact::Known(None));
+        assert_eq!(n.security_group_ids, Fact::Known(Vec::new()));
+        assert_eq!(n.direct_internet_access, Fact::Known(Toggle::Enabled));
+        assert_eq!(n.status, None);
+        assert!(notebook_instance(
+            &DescribeNotebookInstanceOutput::builder()
+                .notebook_instance_name("")
+                .build(),
+            Tags::default()
+        )
+        .is_err());
+    }
+
+    #[test]
+    fn an_old_jobs_empty_keys_and_subnets_are_none() {
+        let out = DescribeTrainingJobOutput::builder()
+            .training_job_name("t")
+            .training_job_status(TrainingJobStatus::from("SomeNewStatus"))
+            .vpc_config(VpcConfig::builder().subnets("").security_group_ids("sg-1").build())
+            .resource_config(ResourceConfig::builder().volume_kms_key_id("").build())
+            .output_data_config(OutputDataConfig::builder().kms_key_id("").build())
+            .build();
+        let job = training_job(&out, Tags::default()).unwrap();
+        assert_eq!(job.status, Some(JobStatus::Other));
+        let spec = &job.specs[0];
+        assert_eq!(spec.volume_kms_key_id, None);
+        assert_eq!(spec.output_kms_key_id, Some(None));
+        assert_eq!(
+            spec.network.as_ref().unwrap().vpc.as_ref().unwrap().subnets,
+            Vec::<String>::new()
+        );
+        let domain = domain(
+            &DescribeDomainOutput::builder()
+                .domain_name("d")
+                .app_network_access_type(aws_sdk_sagemaker::types::AppNetworkAccessType::from("Hybrid"))
+                .kms_key_id("")
+                .build(),
+            Tags::default(),
+        )
+        .unwrap();
+        assert_eq!(domain.app_network_access, AppNetworkAccess::PublicInternetOnly);
+        assert_eq!(domain.kms_key_id, None);
     }
 
     #[test]

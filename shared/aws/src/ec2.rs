@@ -11,7 +11,7 @@ use aws_sdk_ec2::types::{
 };
 use aws_sdk_ec2::Client;
 
-use crate::error::{has_code, other, SdkResultExt};
+use crate::error::{found, has_code, other, SdkResultExt};
 use crate::pages::all_items;
 use crate::ports::{Network, NetworkInventory, PortErrorKind, PortResult};
 use sagefence_core::model::Tags;
@@ -329,6 +329,12 @@ impl Network for Ec2Adapter {
             vpc_cidrs,
             ingress: group.ip_permissions().iter().flat_map(ingress).collect(),
         }))
+    }
+
+    async fn default_vpc_group_id(&self, name: &str) -> PortResult<Option<String>> {
+        let call = self.client.describe_security_groups().group_names(name);
+        let answer = found(call.send().await.port("DescribeSecurityGroups"))?;
+        Ok(answer.and_then(|a| a.security_groups().iter().find_map(|g| g.group_id().map(str::to_owned))))
     }
 
     async fn delete_internet_gateway(&self, vpc_id: &str, internet_gateway_id: &str) -> PortResult<()> {

@@ -36,6 +36,7 @@ const TRANSIENT: &[&str] = &[
     "ServiceFailure",
     "KeyUnavailableException",
     "DependencyTimeoutException",
+    "ConditionalRequestConflict",
 ];
 
 /// Error codes of a denied call (permissions or credentials).

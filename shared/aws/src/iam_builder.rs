@@ -1,14 +1,12 @@
 //! The role builder port on the IAM SDK: project roles created with their trust policy and
 //! tags, their inline policies put and read back, and deleted with everything attached.
 
-use std::collections::BTreeMap;
-
 use aws_sdk_iam::types::Tag;
 
 use crate::error::{all_built, answered, deleted, found, SdkResultExt};
 use crate::iam::IamAdapter;
 use crate::pages::all_items;
-use crate::ports::{PortResult, RoleBuilder, Roles};
+use crate::ports::{NewRole, PortResult, RoleBuilder, Roles};
 
 impl RoleBuilder for IamAdapter {
     async fn role_arn(&self, name: &str) -> PortResult<Option<String>> {
@@ -16,14 +14,19 @@ impl RoleBuilder for IamAdapter {
         Ok(out.and_then(|o| o.role().map(|r| r.arn().to_owned())))
     }
 
-    async fn create_role(&self, name: &str, trust_policy: &str, tags: &BTreeMap<String, String>) -> PortResult<String> {
+    async fn create_role(&self, role: &NewRole<'_>) -> PortResult<String> {
         let op = "CreateRole";
-        let tags = all_built(op, tags.iter().map(|(k, v)| Tag::builder().key(k).value(v).build()))?;
+        let tags = all_built(
+            op,
+            role.tags.iter().map(|(k, v)| Tag::builder().key(k).value(v).build()),
+        )?;
         let out = self
             .client
             .create_role()
-            .role_name(name)
-            .assume_role_policy_document(trust_policy)
+            .role_name(role.name)
+            .path(role.path)
+            .assume_role_policy_document(role.trust_policy)
+            .set_permissions_boundary(role.permissions_boundary.map(str::to_owned))
             .max_session_duration(3600)
             .set_tags(Some(tags))
             .send()

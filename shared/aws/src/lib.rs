@@ -41,5 +41,5 @@ pub use sagemaker::SageMakerAdapter;
 pub use securityhub::SecurityHubImporter;
 pub use sns::SnsNotifier;
 pub use sqs::{AuditDestination, SqsAuditSink, AUDIT_QUEUE_URL_ENV};
-pub use ssm::{load_policy, LoadPolicyError};
+pub use ssm::{load_policy, sdk_and_policy, LoadPolicyError};
 pub use work_queue::SqsQueue;

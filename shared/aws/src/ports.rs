@@ -105,6 +105,9 @@ pub trait Network {
     fn peering_vpc_ids(&self, peering_connection_id: &str) -> impl Future<Output = PortResult<Vec<String>>> + Send;
     /// A security group with its VPC's tags; `None` when it does not exist.
     fn security_group(&self, id: &str) -> impl Future<Output = PortResult<Option<SecurityGroup>>> + Send;
+    /// The id of the default VPC's security group named `name` (the only groups a call may
+    /// name by name alone); `None` when there is none.
+    fn default_vpc_group_id(&self, name: &str) -> impl Future<Output = PortResult<Option<String>>> + Send;
     /// Detaches an internet gateway from the VPC and deletes it.
     fn delete_internet_gateway(
         &self,
@@ -452,17 +455,27 @@ pub trait BucketBuilder {
     fn delete_empty_bucket(&self, name: &str) -> impl Future<Output = PortResult<bool>> + Send;
 }
 
+/// A role to create: its name, IAM path, trust policy, tags and permissions boundary.
+#[derive(Debug, Clone, Copy)]
+pub struct NewRole<'a> {
+    /// The role name.
+    pub name: &'a str,
+    /// The IAM path (`/sagefence/<project>/` for project roles).
+    pub path: &'a str,
+    /// The trust policy document.
+    pub trust_policy: &'a str,
+    /// The tags.
+    pub tags: &'a BTreeMap<String, String>,
+    /// The managed policy bounding the role, if any.
+    pub permissions_boundary: Option<&'a str>,
+}
+
 /// IAM, as the provisioner makes and removes project roles.
 pub trait RoleBuilder {
     /// The role's ARN; `None` when it does not exist.
     fn role_arn(&self, name: &str) -> impl Future<Output = PortResult<Option<String>>> + Send;
-    /// Creates a role with this trust policy and tags; answers its ARN.
-    fn create_role(
-        &self,
-        name: &str,
-        trust_policy: &str,
-        tags: &BTreeMap<String, String>,
-    ) -> impl Future<Output = PortResult<String>> + Send;
+    /// Creates the role; answers its ARN.
+    fn create_role(&self, role: &NewRole<'_>) -> impl Future<Output = PortResult<String>> + Send;
     /// Puts (creates or replaces) an inline policy.
     fn put_role_policy(
         &self,
@@ -497,3 +510,8 @@ pub trait LogGroups {
     /// Deletes a log group (gone already: done).
     fn delete_log_group(&self, name: &str) -> impl Future<Output = PortResult<()>> + Send;
 }
+
+/// The SDK adapters as a bundle of ports for a function's ports trait (the remedies' and the
+/// provisioner's), with `T` the one port a function chooses itself (its notifier or audit sink).
+#[derive(Debug)]
+pub struct OnAws<T>(std::marker::PhantomData<T>);

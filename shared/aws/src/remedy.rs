@@ -7,7 +7,12 @@
 use std::future::Future;
 use std::time::Duration;
 
-use crate::ports::{Keys, Network, Notifier, PortError, PortErrorKind, PortResult, Roles, SageMaker};
+use crate::ports::OnAws;
+use crate::ports::{
+    KeyInventory, Keys, Network, NetworkInventory, Notifier, PortError, PortErrorKind, PortResult, RoleInventory,
+    Roles, SageMaker, SageMakerInventory,
+};
+use crate::{Ec2Adapter, FlowLogSettings, IamAdapter, KmsAdapter, SageMakerAdapter};
 use sagefence_audit::audit::{action_name, Notification, Outcome};
 use sagefence_core::model::{JobKind, Resource, ResourceKind};
 use sagefence_core::plan::{Action, ActionKind, VIOLATION_TAG};
@@ -82,23 +87,90 @@ pub struct Applied {
     pub outcome: Outcome,
 }
 
+/// The kinds of port remedies act through, one per service: a type-level bundle, so the
+/// guardrail, the sweeper and the remediator name one parameter instead of five.
+pub trait RemedyPorts {
+    /// SageMaker.
+    type SageMaker: SageMaker + Sync;
+    /// EC2.
+    type Network: Network + Sync;
+    /// KMS.
+    type Keys: Keys + Sync;
+    /// IAM.
+    type Roles: Roles + Sync;
+    /// Where notifications go.
+    type Notifier: Notifier + Sync;
+}
+
+/// Remedy ports that can also list what they govern (the sweeper's inventory).
+pub trait InventoryPorts:
+    RemedyPorts<SageMaker: SageMakerInventory, Network: NetworkInventory, Keys: KeyInventory, Roles: RoleInventory>
+{
+}
+
+impl<P> InventoryPorts for P where
+    P: RemedyPorts<SageMaker: SageMakerInventory, Network: NetworkInventory, Keys: KeyInventory, Roles: RoleInventory>
+{
+}
+
+impl<T: Notifier + Sync> RemedyPorts for OnAws<T> {
+    type SageMaker = SageMakerAdapter;
+    type Network = Ec2Adapter;
+    type Keys = KmsAdapter;
+    type Roles = IamAdapter;
+    type Notifier = T;
+}
+
+/// The ports of one account and region.
+pub struct Ports<P: RemedyPorts> {
+    /// SageMaker.
+    pub sagemaker: P::SageMaker,
+    /// EC2.
+    pub network: P::Network,
+    /// KMS.
+    pub keys: P::Keys,
+    /// IAM.
+    pub roles: P::Roles,
+    /// Where notifications go.
+    pub notifier: P::Notifier,
+}
+
+impl<P: RemedyPorts> std::fmt::Debug for Ports<P> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ports").finish_non_exhaustive()
+    }
+}
+
+impl<T: Notifier + Sync> Ports<OnAws<T>> {
+    /// The SDK adapters on `sdk`, recreating flow logs with `flow_logs`, notifying through `notifier`.
+    pub fn on_aws(sdk: &aws_types::SdkConfig, flow_logs: FlowLogSettings, notifier: T) -> Self {
+        Ports {
+            sagemaker: SageMakerAdapter::new(aws_sdk_sagemaker::Client::new(sdk)),
+            network: Ec2Adapter::new(aws_sdk_ec2::Client::new(sdk), flow_logs),
+            keys: KmsAdapter::new(aws_sdk_kms::Client::new(sdk)),
+            roles: IamAdapter::new(aws_sdk_iam::Client::new(sdk)),
+            notifier,
+        }
+    }
+}
+
 /// The ports remedies act through, with the policy and the retry settings.
 #[derive(Debug)]
-pub struct Remediator<'a, S, N, K, R, T> {
+pub struct Remediator<'a, P: RemedyPorts> {
     /// The policy (its owner tag names whom to notify).
     pub policy: &'a Policy,
     /// Retries of throttled or unavailable calls.
     pub backoff: Backoff,
     /// SageMaker.
-    pub sagemaker: &'a S,
+    pub sagemaker: &'a P::SageMaker,
     /// EC2.
-    pub network: &'a N,
+    pub network: &'a P::Network,
     /// KMS.
-    pub keys: &'a K,
+    pub keys: &'a P::Keys,
     /// IAM.
-    pub roles: &'a R,
-    /// SNS.
-    pub notifier: &'a T,
+    pub roles: &'a P::Roles,
+    /// Where notifications go.
+    pub notifier: &'a P::Notifier,
 }
 
 /// The port that tags a resource of this kind.
@@ -140,14 +212,20 @@ fn unusable(action: &Action, why: &str) -> PortError {
     }
 }
 
-impl<S, N, K, R, T> Remediator<'_, S, N, K, R, T>
-where
-    S: SageMaker + Sync,
-    N: Network + Sync,
-    K: Keys + Sync,
-    R: Roles + Sync,
-    T: Notifier + Sync,
-{
+impl<'a, P: RemedyPorts> Remediator<'a, P> {
+    /// Acts through `ports` under `policy`.
+    pub fn new(ports: &'a Ports<P>, policy: &'a Policy, backoff: Backoff) -> Self {
+        Remediator {
+            policy,
+            backoff,
+            sagemaker: &ports.sagemaker,
+            network: &ports.network,
+            keys: &ports.keys,
+            roles: &ports.roles,
+            notifier: &ports.notifier,
+        }
+    }
+
     /// Applies one resource's plan in order. Once a step fails or is deferred, the later
     /// steps (but notifications) are deferred too. Every enforced remedy applied now is
     /// notified to the owner and the security team; bookkeeping tags are not news.

@@ -9,6 +9,7 @@ use aws_sdk_s3::Client;
 use crate::error::{found, other, port_error, SdkResultExt};
 use crate::pages::all_pages;
 use crate::ports::{PortResult, SweepState, TrailReader, TrailWriter};
+use crate::remedy::{retrying, Backoff};
 
 /// An S3 client on `sdk`. With an endpoint override (an emulator, `AWS_ENDPOINT_URL`) buckets
 /// are addressed by path, since such an endpoint serves no per-bucket host names.
@@ -104,12 +105,13 @@ impl TrailWriter for S3Trail {
             .map(drop)
     }
 
+    /// Retried while S3 answers 409 `ConditionalRequestConflict` (another conditional write to
+    /// the key is in progress), as S3 asks.
     async fn put_new(&self, key: &str, bytes: Vec<u8>, content_type: &'static str) -> PortResult<bool> {
-        match self.put_call(key, bytes, content_type).if_none_match("*").send().await {
-            Ok(_) => Ok(true),
-            Err(err) if err.raw_response().map(|r| r.status().as_u16()) == Some(PRECONDITION_FAILED) => Ok(false),
-            Err(err) => Err(port_error("PutObject", &err)),
-        }
+        retrying(&Backoff::default(), || {
+            self.put_if_absent(key, bytes.clone(), content_type)
+        })
+        .await
     }
 
     async fn last_key(&self, prefix: &str, start_after: Option<&str>) -> PortResult<Option<String>> {
@@ -118,6 +120,17 @@ impl TrailWriter for S3Trail {
 
     async fn get(&self, key: &str) -> PortResult<Option<Vec<u8>>> {
         self.get_object(key).await
+    }
+}
+
+impl S3Trail {
+    /// One `PutObject` with `If-None-Match: *`: whether it wrote (`false`: the key exists).
+    async fn put_if_absent(&self, key: &str, bytes: Vec<u8>, content_type: &'static str) -> PortResult<bool> {
+        match self.put_call(key, bytes, content_type).if_none_match("*").send().await {
+            Ok(_) => Ok(true),
+            Err(err) if err.raw_response().map(|r| r.status().as_u16()) == Some(PRECONDITION_FAILED) => Ok(false),
+            Err(err) => Err(port_error("PutObject", &err)),
+        }
     }
 }
 

@@ -84,6 +84,14 @@ impl LoadPolicyError {
     }
 }
 
+/// The SDK configuration from the environment and the policy it names: what a function loads
+/// once at cold start.
+pub async fn sdk_and_policy() -> Result<(SdkConfig, Policy), LoadPolicyError> {
+    let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let policy = load_policy(&sdk, crate::settings::process_env).await?;
+    Ok((sdk, policy))
+}
+
 /// Loads the policy from where the environment says (`var` reads it; the process environment
 /// in `main`), reading an SSM parameter with the SDK configuration `sdk`.
 pub async fn load_policy(sdk: &SdkConfig, var: impl Fn(&str) -> Option<String>) -> Result<Policy, LoadPolicyError> {

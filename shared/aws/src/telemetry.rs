@@ -33,3 +33,21 @@ macro_rules! lambda_diagnostic {
         }
     };
 }
+
+/// Runs the Lambda runtime loop: each event's raw JSON and the time it arrived go to
+/// `$function.handle` (the function crate depends on `lambda_runtime`, `serde_json` and
+/// `chrono`).
+#[macro_export]
+macro_rules! serve {
+    ($function:expr) => {{
+        let function = &$function;
+        lambda_runtime::run(lambda_runtime::service_fn(
+            move |event: lambda_runtime::LambdaEvent<Box<serde_json::value::RawValue>>| async move {
+                function
+                    .handle(event.payload.get().as_bytes(), chrono::Utc::now())
+                    .await
+            },
+        ))
+        .await
+    }};
+}

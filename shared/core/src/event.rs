@@ -3,8 +3,6 @@
 //! [`ParseEventError`] naming what was wrong; anything sagefence does not act on is
 //! [`Event::Ignored`] with the reason.
 
-use aws_lambda_events::cloudwatch_events::cloudtrail::AWSAPICall;
-use aws_lambda_events::eventbridge::EventBridgeEvent;
 use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -12,10 +10,10 @@ use serde_json::value::RawValue;
 use serde_json::Value;
 
 use crate::error::ParseEventError;
-use crate::model::{Job, Resource};
+use crate::model::{Job, Resource, ResourceKind, ResourceRef};
 use crate::wire::{
-    Completeness, DomainWire, EndpointConfigWire, ModelWire, NotebookWire, ProcessingJobWire, TrainingJobWire,
-    TransformJobWire, TuningJobWire,
+    ids, non_empty, Completeness, DomainWire, EndpointConfigWire, ModelWire, NotebookWire, ProcessingJobWire,
+    TrainingJobWire, TransformJobWire, TuningJobWire,
 };
 
 const API_CALL: &str = "AWS API Call via CloudTrail";
@@ -38,17 +36,130 @@ pub struct EventMeta {
     pub time: Option<DateTime<Utc>>,
 }
 
-/// Who made an API call.
+/// Who made an API call, for every identity type CloudTrail records (`Root`, `IAMUser`,
+/// `AssumedRole`, `FederatedUser`, `AWSAccount`, `AWSService`, `IdentityCenterUser`, `Unknown`).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 pub struct Actor {
-    /// The identity type (`AssumedRole`, `IAMUser`, `AWSService`, ...).
+    /// The identity type as CloudTrail writes it; `Unknown` when it wrote none.
     pub identity_type: String,
-    /// The caller's ARN (for an assumed role, the session ARN).
+    /// The caller's ARN (for an assumed role, the session ARN); services, other accounts and
+    /// Identity Center users have none.
     pub arn: Option<String>,
     /// For an assumed role, the role's ARN.
     pub role_arn: Option<String>,
     /// The AWS service that called on the principal's behalf, if any.
     pub invoked_by: Option<String>,
+    /// The caller's principal id (for an Identity Center user, its user id).
+    pub principal_id: Option<String>,
+    /// The account the caller belongs to.
+    pub account_id: Option<String>,
+}
+
+/// The identity type of a role session, the only identity that can be one of sagefence's roles.
+const ASSUMED_ROLE: &str = "AssumedRole";
+
+impl Actor {
+    /// The ARNs that tell whether the call was made by one of sagefence's roles: a role
+    /// session's ARN and its role's. None for any other identity: an IAM user, the root user, a
+    /// federated user, another account or a service is never sagefence, whatever its ARN says.
+    pub fn role_session_arns(&self) -> impl Iterator<Item = &str> {
+        let session = self.identity_type == ASSUMED_ROLE;
+        [&self.role_arn, &self.arn]
+            .into_iter()
+            .filter(move |_| session)
+            .flatten()
+            .map(String::as_str)
+    }
+
+    /// The actor of a CloudTrail `userIdentity` (its raw JSON). An identity of a shape this
+    /// version does not know is `Unknown`, never a reason to drop the call.
+    fn from_identity(json: Option<&RawValue>) -> Actor {
+        let identity: UserIdentity = json
+            .and_then(|raw| serde_json::from_str(raw.get()).ok())
+            .unwrap_or_default();
+        let identity_type = identity.kind.unwrap_or_else(|| "Unknown".to_owned());
+        let issuer = identity.session_context.and_then(|c| c.session_issuer);
+        let role_arn = if identity_type == ASSUMED_ROLE {
+            issuer
+                .filter(|i| i.kind.as_deref().is_none_or(|k| k == "Role"))
+                .and_then(|i| i.arn)
+                .or_else(|| identity.arn.as_deref().and_then(role_of_session))
+        } else {
+            None
+        };
+        Actor {
+            identity_type,
+            arn: identity.arn,
+            role_arn,
+            invoked_by: identity.invoked_by,
+            principal_id: identity
+                .principal_id
+                .or_else(|| identity.on_behalf_of.and_then(|o| o.user_id)),
+            account_id: identity.account_id,
+        }
+    }
+}
+
+/// The role of a session ARN `arn:PARTITION:sts::ACCOUNT:assumed-role/ROLE/SESSION`, as
+/// `arn:PARTITION:iam::ACCOUNT:role/ROLE` (a role's name is unique in its account).
+fn role_of_session(arn: &str) -> Option<String> {
+    let mut parts = arn.splitn(6, ':');
+    let (prefix, partition, service, _region, account, resource) = (
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+    );
+    let role = resource.strip_prefix("assumed-role/")?.split('/').next()?;
+    (prefix == "arn" && service == "sts" && !role.is_empty())
+        .then(|| format!("arn:{partition}:iam::{account}:role/{role}"))
+}
+
+/// CloudTrail's `userIdentity`, every field optional: which ones appear depends on the type.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct UserIdentity {
+    #[serde(rename = "type", default, deserialize_with = "non_empty")]
+    kind: Option<String>,
+    #[serde(default, deserialize_with = "non_empty")]
+    principal_id: Option<String>,
+    #[serde(default, deserialize_with = "non_empty")]
+    arn: Option<String>,
+    #[serde(default, deserialize_with = "non_empty")]
+    account_id: Option<String>,
+    #[serde(default, deserialize_with = "non_empty")]
+    invoked_by: Option<String>,
+    #[serde(default)]
+    session_context: Option<SessionContext>,
+    #[serde(default)]
+    on_behalf_of: Option<OnBehalfOf>,
+}
+
+/// `sessionContext`; `sessionIssuer` is `{}` for console sessions of IAM and root users.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SessionContext {
+    #[serde(default)]
+    session_issuer: Option<SessionIssuer>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SessionIssuer {
+    #[serde(rename = "type", default, deserialize_with = "non_empty")]
+    kind: Option<String>,
+    #[serde(default, deserialize_with = "non_empty")]
+    arn: Option<String>,
+}
+
+/// An Identity Center user's `onBehalfOf`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct OnBehalfOf {
+    #[serde(default, deserialize_with = "non_empty")]
+    user_id: Option<String>,
 }
 
 /// A SageMaker call that creates or changes a governed resource.
@@ -94,8 +205,10 @@ pub enum Ec2Request {
     },
     /// Ingress was allowed into a security group.
     AuthorizeSecurityGroupIngress {
-        /// The group.
-        group_id: String,
+        /// The group, where the call or its response names it by id.
+        group_id: Option<String>,
+        /// The group's name, where the call names it so (only a default VPC's groups can be).
+        group_name: Option<String>,
         /// Every CIDR range the call opened.
         cidr_ranges: Vec<String>,
     },
@@ -171,6 +284,15 @@ pub enum ApiRequest {
     Iam(IamRequest),
     /// A change to governed resources' tags (any service).
     Tags(crate::tag_change::TagChange),
+    /// A SageMaker call CloudTrail recorded without its parameters (it truncates records over
+    /// its size limit and marks them `omitted`): only the resource is known, by the name the
+    /// response, the record's `resources` or the event's ARNs give it.
+    SageMakerOmitted {
+        /// Create or update.
+        operation: SageMakerOperation,
+        /// The resource.
+        resource: ResourceRef,
+    },
 }
 
 /// A successful, mutating API call that sagefence governs.
@@ -213,6 +335,14 @@ pub enum IgnoreReason {
     },
     /// An event type sagefence does not govern.
     UnhandledEvent,
+    /// A state change to a status sagefence does not act on (a notebook `Deleted`, or a
+    /// status AWS added since).
+    UnhandledStatus {
+        /// The detail type.
+        detail_type: String,
+        /// The status, as written.
+        status: String,
+    },
 }
 
 /// A parsed event.
@@ -263,10 +393,30 @@ impl Event {
     }
 }
 
+/// The EventBridge envelope. Only `source` and `detail-type` are required; `null` is absent.
+#[derive(Deserialize)]
+struct Envelope<'a> {
+    #[serde(default, deserialize_with = "non_empty")]
+    id: Option<String>,
+    source: String,
+    #[serde(rename = "detail-type")]
+    detail_type: String,
+    #[serde(default, deserialize_with = "non_empty")]
+    account: Option<String>,
+    #[serde(default, deserialize_with = "non_empty")]
+    region: Option<String>,
+    #[serde(default)]
+    time: Option<DateTime<Utc>>,
+    #[serde(default, deserialize_with = "ids")]
+    resources: Vec<String>,
+    #[serde(borrow, default)]
+    detail: Option<&'a RawValue>,
+}
+
 /// Parses one EventBridge event from its bytes. The detail is read straight from the bytes
 /// into typed shapes, without an intermediate JSON tree.
 pub fn parse(bytes: &[u8]) -> Result<Event, ParseEventError> {
-    let envelope: EventBridgeEvent<Box<RawValue>> = serde_json::from_slice(bytes).map_err(|err| {
+    let envelope: Envelope<'_> = serde_json::from_slice(bytes).map_err(|err| {
         if err.is_data() {
             ParseEventError::Envelope(err)
         } else {
@@ -281,19 +431,38 @@ pub fn parse(bytes: &[u8]) -> Result<Event, ParseEventError> {
         region: envelope.region,
         time: envelope.time,
     };
-    let detail = envelope.detail.get();
-    if meta.detail_type == API_CALL {
-        return parse_api_call(meta, detail);
-    }
     if meta.detail_type == SCHEDULED && meta.source == "aws.events" {
         return Ok(Event::Scheduled { meta });
+    }
+    let governed = meta.detail_type == API_CALL || meta.source == "aws.sagemaker";
+    let detail = match envelope.detail {
+        Some(detail) => detail.get(),
+        None if governed => {
+            return Err(ParseEventError::Field {
+                event: meta.detail_type.clone(),
+                path: "detail".to_owned(),
+                message: "missing field `detail`".to_owned(),
+            })
+        }
+        None => "{}",
+    };
+    if meta.detail_type == API_CALL {
+        return parse_api_call(meta, detail, &envelope.resources);
     }
     if meta.source == "aws.sagemaker" {
         let event = meta.detail_type.as_str();
         let resource = match event {
-            "SageMaker Notebook Instance State Change" => Some(Resource::NotebookInstance(
-                typed::<NotebookWire>(event, detail)?.into_model(Completeness::StateChange),
-            )),
+            "SageMaker Notebook Instance State Change" => {
+                let wire = typed::<NotebookWire>(event, detail)?;
+                if let Some(status) = wire.unhandled_status() {
+                    let reason = IgnoreReason::UnhandledStatus {
+                        detail_type: meta.detail_type.clone(),
+                        status: status.to_owned(),
+                    };
+                    return Ok(Event::Ignored { meta, reason });
+                }
+                Some(Resource::NotebookInstance(wire.into_model(Completeness::StateChange)))
+            }
             "SageMaker Training Job State Change" => Some(job::<TrainingJobWire>(event, detail)?),
             "SageMaker Processing Job State Change" => Some(job::<ProcessingJobWire>(event, detail)?),
             "SageMaker Transform Job State Change" => Some(job::<TransformJobWire>(event, detail)?),
@@ -346,27 +515,91 @@ fn job<T: DeserializeOwned + Into<Job>>(event: &str, json: &str) -> Result<Resou
     Ok(Resource::Job(typed::<T>(event, json)?.into()))
 }
 
-/// The CloudTrail fields that `AWSAPICall` does not model.
+/// A CloudTrail record, as far as sagefence reads it. Only `eventSource`, `eventName` and
+/// `eventID` are required; everything else may be absent or `null`, as CloudTrail documents.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct CallOutcome {
+struct TrailRecord<'a> {
+    #[serde(borrow, default)]
+    user_identity: Option<&'a RawValue>,
+    event_source: String,
+    event_name: String,
+    #[serde(rename = "eventID", default, deserialize_with = "non_empty")]
+    event_id: Option<String>,
+    #[serde(default, deserialize_with = "non_empty")]
     error_code: Option<String>,
+    #[serde(default)]
     read_only: Option<bool>,
+    #[serde(borrow, default)]
+    request_parameters: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    response_elements: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    resources: Option<&'a RawValue>,
 }
 
-fn parse_api_call(meta: EventMeta, detail: &str) -> Result<Event, ParseEventError> {
-    let outcome: CallOutcome = serde_json::from_str(detail).map_err(ParseEventError::CloudTrail)?;
-    let call: AWSAPICall<Option<Box<RawValue>>, Option<Box<RawValue>>> =
-        serde_json::from_str(detail).map_err(ParseEventError::CloudTrail)?;
-    let (error_code, read_only) = (outcome.error_code, outcome.read_only == Some(true));
-    let event_name = call.event_name;
-    if let Some(error_code) = error_code {
+/// One of a CloudTrail record's `resources`.
+#[derive(Deserialize)]
+struct TrailResource {
+    #[serde(rename = "ARN", alias = "arn", default, deserialize_with = "non_empty")]
+    arn: Option<String>,
+}
+
+/// The mark CloudTrail leaves on a field it truncated.
+#[derive(Deserialize)]
+struct OmittedMark {
+    #[serde(default)]
+    omitted: Option<bool>,
+}
+
+/// Whether CloudTrail left the request parameters out: absent, `null`, or marked `omitted`.
+fn omitted(params: Option<&str>) -> bool {
+    params.is_none_or(|json| serde_json::from_str::<OmittedMark>(json).is_ok_and(|mark| mark.omitted == Some(true)))
+}
+
+/// Every ARN the record and its envelope name: the response's, the record's `resources`, the
+/// envelope's `resources`. Unreadable entries are skipped: they only help find a name.
+fn named_arns(response: Option<&str>, resources: Option<&RawValue>, envelope: &[String]) -> Vec<String> {
+    let mut arns = Vec::new();
+    if let Some(Value::Object(fields)) = response.and_then(|json| serde_json::from_str(json).ok()) {
+        arns.extend(
+            fields
+                .into_iter()
+                .filter(|(key, _)| key.ends_with("Arn") || key.ends_with("ARN"))
+                .filter_map(|(_, value)| value.as_str().map(str::to_owned)),
+        );
+    }
+    let listed: Vec<Value> = resources
+        .and_then(|raw| serde_json::from_str(raw.get()).ok())
+        .unwrap_or_default();
+    arns.extend(
+        listed
+            .into_iter()
+            .filter_map(|item| serde_json::from_value::<TrailResource>(item).ok())
+            .filter_map(|r| r.arn),
+    );
+    arns.extend(envelope.iter().cloned());
+    arns
+}
+
+/// The resource an ARN names, when it is of `resource_type`: `arn:aws:SERVICE:REGION:ACCOUNT:TYPE/NAME`
+/// (SageMaker's types are the kinds' names, e.g. `notebook-instance`; a KMS key's is `key`).
+fn arn_resource(arn: &str, resource_type: &str) -> Option<String> {
+    let resource = arn.splitn(6, ':').nth(5)?;
+    let (kind, name) = resource.split_once('/')?;
+    (kind == resource_type && !name.is_empty()).then(|| name.to_owned())
+}
+
+fn parse_api_call(meta: EventMeta, detail: &str, envelope_resources: &[String]) -> Result<Event, ParseEventError> {
+    let record: TrailRecord<'_> = serde_json::from_str(detail).map_err(ParseEventError::CloudTrail)?;
+    let event_name = record.event_name;
+    if let Some(error_code) = record.error_code {
         return Ok(Event::Ignored {
             meta,
             reason: IgnoreReason::FailedCall { event_name, error_code },
         });
     }
-    if read_only
+    if record.read_only == Some(true)
         || ["Describe", "List", "Get", "Search"]
             .iter()
             .any(|p| event_name.starts_with(p))
@@ -376,19 +609,20 @@ fn parse_api_call(meta: EventMeta, detail: &str) -> Result<Event, ParseEventErro
             reason: IgnoreReason::ReadOnly { event_name },
         });
     }
-    let params = call.request_parameters.as_deref().map(RawValue::get);
-    let response = call.response_elements.flatten();
-    let response = response.as_deref().map(RawValue::get);
-    let request = match call.event_source.as_str() {
+    let params = record.request_parameters.map(RawValue::get);
+    let response = record.response_elements.map(RawValue::get);
+    let named = || named_arns(response, record.resources, envelope_resources);
+    let request = match record.event_source.as_str() {
         source if crate::tag_change::is_tag_call(source, &event_name) => Some(ApiRequest::Tags(
             crate::tag_change::parse(source, &event_name, recorded(&event_name, params)?)?,
         )),
+        "sagemaker.amazonaws.com" if omitted(params) => sagemaker_omitted(&event_name, &named())?,
         "sagemaker.amazonaws.com" => sagemaker_request(&event_name, params, response)?,
         "ec2.amazonaws.com" => {
             let (params, response) = (tree(&event_name, params)?, tree(&event_name, response)?);
             ec2_request(&event_name, &params, &response)?.map(ApiRequest::Ec2)
         }
-        "kms.amazonaws.com" => kms_request(&event_name, params)?.map(ApiRequest::Kms),
+        "kms.amazonaws.com" => kms_request(&event_name, params, response, &named())?.map(ApiRequest::Kms),
         "iam.amazonaws.com" => iam_request(&event_name, params)?.map(ApiRequest::Iam),
         _ => None,
     };
@@ -396,27 +630,61 @@ fn parse_api_call(meta: EventMeta, detail: &str) -> Result<Event, ParseEventErro
         return Ok(Event::Ignored {
             meta,
             reason: IgnoreReason::UnhandledCall {
-                event_source: call.event_source,
+                event_source: record.event_source,
                 event_name,
             },
         });
     };
-    let identity = call.user_identity;
-    let actor = Actor {
-        identity_type: identity.r#type,
-        arn: identity.arn,
-        role_arn: identity
-            .session_context
-            .and_then(|c| c.session_issuer)
-            .map(|issuer| issuer.arn),
-        invoked_by: identity.invoked_by,
-    };
+    let event_id = required(&event_name, record.event_id, "eventID")?;
     Ok(Event::ApiCall(ApiCall {
         meta,
-        event_id: call.event_id,
+        event_id,
         event_name,
-        actor,
+        actor: Actor::from_identity(record.user_identity),
         request,
+    }))
+}
+
+/// The SageMaker calls sagefence governs: the operation and the kind of resource each makes.
+fn sagemaker_call(event_name: &str) -> Option<(SageMakerOperation, ResourceKind)> {
+    use SageMakerOperation::{Create, Update};
+    Some(match event_name {
+        "CreateNotebookInstance" => (Create, ResourceKind::NotebookInstance),
+        "UpdateNotebookInstance" => (Update, ResourceKind::NotebookInstance),
+        "CreateTrainingJob" => (Create, ResourceKind::TrainingJob),
+        "CreateProcessingJob" => (Create, ResourceKind::ProcessingJob),
+        "CreateHyperParameterTuningJob" => (Create, ResourceKind::HyperParameterTuningJob),
+        "CreateTransformJob" => (Create, ResourceKind::TransformJob),
+        "CreateModel" => (Create, ResourceKind::Model),
+        "CreateEndpointConfig" => (Create, ResourceKind::EndpointConfig),
+        "CreateDomain" => (Create, ResourceKind::Domain),
+        _ => return None,
+    })
+}
+
+/// A governed SageMaker call without its parameters: the resource by the first ARN naming one
+/// of the kind the call makes.
+fn sagemaker_omitted(event_name: &str, arns: &[String]) -> Result<Option<ApiRequest>, ParseEventError> {
+    let Some((operation, kind)) = sagemaker_call(event_name) else {
+        return Ok(None);
+    };
+    let found = arns
+        .iter()
+        .find_map(|arn| arn_resource(arn, kind.as_str()).map(|name| (name, arn.clone())));
+    let Some((name, arn)) = found else {
+        return Err(ParseEventError::Field {
+            event: event_name.to_owned(),
+            path: "requestParameters".to_owned(),
+            message: "omitted, and neither the response nor `resources` names the resource".to_owned(),
+        });
+    };
+    Ok(Some(ApiRequest::SageMakerOmitted {
+        operation,
+        resource: ResourceRef {
+            kind,
+            name,
+            arn: Some(arn),
+        },
     }))
 }
 
@@ -520,7 +788,12 @@ fn find_str(value: &Value, keys: &[&str]) -> Option<String> {
     match value {
         Value::Object(map) => keys
             .iter()
-            .find_map(|k| map.get(*k).and_then(Value::as_str).map(str::to_owned))
+            .find_map(|k| {
+                map.get(*k)
+                    .and_then(Value::as_str)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+            })
             .or_else(|| map.values().find_map(|v| find_str(v, keys))),
         Value::Array(items) => items.iter().find_map(|v| find_str(v, keys)),
         _ => None,
@@ -546,7 +819,7 @@ fn find_all_str(value: &Value, keys: &[&str], out: &mut Vec<String>) {
 
 fn collect_strings(value: &Value, out: &mut Vec<String>) {
     match value {
-        Value::String(s) => out.push(s.clone()),
+        Value::String(s) if !s.is_empty() => out.push(s.clone()),
         Value::Array(items) => items.iter().for_each(|v| collect_strings(v, out)),
         Value::Object(map) => map.values().for_each(|v| collect_strings(v, out)),
         _ => {}
@@ -562,7 +835,7 @@ fn required(event_name: &str, value: Option<String>, path: &str) -> Result<Strin
 }
 
 fn ec2_request(event_name: &str, params: &Value, response: &Value) -> Result<Option<Ec2Request>, ParseEventError> {
-    let get = |keys: &[&str]| find_str(params, keys);
+    let get = |keys: &[&str]| find_str(params, keys).or_else(|| find_str(response, keys));
     let request = match event_name {
         "AttachInternetGateway" => Ec2Request::AttachInternetGateway {
             internet_gateway_id: required(
@@ -591,8 +864,18 @@ fn ec2_request(event_name: &str, params: &Value, response: &Value) -> Result<Opt
         "AuthorizeSecurityGroupIngress" => {
             let mut cidr_ranges = Vec::new();
             find_all_str(params, &["cidrIp", "cidrIpv6", "CidrIp", "CidrIpv6"], &mut cidr_ranges);
+            let group_id = get(&["groupId", "GroupId"]);
+            let group_name = find_str(params, &["groupName", "GroupName"]);
+            if group_id.is_none() && group_name.is_none() {
+                return Err(ParseEventError::Field {
+                    event: event_name.to_owned(),
+                    path: "groupId".to_owned(),
+                    message: "names no security group, by id or by `groupName`".to_owned(),
+                });
+            }
             Ec2Request::AuthorizeSecurityGroupIngress {
-                group_id: required(event_name, get(&["groupId", "GroupId"]), "groupId")?,
+                group_id,
+                group_name,
                 cidr_ranges,
             }
         }
@@ -628,26 +911,44 @@ fn ec2_request(event_name: &str, params: &Value, response: &Value) -> Result<Opt
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct KeyParams {
-    key_id: String,
+    #[serde(default, deserialize_with = "non_empty")]
+    key_id: Option<String>,
+    #[serde(default)]
     pending_window_in_days: Option<i32>,
 }
 
-fn kms_request(event_name: &str, params: Option<&str>) -> Result<Option<KmsRequest>, ParseEventError> {
-    let request = match event_name {
-        "DisableKeyRotation" => {
-            let p: KeyParams = typed(event_name, recorded(event_name, params)?)?;
-            KmsRequest::DisableKeyRotation { key_id: p.key_id }
+/// A KMS call's key: from its parameters, else from its response or `resources` (CloudTrail
+/// records every KMS call's key there, so a truncated record still names it).
+fn kms_request(
+    event_name: &str,
+    params: Option<&str>,
+    response: Option<&str>,
+    named: &[String],
+) -> Result<Option<KmsRequest>, ParseEventError> {
+    if !["DisableKeyRotation", "ScheduleKeyDeletion"].contains(&event_name) {
+        return Ok(None);
+    }
+    let read = |json: Option<&str>| -> Result<Option<KeyParams>, ParseEventError> {
+        match json {
+            Some(json) if !omitted(Some(json)) => typed(event_name, json).map(Some),
+            _ => Ok(None),
         }
-        "ScheduleKeyDeletion" => {
-            let p: KeyParams = typed(event_name, recorded(event_name, params)?)?;
-            KmsRequest::ScheduleKeyDeletion {
-                key_id: p.key_id,
-                pending_window_in_days: p.pending_window_in_days,
-            }
-        }
-        _ => return Ok(None),
     };
-    Ok(Some(request))
+    let (params, response) = (read(params)?, read(response)?);
+    let pending_window_in_days = params.as_ref().and_then(|p| p.pending_window_in_days);
+    let key_id = [params, response]
+        .into_iter()
+        .flatten()
+        .find_map(|p| p.key_id)
+        .or_else(|| named.iter().find(|arn| arn_resource(arn, "key").is_some()).cloned());
+    let key_id = required(event_name, key_id, "keyId")?;
+    Ok(Some(match event_name {
+        "DisableKeyRotation" => KmsRequest::DisableKeyRotation { key_id },
+        _ => KmsRequest::ScheduleKeyDeletion {
+            key_id,
+            pending_window_in_days,
+        },
+    }))
 }
 
 #[derive(Deserialize)]

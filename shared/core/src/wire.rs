@@ -3,6 +3,8 @@
 //! Each field accepts both spellings, so one shape serves both inputs; conversion into the
 //! models applies AWS's defaults where the input is a complete description.
 
+use serde::de::value::{Error as ValueError, StrDeserializer};
+use serde::de::{DeserializeOwned, Deserializer, IntoDeserializer};
 use serde::Deserialize;
 
 use crate::model::{
@@ -21,12 +23,66 @@ pub enum Completeness {
     StateChange,
 }
 
+/// Reads a field AWS may write as `null`: `null` and absent both give the type's default.
+/// (`#[serde(default)]` covers an absent field only.)
+pub(crate) fn or_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de> + Default,
+{
+    Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
+}
+
+/// Reads an id, key, ARN or name AWS may leave empty where it means "none": `""`, `null` and
+/// absent are all `None` (an empty key id is no key).
+pub(crate) fn non_empty<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+    Ok(Option::<String>::deserialize(deserializer)?.filter(|s| !s.trim().is_empty()))
+}
+
+/// Reads a list of ids AWS may write as `null`, dropping empty strings.
+pub(crate) fn ids<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
+    let mut ids: Vec<String> = or_default(deserializer)?;
+    ids.retain(|id| !id.trim().is_empty());
+    Ok(ids)
+}
+
+/// An AWS enum value: one this version knows, or one AWS added since, kept as written. A new
+/// value never makes an input malformed; what it means is decided where it is used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Lenient<T> {
+    /// A value this version knows.
+    Known(T),
+    /// Any other value.
+    Unrecognized(String),
+}
+
+impl<T> Lenient<T> {
+    /// The value, when known.
+    pub(crate) fn known(self) -> Option<T> {
+        match self {
+            Lenient::Known(value) => Some(value),
+            Lenient::Unrecognized(_) => None,
+        }
+    }
+}
+
+impl<'de, T: DeserializeOwned> Deserialize<'de> for Lenient<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let wire = String::deserialize(deserializer)?;
+        let known: StrDeserializer<'_, ValueError> = wire.as_str().into_deserializer();
+        Ok(match T::deserialize(known) {
+            Ok(value) => Lenient::Known(value),
+            Err(_) => Lenient::Unrecognized(wire),
+        })
+    }
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub(crate) struct VpcConfigWire {
-    #[serde(alias = "subnets", default)]
+    #[serde(alias = "subnets", default, deserialize_with = "ids")]
     subnets: Vec<String>,
-    #[serde(alias = "securityGroupIds", default)]
+    #[serde(alias = "securityGroupIds", default, deserialize_with = "ids")]
     security_group_ids: Vec<String>,
 }
 
@@ -44,33 +100,43 @@ impl From<VpcConfigWire> for VpcPlacement {
 pub(crate) struct NotebookWire {
     #[serde(alias = "notebookInstanceName")]
     notebook_instance_name: String,
-    #[serde(alias = "notebookInstanceArn")]
+    #[serde(alias = "notebookInstanceArn", default, deserialize_with = "non_empty")]
     notebook_instance_arn: Option<String>,
     #[serde(alias = "notebookInstanceStatus")]
-    notebook_instance_status: Option<NotebookStatus>,
-    #[serde(alias = "instanceType")]
+    notebook_instance_status: Option<Lenient<NotebookStatus>>,
+    #[serde(alias = "instanceType", default, deserialize_with = "non_empty")]
     instance_type: Option<String>,
-    #[serde(alias = "subnetId")]
+    #[serde(alias = "subnetId", default, deserialize_with = "non_empty")]
     subnet_id: Option<String>,
     #[serde(alias = "securityGroupIds", alias = "SecurityGroups")]
     security_group_ids: Option<Vec<String>>,
-    #[serde(alias = "kmsKeyId")]
+    #[serde(alias = "kmsKeyId", default, deserialize_with = "non_empty")]
     kms_key_id: Option<String>,
     #[serde(alias = "directInternetAccess")]
-    direct_internet_access: Option<Toggle>,
+    direct_internet_access: Option<Lenient<Toggle>>,
     #[serde(alias = "rootAccess")]
-    root_access: Option<Toggle>,
-    #[serde(alias = "roleArn")]
+    root_access: Option<Lenient<Toggle>>,
+    #[serde(alias = "roleArn", default, deserialize_with = "non_empty")]
     role_arn: Option<String>,
     #[serde(alias = "tags")]
     tags: Option<Tags>,
 }
 
 impl NotebookWire {
+    /// The status as written when sagefence does not act on it: `Deleted` (which state-change
+    /// events carry and Describe answers never do), or one this version does not know.
+    pub(crate) fn unhandled_status(&self) -> Option<&str> {
+        match &self.notebook_instance_status {
+            Some(Lenient::Unrecognized(status)) => Some(status),
+            Some(Lenient::Known(NotebookStatus::Deleted)) => Some("Deleted"),
+            _ => None,
+        }
+    }
+
     pub(crate) fn into_model(self, completeness: Completeness) -> NotebookInstance {
         let full = completeness == Completeness::Full;
-        let defaulted = |value: Option<Toggle>| match (value, full) {
-            (Some(v), _) => Fact::Known(v),
+        let defaulted = |value: Option<Lenient<Toggle>>| match (value, full) {
+            (Some(v), _) => Fact::Known(v.known().unwrap_or(Toggle::Enabled)),
             (None, true) => Fact::Known(Toggle::Enabled),
             (None, false) => Fact::Unknown,
         };
@@ -84,15 +150,18 @@ impl NotebookWire {
         NotebookInstance {
             name: self.notebook_instance_name,
             arn: self.notebook_instance_arn,
-            status: self.notebook_instance_status,
+            status: self.notebook_instance_status.and_then(Lenient::known),
             instance_type: self.instance_type.into(),
             direct_internet_access: defaulted(self.direct_internet_access),
             root_access: defaulted(self.root_access),
             subnet_id: optional(self.subnet_id),
-            security_group_ids: if full {
-                Fact::Known(self.security_group_ids.unwrap_or_default())
-            } else {
-                self.security_group_ids.into()
+            security_group_ids: match (self.security_group_ids, full) {
+                (Some(mut groups), _) => {
+                    groups.retain(|g| !g.trim().is_empty());
+                    Fact::Known(groups)
+                }
+                (None, true) => Fact::Known(Vec::new()),
+                (None, false) => Fact::Unknown,
             },
             kms_key_id: optional(self.kms_key_id),
             role_arn: self.role_arn.into(),
@@ -108,14 +177,14 @@ impl NotebookWire {
 #[derive(Debug, Deserialize, Default)]
 #[serde(rename_all = "PascalCase")]
 struct KmsKeyWire {
-    #[serde(alias = "kmsKeyId")]
+    #[serde(alias = "kmsKeyId", default, deserialize_with = "non_empty")]
     kms_key_id: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Default)]
 #[serde(rename_all = "PascalCase")]
 struct VolumeKmsWire {
-    #[serde(alias = "volumeKmsKeyId")]
+    #[serde(alias = "volumeKmsKeyId", default, deserialize_with = "non_empty")]
     volume_kms_key_id: Option<String>,
 }
 
@@ -155,7 +224,7 @@ impl From<TrainingSpecWire> for JobSpec {
 pub(crate) struct TrainingJobWire {
     #[serde(alias = "trainingJobName")]
     training_job_name: String,
-    #[serde(alias = "trainingJobArn")]
+    #[serde(alias = "trainingJobArn", default, deserialize_with = "non_empty")]
     training_job_arn: Option<String>,
     #[serde(alias = "trainingJobStatus")]
     training_job_status: Option<JobStatus>,
@@ -216,7 +285,7 @@ struct ProcessingResourcesWire {
 pub(crate) struct ProcessingJobWire {
     #[serde(alias = "processingJobName")]
     processing_job_name: String,
-    #[serde(alias = "processingJobArn")]
+    #[serde(alias = "processingJobArn", default, deserialize_with = "non_empty")]
     processing_job_arn: Option<String>,
     #[serde(alias = "processingJobStatus")]
     processing_job_status: Option<JobStatus>,
@@ -260,13 +329,13 @@ impl From<ProcessingJobWire> for Job {
 pub(crate) struct TuningJobWire {
     #[serde(alias = "hyperParameterTuningJobName")]
     hyper_parameter_tuning_job_name: String,
-    #[serde(alias = "hyperParameterTuningJobArn")]
+    #[serde(alias = "hyperParameterTuningJobArn", default, deserialize_with = "non_empty")]
     hyper_parameter_tuning_job_arn: Option<String>,
     #[serde(alias = "hyperParameterTuningJobStatus")]
     hyper_parameter_tuning_job_status: Option<JobStatus>,
     #[serde(alias = "trainingJobDefinition")]
     training_job_definition: Option<TrainingSpecWire>,
-    #[serde(alias = "trainingJobDefinitions", default)]
+    #[serde(alias = "trainingJobDefinitions", default, deserialize_with = "or_default")]
     training_job_definitions: Vec<TrainingSpecWire>,
     #[serde(alias = "tags", default)]
     tags: Tags,
@@ -296,7 +365,7 @@ impl From<TuningJobWire> for Job {
 pub(crate) struct TransformJobWire {
     #[serde(alias = "transformJobName")]
     transform_job_name: String,
-    #[serde(alias = "transformJobArn")]
+    #[serde(alias = "transformJobArn", default, deserialize_with = "non_empty")]
     transform_job_arn: Option<String>,
     #[serde(alias = "transformJobStatus")]
     transform_job_status: Option<JobStatus>,
@@ -330,7 +399,7 @@ impl From<TransformJobWire> for Job {
 pub(crate) struct ModelWire {
     #[serde(alias = "modelName")]
     model_name: String,
-    #[serde(alias = "modelArn")]
+    #[serde(alias = "modelArn", default, deserialize_with = "non_empty")]
     model_arn: Option<String>,
     #[serde(alias = "vpcConfig")]
     vpc_config: Option<VpcConfigWire>,
@@ -368,11 +437,11 @@ struct VariantWire {
 pub(crate) struct EndpointConfigWire {
     #[serde(alias = "endpointConfigName")]
     endpoint_config_name: String,
-    #[serde(alias = "endpointConfigArn")]
+    #[serde(alias = "endpointConfigArn", default, deserialize_with = "non_empty")]
     endpoint_config_arn: Option<String>,
-    #[serde(alias = "kmsKeyId")]
+    #[serde(alias = "kmsKeyId", default, deserialize_with = "non_empty")]
     kms_key_id: Option<String>,
-    #[serde(alias = "productionVariants", default)]
+    #[serde(alias = "productionVariants", default, deserialize_with = "or_default")]
     production_variants: Vec<VariantWire>,
     #[serde(alias = "tags", default)]
     tags: Tags,
@@ -403,15 +472,15 @@ impl From<EndpointConfigWire> for EndpointConfig {
 pub(crate) struct DomainWire {
     #[serde(alias = "domainName")]
     domain_name: String,
-    #[serde(alias = "domainArn")]
+    #[serde(alias = "domainArn", default, deserialize_with = "non_empty")]
     domain_arn: Option<String>,
     #[serde(alias = "appNetworkAccessType")]
-    app_network_access_type: Option<AppNetworkAccess>,
-    #[serde(alias = "kmsKeyId")]
+    app_network_access_type: Option<Lenient<AppNetworkAccess>>,
+    #[serde(alias = "kmsKeyId", default, deserialize_with = "non_empty")]
     kms_key_id: Option<String>,
-    #[serde(alias = "vpcId")]
+    #[serde(alias = "vpcId", default, deserialize_with = "non_empty")]
     vpc_id: Option<String>,
-    #[serde(alias = "subnetIds", default)]
+    #[serde(alias = "subnetIds", default, deserialize_with = "ids")]
     subnet_ids: Vec<String>,
     #[serde(alias = "tags", default)]
     tags: Tags,
@@ -424,6 +493,7 @@ impl From<DomainWire> for Domain {
             arn: wire.domain_arn,
             app_network_access: wire
                 .app_network_access_type
+                .and_then(Lenient::known)
                 .unwrap_or(AppNetworkAccess::PublicInternetOnly),
             kms_key_id: wire.kms_key_id,
             vpc_id: wire.vpc_id,

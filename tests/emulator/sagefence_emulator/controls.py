@@ -9,7 +9,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from sagefence_emulator import sagemaker, state
-from sagefence_emulator.wire import Environ, request_action, request_service, throttling_error
+from sagefence_emulator.wire import (
+    Environ,
+    conditional_conflict,
+    is_conditional_write,
+    request_action,
+    request_service,
+    throttling_error,
+)
 
 PREFIX = "/_sagefence/"
 UNCOUNTED_PREFIXES = (PREFIX, "/moto-api/")
@@ -32,13 +39,35 @@ CONTROLS: tuple[Control, ...] = (
     Control("`GET /_sagefence/health`", '`{"status":"ok"}` once the server is up'),
     Control(
         '`POST /_sagefence/config` `{"notebook_initial_status":"Pending"}`',
-        "status new and restarted notebooks enter (default `InService`) "
-        "[`set_notebook_initial_status`]",
+        "status new and restarted notebooks enter when `Pending` ends (default `InService`; "
+        "`Pending` holds them there) [`set_notebook_initial_status`]",
+    ),
+    Control(
+        '`POST /_sagefence/config` `{"clock":"manual"}`',
+        "transitions AWS takes time for (a notebook's `Pending`, `Stopping`, `Updating`, "
+        "`Deleting`) wait for the clock to pass their duration (300, 60, 60, 60 s); the "
+        "default `instant` completes them within the call that starts them [`use_manual_clock`]",
+    ),
+    Control(
+        '`POST /_sagefence/clock/advance` `{"seconds":300}`',
+        "moves the clock on, completing every transition due by then in order, each sending "
+        "its events; answers as `GET /_sagefence/clock` [`advance_clock`]",
+    ),
+    Control(
+        "`GET /_sagefence/clock`",
+        '`{"now": s, "mode": "manual", "scheduled": [{"in": s, "what": "..."}]}`: the clock '
+        "and the transitions under way, soonest first",
+    ),
+    Control(
+        "`POST /_sagefence/events/take`",
+        '`{"events": [...]}`: the EventBridge events AWS services sent since the last take '
+        "(notebook state changes), oldest first [`take_events`]",
     ),
     Control(
         '`POST /_sagefence/notebook/<name>/status` `{"status":"InService"}`',
         "sets `NotebookInstanceStatus` directly (`Pending`, `InService`, `Stopping`, `Stopped`, "
-        "`Failed`, `Deleting`, `Updating`) [`set_notebook_status`]",
+        "`Failed`, `Deleting`, `Updating`), sending no event and dropping the notebook's "
+        "transition under way [`set_notebook_status`]",
     ),
     Control(
         '`POST /_sagefence/<kind>/<name>/status` `{"status":"Completed"}`',
@@ -59,14 +88,22 @@ CONTROLS: tuple[Control, ...] = (
         "answered only after `seconds`, as a slow AWS answers; the call then runs normally",
     ),
     Control(
+        '`POST /_sagefence/s3-conflict` `{"count":1}`',
+        "the next `count` conditional S3 writes (`If-None-Match` or `If-Match` on a `PUT` or "
+        "`POST`) are answered 409 `ConditionalRequestConflict`, as S3 answers while another "
+        "conditional write to the key is in progress; the write is not made [`s3_conflict`]",
+    ),
+    Control(
         "`POST /_sagefence/endpoint-service-zones` "
         '`{"service":"aws.sagemaker.eu-west-1.notebook","zones":["eu-west-1b","eu-west-1c"]}`',
         "`DescribeVpcEndpointServices` offers that service only in those zones",
     ),
     Control(
         "`POST /_sagefence/reset`",
-        "clears the config, every pending throttle and delay, and the endpoint-service zones; "
-        "AWS resources stay (moto's own `POST /moto-api/reset` wipes those) [`reset`]",
+        "clears the config, every pending throttle, delay and S3 conflict, and the "
+        "endpoint-service zones; "
+        "AWS resources stay (moto's own `POST /moto-api/reset` wipes those), and so do the clock, "
+        "the transitions under way and the events not yet taken [`reset`]",
     ),
     Control(
         "`GET /_sagefence/requests`",
@@ -108,6 +145,8 @@ class SagefenceMiddleware:
             delay = state.take(state.delays, action, service)
             if delay is not None:
                 time.sleep(delay["seconds"])
+        if is_conditional_write(environ, service) and state.take_conflict():
+            return reply(start_response, *conditional_conflict())
         if action and state.throttles:
             throttle = state.take(state.throttles, action, service)
             if throttle is not None:
@@ -139,6 +178,8 @@ def control(environ: Environ, route: str) -> Reply:
         if route == "requests/reset" and method == "POST":
             return 200, state.count_snapshot(reset_counts=True)
         return 405, {"message": f"{method} is not allowed on /_sagefence/{route}"}
+    if route == "clock" and method == "GET":
+        return 200, state.clock_snapshot()
     if method != "POST":
         return 405, {"message": "test controls take POST"}
     try:
@@ -159,6 +200,12 @@ def control(environ: Environ, route: str) -> Reply:
         return add_delay(body)
     if route == "endpoint-service-zones":
         return restrict_zones(body)
+    if route == "s3-conflict":
+        return add_conflicts(body)
+    if route == "clock/advance":
+        return advance_clock(body)
+    if route == "events/take":
+        return 200, {"events": state.take_events()}
     if len(parts) == 3 and parts[2] == "status":
         status = body.get("status")
         if not isinstance(status, str):
@@ -177,9 +224,21 @@ def set_config(body: dict[str, Any]) -> Reply:
         return 400, {
             "message": f"notebook_initial_status must be one of {sagemaker.NOTEBOOK_STATUSES}"
         }
+    clock = body.get("clock")
+    if clock is not None and clock not in state.CLOCK_MODES:
+        return 400, {"message": f"clock must be one of {list(state.CLOCK_MODES)}"}
     with state.LOCK:
         state.config.update(body)
         return 200, {"config": dict(state.config)}
+
+
+def advance_clock(body: dict[str, Any]) -> Reply:
+    """``POST /_sagefence/clock/advance``: move the clock ``seconds`` on."""
+    seconds = body.get("seconds")
+    if not isinstance(seconds, (int, float)) or isinstance(seconds, bool) or seconds < 0:
+        return 400, {"message": "seconds must be a number, 0 or more"}
+    state.advance(float(seconds))
+    return 200, state.clock_snapshot()
 
 
 def positive_count(body: dict[str, Any]) -> int | None:
@@ -206,6 +265,16 @@ def add_throttle(body: dict[str, Any]) -> Reply:
     with state.LOCK:
         state.throttles.append(rule)
         return 200, {"throttles": [dict(r) for r in state.throttles]}
+
+
+def add_conflicts(body: dict[str, Any]) -> Reply:
+    """``POST /_sagefence/s3-conflict``: answer the next ``count`` conditional S3 writes 409."""
+    count = positive_count(body)
+    if count is None:
+        return 400, {"message": "count must be a positive integer"}
+    with state.LOCK:
+        state.conflicts["count"] += count
+        return 200, {"conflicts": state.conflicts["count"]}
 
 
 def add_delay(body: dict[str, Any]) -> Reply:

@@ -2,6 +2,7 @@
 the Stop*Job operations, CreateModel's network isolation, AddTags and ListModels paging,
 after the SageMaker API reference."""
 
+import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -10,10 +11,9 @@ from moto.core.utils import camelcase_to_underscores, utcnow
 from moto.sagemaker import models as sm
 from moto.sagemaker.exceptions import ValidationError
 from moto.sagemaker.responses import SageMakerResponse, format_enum_error
-from moto.sagemaker.utils import arn_formatter
 
 from sagefence_emulator import state
-from sagefence_emulator.patch import Addition, each, replace, wrap
+from sagefence_emulator.patch import Addition, Install, each, replace, wrap
 
 Backend = sm.SageMakerModelBackend
 API = "https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_{}.html"
@@ -50,6 +50,89 @@ def transition_error(notebook: Any, allowed: list[str], target: str) -> Exceptio
     )
 
 
+NOTEBOOK_STEPS: dict[str, float] = {"Pending": 300, "Stopping": 60, "Updating": 60, "Deleting": 60}
+"""How long each transient notebook status lasts on the manual clock, in seconds."""
+NOTEBOOK_EVENT = "SageMaker Notebook Instance State Change"
+EVENTS_PAGE = (
+    "https://docs.aws.amazon.com/sagemaker/latest/dg/automating-sagemaker-with-eventbridge.html"
+)
+ARN_PAGE = (
+    "https://docs.aws.amazon.com/service-authorization/latest/reference/"
+    "list_amazonsagemaker.html#amazonsagemaker-resources-for-iam-policies"
+)
+
+
+def epoch_millis(moment: Any) -> int:
+    """A timestamp as state-change events carry it: milliseconds since the epoch."""
+    return int(moment.timestamp() * 1000)
+
+
+def notebook_event(backend: Any, notebook: Any, status: str) -> dict[str, Any]:
+    """The "SageMaker Notebook Instance State Change" event of a notebook entering ``status``,
+    as SageMaker sends it to EventBridge: the notebook's name, ARN, status, instance type,
+    role, lifecycle configuration, times (epoch milliseconds) and tags."""
+    detail: dict[str, Any] = {
+        "NotebookInstanceArn": notebook.arn,
+        "NotebookInstanceName": notebook.notebook_instance_name,
+        "NotebookInstanceStatus": status,
+        "InstanceType": notebook.instance_type,
+        "RoleArn": notebook.role_arn,
+        "CreationTime": epoch_millis(notebook.creation_time),
+        "LastModifiedTime": epoch_millis(notebook.last_modified_time),
+        "Tags": [dict(tag) for tag in notebook.tags],
+    }
+    if notebook.lifecycle_config_name:
+        detail["NotebookInstanceLifecycleConfigName"] = notebook.lifecycle_config_name
+    return {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": NOTEBOOK_EVENT,
+        "source": "aws.sagemaker",
+        "account": backend.account_id,
+        "time": state.now().strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": backend.region_name,
+        "resources": [notebook.arn],
+        "detail": detail,
+    }
+
+
+def enter(backend: Any, notebook: Any, status: str) -> None:
+    """Put a notebook in ``status`` and send its state-change event; a transient status
+    (``Pending``, ``Stopping``, ``Updating``, ``Deleting``) ends by itself after its
+    ``NOTEBOOK_STEPS`` duration on the clock."""
+    notebook.status = status
+    notebook.last_modified_time = utcnow()
+    notebook.sagefence_step = getattr(notebook, "sagefence_step", 0) + 1
+    state.emit(notebook_event(backend, notebook, status))
+    if status in NOTEBOOK_STEPS:
+        step = notebook.sagefence_step
+        state.schedule(
+            NOTEBOOK_STEPS[status],
+            f"notebook {notebook.notebook_instance_name} leaves {status}",
+            lambda: finish(backend, notebook, status, step),
+        )
+
+
+def finish(backend: Any, notebook: Any, status: str, step: int) -> None:
+    """End a transient status as AWS does: ``Pending`` -> ``notebook_initial_status``
+    (``InService``; ``Pending`` there holds it), ``Stopping`` and ``Updating`` -> ``Stopped``,
+    ``Deleting`` -> gone, with a last event whose status is ``Deleted``. A step overtaken
+    by a later one (or by a test setting the status) does nothing."""
+    name = notebook.notebook_instance_name
+    current = backend.notebook_instances.get(name) is notebook
+    if not current or notebook.status != status or notebook.sagefence_step != step:
+        return
+    if status == "Deleting":
+        del backend.notebook_instances[name]
+        state.emit(notebook_event(backend, notebook, "Deleted"))
+    elif status == "Pending":
+        target = state.setting("notebook_initial_status")
+        if target != "Pending":
+            enter(backend, notebook, target)
+    else:
+        enter(backend, notebook, "Stopped")
+
+
 def create_notebook_instance(original: Callable[..., Any]) -> Callable[..., Any]:
     """CreateNotebookInstance with AWS's defaults and launch state.
 
@@ -57,8 +140,7 @@ def create_notebook_instance(original: Callable[..., Any]) -> Callable[..., Any]
     DirectInternetAccess can be ``Disabled`` only when a SubnetId is given.
     A new instance is ``Pending`` until it is ``InService``: moto leaves
     RootAccess unset and goes straight to InService; here the instance enters
-    the ``notebook_initial_status`` setting (InService unless a test asked for
-    Pending, to drive the Pending -> InService step itself).
+    ``Pending``, which ends on the clock (``enter``).
     """
 
     def create(self: Any, **kwargs: Any) -> Any:
@@ -73,30 +155,37 @@ def create_notebook_instance(original: Callable[..., Any]) -> Callable[..., Any]
         if kwargs.get("root_access") is None:
             kwargs["root_access"] = "Enabled"
         notebook = original(self, **kwargs)
-        notebook.status = state.setting("notebook_initial_status")
+        enter(self, notebook, "Pending")
         return notebook
 
     return create
 
 
 def start_notebook_instance(self: Any, notebook_instance_name: str) -> None:
-    """StartNotebookInstance: allowed only from ``Stopped`` (AWS then goes
-    Pending -> InService); the instance enters ``notebook_initial_status``."""
+    """StartNotebookInstance: allowed from ``Stopped`` or ``Failed``; the instance goes
+    ``Pending`` -> ``InService``."""
     notebook = self.get_notebook_instance(notebook_instance_name)
-    if notebook.status != "Stopped":
-        raise transition_error(notebook, ["Stopped"], "Pending")
-    notebook.status = state.setting("notebook_initial_status")
-    notebook.last_modified_time = utcnow()
+    if notebook.status not in ("Stopped", "Failed"):
+        raise transition_error(notebook, ["Stopped", "Failed"], "Pending")
+    enter(self, notebook, "Pending")
 
 
 def stop_notebook_instance(self: Any, notebook_instance_name: str) -> None:
-    """StopNotebookInstance: allowed only from ``InService``.  AWS passes
-    through ``Stopping`` to ``Stopped``; here it is ``Stopped`` at once."""
+    """StopNotebookInstance: allowed only from ``InService``; the instance goes ``Stopping``
+    -> ``Stopped``."""
     notebook = self.get_notebook_instance(notebook_instance_name)
     if notebook.status != "InService":
         raise transition_error(notebook, ["InService"], "Stopping")
-    notebook.status = "Stopped"
-    notebook.last_modified_time = utcnow()
+    enter(self, notebook, "Stopping")
+
+
+def delete_notebook_instance(self: Any, notebook_instance_name: str) -> None:
+    """DeleteNotebookInstance: allowed only from ``Stopped`` or ``Failed``; the instance goes
+    ``Deleting`` -> gone."""
+    notebook = self.get_notebook_instance(notebook_instance_name)
+    if notebook.status not in ("Stopped", "Failed"):
+        raise transition_error(notebook, ["Stopped", "Failed"], "Deleting")
+    enter(self, notebook, "Deleting")
 
 
 NOTEBOOK_UPDATABLE = {
@@ -126,8 +215,8 @@ def update_notebook_instance(
     "Status (X) not in ([Stopped]). Unable to transition to (Updating) ...";
     the ML storage volume can grow but not shrink; each Disassociate* flag
     clears its field.  DirectInternetAccess, SubnetId, SecurityGroupIds and
-    KmsKeyId are not part of the API and cannot change.  AWS passes through
-    ``Updating`` back to ``Stopped``; here the instance stays ``Stopped``.
+    KmsKeyId are not part of the API and cannot change.  The instance goes
+    ``Updating`` -> ``Stopped``.
     """
     notebook = self.get_notebook_instance(notebook_instance_name)
     if notebook.status != "Stopped":
@@ -149,8 +238,7 @@ def update_notebook_instance(
     for param, attribute in NOTEBOOK_DISASSOCIATE.items():
         if params.get(param):
             setattr(notebook, attribute, None)
-    notebook.status = "Stopped"
-    notebook.last_modified_time = utcnow()
+    enter(self, notebook, "Updating")
 
 
 def update_notebook_instance_response(self: Any) -> Any:
@@ -258,7 +346,7 @@ def stop_job(kind: str) -> Callable[[Any, str], None]:
     def stop(self: Any, name: str) -> None:
         job = getattr(self, spec["store"]).get(name)
         if job is None:
-            arn = arn_formatter(spec["arn"], name, self.account_id, self.region_name)
+            arn = vars(sm)["arn_formatter"](spec["arn"], name, self.account_id, self.region_name)
             raise ValidationError(message=f"Could not find {spec['label']} '{arn}'.")
         status = getattr(job, spec["status"])
         if status != "InProgress":
@@ -284,7 +372,9 @@ def stop_job_response(kind: str) -> Callable[[Any], Any]:
 
 def set_status(kind: str, name: str, status: str) -> tuple[int, dict[str, Any]]:
     """Force the status of every notebook or job called ``name`` in any account and region
-    (the ``/_sagefence/<kind>/<name>/status`` control): (HTTP status, answer)."""
+    (the ``/_sagefence/<kind>/<name>/status`` control): (HTTP status, answer). A test's
+    override, not AWS's doing: no event is sent, and a notebook's transition under way is
+    dropped."""
     if kind == "notebook":
         allowed, store = NOTEBOOK_STATUSES, "notebook_instances"
     elif kind in JOB_KINDS:
@@ -301,6 +391,7 @@ def set_status(kind: str, name: str, status: str) -> tuple[int, dict[str, Any]]:
         if kind == "notebook":
             resource.status = status
             resource.last_modified_time = utcnow()
+            resource.sagefence_step = getattr(resource, "sagefence_step", 0) + 1
         else:
             set_job_status(kind, resource, status)
         arns.append(resource.arn)
@@ -360,6 +451,72 @@ def add_tags(self: Any, arn: str, tags: list[dict[str, str]]) -> list[dict[str, 
     return tagged
 
 
+def api_addition(operation: str, moto: str, change: str, install: Install) -> Addition:
+    """A SageMaker addition following the operation's page of the API reference."""
+    return Addition("SageMaker", operation, moto, change, API.format(operation), install)
+
+
+# --- ARNs ---------------------------------------------------------------------
+
+LOWERCASED_ARN_TYPES = frozenset(
+    {
+        "notebook-instance",
+        "training-job",
+        "processing-job",
+        "transform-job",
+        "hyper-parameter-tuning-job",
+        "model",
+        "endpoint",
+        "endpoint-config",
+    }
+)
+"""The resource types whose ARN SageMaker writes with the name lowercased."""
+
+
+def lowercase_arn_names(original: Callable[..., str]) -> Callable[..., str]:
+    """moto's ARN formatter writing the name of notebooks, jobs, models, endpoints and
+    endpoint configurations in lower case, as SageMaker does (``MyBook`` ->
+    ``notebook-instance/mybook``); the names themselves keep their case."""
+
+    def formatter(resource_type: str, name: str, account_id: str, region_name: str) -> str:
+        if resource_type in LOWERCASED_ARN_TYPES:
+            name = name.lower()
+        return original(resource_type, name, account_id, region_name)
+
+    return formatter
+
+
+def resource_from_any_case_arn(original: Callable[..., Any]) -> Callable[..., Any]:
+    """moto's lookup of a resource by ARN, finding a resource whose name differs from the
+    ARN's (lowercased) name only in case."""
+
+    def lookup(self: Any, arn: str) -> Any:
+        resource_type, _, name = arn.split(":")[-1].partition("/")
+        store = ARN_STORES.get(resource_type)
+        if store is not None:
+            names = getattr(self, store)
+            if name not in names:
+                same = next((key for key in names if key.lower() == name.lower()), None)
+                if same is not None:
+                    arn = arn[: len(arn) - len(name)] + same
+        return original(self, arn)
+
+    return lookup
+
+
+ARN_STORES = {
+    "notebook-instance": "notebook_instances",
+    "training-job": "training_jobs",
+    "processing-job": "processing_jobs",
+    "transform-job": "transform_jobs",
+    "hyper-parameter-tuning-job": "hyper_parameter_tuning_jobs",
+    "model": "_models",
+    "endpoint": "endpoints",
+    "endpoint-config": "endpoint_configs",
+}
+"""moto's store of each resource type whose ARN is lowercased."""
+
+
 # --- the additions --------------------------------------------------------------
 
 
@@ -372,22 +529,18 @@ def job_additions(kind: str) -> tuple[Addition, Addition]:
     )
     stop_moto = "stop from any state" if kind == "processing-job" else "missing"
     return (
-        Addition(
-            service="SageMaker",
+        api_addition(
             operation=f"Create{operation}",
             moto="`Completed` at once",
             change=f"`InProgress`{create_extra}, as AWS reports a job it has just accepted",
-            aws_doc=API.format(f"Create{operation}"),
             install=wrap(Backend, method("create", kind), create_job(kind)),
         ),
-        Addition(
-            service="SageMaker",
+        api_addition(
             operation=f"Stop{operation}",
             moto=stop_moto,
             change=f'only while `InProgress`, else `ValidationException` "The request was '
             f'rejected because the {label} is in status X."; AWS goes `Stopping` -> '
             "`Stopped`, here `Stopped` at once (with its end time)",
-            aws_doc=API.format(f"Stop{operation}"),
             install=each(
                 replace(Backend, method("stop", kind), stop_job(kind)),
                 replace(SageMakerResponse, method("stop", kind), stop_job_response(kind)),
@@ -396,47 +549,42 @@ def job_additions(kind: str) -> tuple[Addition, Addition]:
     )
 
 
+CLOCK = "on the clock (`POST /_sagefence/clock/advance`; at once while `clock` is `instant`)"
+
 ADDITIONS: tuple[Addition, ...] = (
-    Addition(
-        service="SageMaker",
+    api_addition(
         operation="CreateNotebookInstance",
         moto="`InService` at once; `RootAccess` absent unless given; "
         "`DirectInternetAccess=Disabled` accepted without a subnet",
         change="`RootAccess` and `DirectInternetAccess` default to `Enabled`; `Disabled` "
-        "internet access without `SubnetId` is a `ValidationException`; new instances enter "
-        "`notebook_initial_status` (`InService`, or `Pending` when a test asks)",
-        aws_doc=API.format("CreateNotebookInstance"),
+        "internet access without `SubnetId` is a `ValidationException`; the instance is "
+        f"`Pending`, then `notebook_initial_status` (`InService`) {CLOCK}",
         install=wrap(Backend, "create_notebook_instance", create_notebook_instance),
     ),
-    Addition(
-        service="SageMaker",
+    api_addition(
         operation="StartNotebookInstance",
         moto="any state -> `InService`",
-        change='only from `Stopped` ("... not in ([Stopped]). Unable to transition to '
-        '(Pending) ..."); enters `notebook_initial_status`',
-        aws_doc=API.format("StartNotebookInstance"),
+        change='only from `Stopped` or `Failed` ("Status (X) not in ([Stopped, Failed]). '
+        'Unable to transition to (Pending) ..."); `Pending`, then `notebook_initial_status` '
+        f"{CLOCK}",
         install=replace(Backend, "start_notebook_instance", start_notebook_instance),
     ),
-    Addition(
-        service="SageMaker",
+    api_addition(
         operation="StopNotebookInstance",
         moto="any state -> `Stopped`",
         change='only from `InService`, else `ValidationException` "Status (X) not in '
         '([InService]). Unable to transition to (Stopping) for Notebook Instance (arn)"; '
-        "AWS passes through `Stopping`, here it is `Stopped` at once",
-        aws_doc=API.format("StopNotebookInstance"),
+        f"`Stopping`, then `Stopped` {CLOCK}",
         install=replace(Backend, "stop_notebook_instance", stop_notebook_instance),
     ),
-    Addition(
-        service="SageMaker",
+    api_addition(
         operation="UpdateNotebookInstance",
         moto="missing",
         change='only from `Stopped` ("Status (InService) not in ([Stopped]). Unable to '
         'transition to (Updating) ..."); updates `InstanceType`, `RoleArn`, '
         "`LifecycleConfigName`, `VolumeSizeInGB` (may grow, never shrink), `RootAccess`, "
         "`AcceleratorTypes`, code repositories, and honours the `Disassociate*` flags; "
-        "answers `{}`. AWS goes `Updating` -> `Stopped`; here it stays `Stopped`",
-        aws_doc=API.format("UpdateNotebookInstance"),
+        f"answers `{{}}`; `Updating`, then `Stopped` {CLOCK}",
         install=each(
             replace(Backend, "update_notebook_instance", update_notebook_instance),
             replace(
@@ -444,34 +592,59 @@ ADDITIONS: tuple[Addition, ...] = (
             ),
         ),
     ),
+    api_addition(
+        operation="DeleteNotebookInstance",
+        moto="only from `Stopped` or `Failed`; gone at once",
+        change='the same rule ("Status (X) not in ([Stopped, Failed]). Unable to transition to '
+        f'(Deleting) ..."); `Deleting`, then gone {CLOCK}',
+        install=replace(Backend, "delete_notebook_instance", delete_notebook_instance),
+    ),
+    Addition(
+        "SageMaker",
+        "`SageMaker Notebook Instance State Change` events",
+        "none",
+        "each status a notebook enters sends a `SageMaker Notebook Instance State Change` event "
+        "(name, ARN, status, instance type, role, lifecycle configuration, times in epoch "
+        "milliseconds, tags); a deleted one a last event with status `Deleted`; tests read them "
+        "from `POST /_sagefence/events/take`",
+        EVENTS_PAGE,
+        lambda: None,
+    ),
     *job_additions("training-job"),
     *job_additions("processing-job"),
     *job_additions("transform-job"),
     *job_additions("tuning-job"),
-    Addition(
-        service="SageMaker",
+    api_addition(
         operation="CreateModel",
         moto="drops `EnableNetworkIsolation` (always `false`); an empty `VpcConfig` when none "
         "was given",
         change="keeps `EnableNetworkIsolation`; `VpcConfig` and `PrimaryContainer` round-trip "
         "and `DescribeModel` leaves them out when not given",
-        aws_doc=API.format("CreateModel"),
         install=replace(SageMakerResponse, "create_model", create_model_response),
     ),
-    Addition(
-        service="SageMaker",
+    api_addition(
         operation="ListModels",
         moto="every model at once; `MaxResults` and `NextToken` ignored",
         change="pages: `MaxResults` (default 10), newest first, a `NextToken` while more remain",
-        aws_doc=API.format("ListModels"),
         install=replace(SageMakerResponse, "list_models", list_models_response),
     ),
     Addition(
-        service="SageMaker",
+        "SageMaker",
+        "ARNs",
+        "the resource name keeps its case (`notebook-instance/MyBook`)",
+        "the name part of notebook, job, model, endpoint and endpoint-configuration ARNs is "
+        "lowercased (`notebook-instance/mybook`) while `NotebookInstanceName` & co keep the "
+        "case; an ARN finds its resource whatever the name's case",
+        ARN_PAGE,
+        each(
+            wrap(sm, "arn_formatter", lowercase_arn_names),
+            wrap(Backend, "_get_resource_from_arn", resource_from_any_case_arn),
+        ),
+    ),
+    api_addition(
         operation="AddTags",
         moto="appends, so a key already on the resource appears twice",
         change="overwrites the value of an existing key",
-        aws_doc=API.format("AddTags"),
         install=replace(Backend, "add_tags", add_tags),
     ),
 )

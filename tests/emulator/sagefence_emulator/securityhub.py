@@ -4,6 +4,7 @@ BatchUpdateFindings, and GetFindings filters, after the Security Hub API referen
 import json
 from typing import Any
 
+from moto.core.exceptions import JsonRESTError
 from moto.core.utils import utcnow
 from moto.securityhub import urls as securityhub_urls
 from moto.securityhub.exceptions import InvalidInputException
@@ -65,15 +66,47 @@ def import_one(backend: Any, data: dict[str, Any]) -> None:
     existing.data = updated
 
 
+def refusal(code: str, message: str, status: int) -> JsonRESTError:
+    """A restJson1 error answer with its HTTP status."""
+    error = JsonRESTError(code, message)
+    error.code = status
+    return error
+
+
+def refuse_import(self: Any, findings: list[dict[str, Any]]) -> None:
+    """Refuse a BatchImportFindings call as AWS does: ``InvalidAccessException`` (401) while
+    Security Hub is not enabled in the account; ``AccessDeniedException`` (403) for a finding
+    of another account (``AwsAccountId`` is not the caller's) or of a product the account
+    cannot import to (anything but its default product: no integration is enabled here)."""
+    if not self.enabled:
+        raise refusal(
+            "InvalidAccessException",
+            f"Account {self.account_id} is not subscribed to AWS Security Hub",
+            401,
+        )
+    account = self.account_id
+    own = f"arn:aws:securityhub:{self.region_name}:{account}:product/{account}/default"
+    for data in findings:
+        if data.get("AwsAccountId") != self.account_id or data.get("ProductArn") != own:
+            raise refusal(
+                "AccessDeniedException",
+                f"User: arn:aws:iam::{self.account_id}:root is not authorized to perform: "
+                f"securityhub:BatchImportFindings on resource: {data.get('ProductArn')}",
+                403,
+            )
+
+
 def batch_import_findings(
     self: Any, findings: list[dict[str, Any]]
 ) -> tuple[int, int, list[dict[str, str]]]:
-    """BatchImportFindings: an update keeps the customer's ``Workflow``,
-    ``UserDefinedFields``, ``VerificationState`` and ``Note``; a new finding defaults to
-    ``Workflow`` ``NEW`` and ``RecordState`` ``ACTIVE``; ``Workflow.Status`` ``NOTIFIED`` or
-    ``RESOLVED`` resets to ``NEW`` when ``RecordState`` turns ``ARCHIVED`` -> ``ACTIVE`` or
-    ``Compliance.Status`` turns ``PASSED`` -> ``WARNING``/``FAILED``/``NOT_AVAILABLE``.
-    Answers (failed count, success count, failed findings)."""
+    """BatchImportFindings, once ``refuse_import`` lets it through: an update keeps the
+    customer's ``Workflow``, ``UserDefinedFields``, ``VerificationState`` and ``Note``; a new
+    finding defaults to ``Workflow`` ``NEW`` and ``RecordState`` ``ACTIVE``;
+    ``Workflow.Status`` ``NOTIFIED`` or ``RESOLVED`` resets to ``NEW`` when ``RecordState``
+    turns ``ARCHIVED`` -> ``ACTIVE`` or ``Compliance.Status`` turns ``PASSED`` ->
+    ``WARNING``/``FAILED``/``NOT_AVAILABLE``. Answers (failed count, success count, failed
+    findings)."""
+    refuse_import(self, findings)
     failed = []
     for data in findings:
         try:
@@ -192,7 +225,11 @@ ADDITIONS: tuple[Addition, ...] = (
         moto="an existing `Id` is overwritten with whatever the provider sends, `Workflow` "
         "included; imports without Security Hub being enabled; checks only that `Resources` is "
         "non-empty",
-        change="an update keeps the customer's `Workflow`, `UserDefinedFields`, "
+        change="`InvalidAccessException` (401) unless Security Hub is enabled "
+        "(`EnableSecurityHub`); `AccessDeniedException` (403) for a finding whose `AwsAccountId` "
+        "is not the caller's account or whose `ProductArn` is not the account's default product "
+        "(`product/<account>/default`: no partner integration is emulated); an update keeps the "
+        "customer's `Workflow`, `UserDefinedFields`, "
         "`VerificationState` and `Note`; a new finding defaults to `Workflow` `NEW` and "
         "`RecordState` `ACTIVE`; `Workflow` `NOTIFIED`/`RESOLVED` resets to `NEW` when "
         "`RecordState` turns `ARCHIVED` -> `ACTIVE` or `Compliance.Status` turns `PASSED` -> "

@@ -118,3 +118,23 @@ def throttling_error(protocol: str | None, service: str | None, code: str) -> An
         status = "400 Bad Request"
     headers.append(("x-amzn-RequestId", request_id))
     return status, headers, body
+
+
+def is_conditional_write(environ: Environ, service: str | None) -> bool:
+    """Whether a request is an S3 write carrying a condition (``If-None-Match`` or
+    ``If-Match``): a conditional ``PutObject``, ``CompleteMultipartUpload`` or ``CopyObject``."""
+    conditional = "HTTP_IF_NONE_MATCH" in environ or "HTTP_IF_MATCH" in environ
+    return service == "s3" and conditional and environ.get("REQUEST_METHOD") in ("PUT", "POST")
+
+
+def conditional_conflict() -> Answer:
+    """S3's 409 ``ConditionalRequestConflict``: another conditional operation on the same key is
+    in progress; the caller should retry."""
+    request_id = str(uuid.uuid4())
+    body = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>ConditionalRequestConflict</Code>'
+        "<Message>A conflicting conditional operation is currently in progress against this "
+        f"resource. Please try again.</Message><RequestId>{request_id}</RequestId></Error>"
+    )
+    headers = [("Content-Type", "application/xml"), ("x-amz-request-id", request_id)]
+    return "409 Conflict", headers, body

@@ -1,4 +1,6 @@
-"""The test controls: health, throttling in the caller's protocol, the request counter."""
+"""The test controls: health, throttling in the caller's protocol, S3 conflicts, request counts."""
+
+import uuid
 
 import pytest
 from botocore.exceptions import ClientError
@@ -56,3 +58,16 @@ def test_every_listed_control_is_served(control):
         _, answer = control(route, None if method == "GET" else {}, method=method)
         assert not answer.get("message", "").startswith("no test control"), listed
     control("reset", {})
+
+
+def test_conditional_s3_writes_can_be_answered_409(client, control):
+    s3 = client("s3")
+    bucket = f"conflicts-{uuid.uuid4().hex[:8]}"
+    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    control("s3-conflict", {"count": 1})
+    s3.put_object(Bucket=bucket, Key="plain", Body=b"x")
+    with pytest.raises(ClientError) as info:
+        s3.put_object(Bucket=bucket, Key="marker", Body=b"x", IfNoneMatch="*")
+    assert info.value.response["Error"]["Code"] == "ConditionalRequestConflict"
+    assert info.value.response["ResponseMetadata"]["HTTPStatusCode"] == 409
+    s3.put_object(Bucket=bucket, Key="marker", Body=b"x", IfNoneMatch="*")

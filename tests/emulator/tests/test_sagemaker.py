@@ -17,6 +17,83 @@ def error_code(info):
     return info.value.response["Error"]["Code"]
 
 
+def states(events, name):
+    return [
+        e["detail"]["NotebookInstanceStatus"]
+        for e in events
+        if e["detail"]["NotebookInstanceName"] == name
+    ]
+
+
+def test_notebook_states_move_on_the_manual_clock_and_send_events(client, control):
+    sagemaker = client("sagemaker")
+    name = unique("Clocked")
+    control("config", {"clock": "manual"})
+    try:
+        arn = sagemaker.create_notebook_instance(
+            NotebookInstanceName=name, InstanceType="ml.t3.medium", RoleArn=ROLE
+        )["NotebookInstanceArn"]
+        assert arn.endswith(f"notebook-instance/{name.lower()}")
+        status = lambda: sagemaker.describe_notebook_instance(  # noqa: E731
+            NotebookInstanceName=name
+        )["NotebookInstanceStatus"]
+        assert status() == "Pending"
+        with pytest.raises(ClientError) as info:
+            sagemaker.stop_notebook_instance(NotebookInstanceName=name)
+        assert "Status (Pending) not in ([InService])" in str(info.value)
+        control("clock/advance", {"seconds": 299})
+        assert status() == "Pending"
+        control("clock/advance", {"seconds": 1})
+        assert status() == "InService"
+        sagemaker.stop_notebook_instance(NotebookInstanceName=name)
+        assert status() == "Stopping"
+        _, clock = control("clock")
+        assert [t["in"] for t in clock["scheduled"]] == [60]
+        control("clock/advance", {"seconds": 60})
+        sagemaker.update_notebook_instance(NotebookInstanceName=name, RootAccess="Disabled")
+        assert status() == "Updating"
+        with pytest.raises(ClientError) as info:
+            sagemaker.start_notebook_instance(NotebookInstanceName=name)
+        assert "Status (Updating) not in ([Stopped, Failed])" in str(info.value)
+        control("clock/advance", {"seconds": 60})
+        sagemaker.delete_notebook_instance(NotebookInstanceName=name)
+        assert status() == "Deleting"
+        control("clock/advance", {"seconds": 60})
+        with pytest.raises(ClientError):
+            status()
+        _, taken = control("events/take", {})
+        assert states(taken["events"], name) == [
+            "Pending",
+            "InService",
+            "Stopping",
+            "Stopped",
+            "Updating",
+            "Stopped",
+            "Deleting",
+            "Deleted",
+        ]
+        event = taken["events"][-1]
+        assert event["detail-type"] == "SageMaker Notebook Instance State Change"
+        assert event["resources"] == [arn]
+    finally:
+        control("reset", {})
+
+
+def test_a_failed_notebook_can_be_started_and_tagged_by_any_case_arn(client, control):
+    sagemaker = client("sagemaker")
+    name = unique("Failing")
+    arn = sagemaker.create_notebook_instance(
+        NotebookInstanceName=name, InstanceType="ml.t3.medium", RoleArn=ROLE
+    )["NotebookInstanceArn"]
+    control(f"notebook/{name}/status", {"status": "Failed"})
+    sagemaker.start_notebook_instance(NotebookInstanceName=name)
+    described = sagemaker.describe_notebook_instance(NotebookInstanceName=name)
+    assert described["NotebookInstanceStatus"] == "InService"
+    assert described["NotebookInstanceName"] == name
+    sagemaker.add_tags(ResourceArn=arn, Tags=[{"Key": "k", "Value": "v"}])
+    assert sagemaker.list_tags(ResourceArn=arn)["Tags"] == [{"Key": "k", "Value": "v"}]
+
+
 def test_stop_notebook_only_from_in_service(client):
     sagemaker = client("sagemaker")
     name = unique("nb")

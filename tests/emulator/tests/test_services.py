@@ -1,5 +1,6 @@
 """EC2, KMS, IAM, Security Hub and EventBridge additions, one documented case each."""
 
+import contextlib
 import json
 import uuid
 
@@ -79,8 +80,41 @@ def finding(ident, **extra):
     }
 
 
-def test_security_hub_reimport_keeps_the_customer_workflow(client):
+def enabled_hub(client):
     hub = client("securityhub")
+    try:
+        hub.enable_security_hub()
+    except ClientError as error:
+        assert error_code_of(error) == "ResourceConflictException"
+    return hub
+
+
+def error_code_of(error):
+    return error.response["Error"]["Code"]
+
+
+def test_security_hub_refuses_imports_until_enabled_and_for_other_accounts(client):
+    hub = client("securityhub")
+    with contextlib.suppress(ClientError):
+        hub.disable_security_hub()
+    ident = f"finding-{uuid.uuid4().hex[:8]}"
+    with pytest.raises(ClientError) as info:
+        hub.batch_import_findings(Findings=[finding(ident)])
+    assert error_code(info) == "InvalidAccessException"
+    hub = enabled_hub(client)
+    other = "210987654321"
+    with pytest.raises(ClientError) as info:
+        hub.batch_import_findings(Findings=[finding(ident, AwsAccountId=other)])
+    assert error_code(info) == "AccessDeniedException"
+    foreign = f"arn:aws:securityhub:eu-west-1:{other}:product/{other}/default"
+    with pytest.raises(ClientError) as info:
+        hub.batch_import_findings(Findings=[finding(ident, ProductArn=foreign)])
+    assert error_code(info) == "AccessDeniedException"
+    assert hub.batch_import_findings(Findings=[finding(ident)])["SuccessCount"] == 1
+
+
+def test_security_hub_reimport_keeps_the_customer_workflow(client):
+    hub = enabled_hub(client)
     ident = f"finding-{uuid.uuid4().hex[:8]}"
     hub.batch_import_findings(Findings=[finding(ident, Compliance={"Status": "FAILED"})])
     product = finding(ident)["ProductArn"]

@@ -1,6 +1,7 @@
 //! The audit-shipper against the emulator's S3 (SSE-KMS) and Security Hub: records from each
 //! input land with the right content, the trail verifies and catches tampering, duplicates are
-//! written once, and a failing sink fails exactly the affected messages.
+//! written once (a conflicting marker write retried), and a failing sink fails exactly the
+//! affected messages.
 
 use crate::{api_call, awslogs, lines};
 use aws_sdk_s3::primitives::ByteStream;
@@ -56,6 +57,12 @@ fn sqs(bodies: &[(&str, &Value)]) -> Vec<u8> {
         .map(|(id, body)| json!({"messageId": id, "body": body.to_string(), "eventSource": "aws:sqs"}))
         .collect();
     serde_json::to_vec(&json!({ "Records": records })).unwrap()
+}
+
+/// Ships one finding record (`record_id` on `notebook`, with `status`) as message `message_id`.
+async fn ship_finding(world: &World, message_id: &str, record_id: &str, status: &str) {
+    let body = sqs(&[(message_id, &finding(record_id, "nb", status))]);
+    world.trail.shipper.handle(&body, Utc::now()).await.unwrap();
 }
 
 async fn objects(world: &World) -> Vec<(String, Vec<u8>)> {
@@ -199,12 +206,7 @@ async fn every_input_lands_encrypted_in_the_trail_and_security_hub_body() {
             f.record_state().unwrap().as_str().to_owned(),
         )
     };
-    world
-        .trail
-        .shipper
-        .handle(&sqs(&[("m4", &finding("r4", "nb", "PASSED"))]), Utc::now())
-        .await
-        .unwrap();
+    ship_finding(&world, "m4", "r4", "PASSED").await;
     let found = findings(&world).await;
     assert_eq!(found.len(), 1);
     assert_eq!(
@@ -213,12 +215,7 @@ async fn every_input_lands_encrypted_in_the_trail_and_security_hub_body() {
     );
 
     // and when it fails again, Security Hub reopens it
-    world
-        .trail
-        .shipper
-        .handle(&sqs(&[("m5", &finding("r5", "nb", "FAILED"))]), Utc::now())
-        .await
-        .unwrap();
+    ship_finding(&world, "m5", "r5", "FAILED").await;
     let found = findings(&world).await;
     assert_eq!(verdicts(&found[0]), ("FAILED".into(), "NEW".into(), "ACTIVE".into()));
     drop(world.emulator);
@@ -374,6 +371,29 @@ async fn duplicates_are_written_once() {
         .unwrap();
     assert_eq!(answer, json!({ "batchItemFailures": [] }));
     assert_eq!(lines(&objects(&world).await).len(), 2);
+}
+
+#[test]
+fn a_marker_write_s3_answers_with_a_conflict_is_retried_so_a_redelivery_adds_nothing() {
+    on_a_large_stack(a_marker_write_s3_answers_with_a_conflict_is_retried_so_a_redelivery_adds_nothing_body);
+}
+
+async fn a_marker_write_s3_answers_with_a_conflict_is_retried_so_a_redelivery_adds_nothing_body() {
+    let world = world().await;
+    // given: S3 answers the next conditional write (the record's marker) 409
+    // ConditionalRequestConflict, as it does while another conditional write to the key runs
+    world.emulator.s3_conflict(1).await.unwrap();
+    let batch = sqs(&[("a", &action("r1"))]);
+
+    // when: the record is shipped, then delivered again (SQS delivers at least once)
+    let first = world.trail.shipper.handle(&batch, Utc::now()).await.unwrap();
+    let again = world.trail.shipper.handle(&batch, Utc::now()).await.unwrap();
+
+    // then: the marker was written on a second try, so the redelivery wrote nothing new
+    assert_eq!(first, json!({ "batchItemFailures": [] }));
+    assert_eq!(again, json!({ "batchItemFailures": [] }));
+    assert_eq!(lines(&objects(&world).await).len(), 1);
+    trail::verify(&objects(&world).await).unwrap();
 }
 
 #[test]

@@ -19,7 +19,7 @@ use sagefence_tests::world::{
     tuning_job_request, TEST_ROLE_ARN,
 };
 use sagefence_tests::{Emulator, HarnessError, JobKind};
-use NotebookInstanceStatus::{InService, Pending, Stopped};
+use NotebookInstanceStatus::{InService, Pending, Stopped, Stopping};
 
 fn assert_rejected<E>(result: Result<impl std::fmt::Debug, E>, code: &str, message: &str)
 where
@@ -189,7 +189,7 @@ async fn notebook_lifecycle_follows_aws_state_rules() {
     assert_rejected(
         start_notebook(&sagemaker, "life").await,
         "ValidationException",
-        "Status (InService) not in ([Stopped]). Unable to transition to (Pending)",
+        "Status (InService) not in ([Stopped, Failed]). Unable to transition to (Pending)",
     );
     assert_rejected(
         delete_notebook(&sagemaker, "life").await,
@@ -222,7 +222,47 @@ async fn notebook_lifecycle_follows_aws_state_rules() {
         "ValidationException",
         "Status (Failed) not in ([InService])",
     );
+    start_notebook(&sagemaker, "broken").await.unwrap();
+    assert_eq!(notebook_status(&emulator, "broken").await.unwrap(), InService);
+    stop_notebook(&sagemaker, "broken").await.unwrap();
     delete_notebook(&sagemaker, "broken").await.unwrap();
+}
+
+#[tokio::test]
+async fn on_the_manual_clock_notebooks_take_aws_steps_each_sending_its_event() {
+    let emulator = Emulator::start().await.unwrap();
+    let sagemaker = emulator.sagemaker();
+    emulator.use_manual_clock().await.unwrap();
+    let arn = create_bare_notebook(&emulator, "Timed", &[]).await.unwrap();
+    assert!(arn.ends_with(":notebook-instance/timed"), "{arn}");
+    assert_eq!(notebook_status(&emulator, "Timed").await.unwrap(), Pending);
+    assert_eq!(emulator.next_transition_in().await.unwrap(), Some(300.0));
+    emulator.advance_clock(300.0).await.unwrap();
+    assert_eq!(notebook_status(&emulator, "Timed").await.unwrap(), InService);
+
+    stop_notebook(&sagemaker, "Timed").await.unwrap();
+    assert_eq!(notebook_status(&emulator, "Timed").await.unwrap(), Stopping);
+    emulator.advance_clock(60.0).await.unwrap();
+    assert_eq!(notebook_status(&emulator, "Timed").await.unwrap(), Stopped);
+    delete_notebook(&sagemaker, "Timed").await.unwrap();
+    emulator.advance_clock(60.0).await.unwrap();
+    assert_eq!(emulator.next_transition_in().await.unwrap(), None);
+
+    let events = emulator.take_events().await.unwrap();
+    let statuses: Vec<&str> = events
+        .iter()
+        .filter_map(|e| e.pointer("/detail/NotebookInstanceStatus").and_then(|s| s.as_str()))
+        .collect();
+    assert_eq!(
+        statuses,
+        ["Pending", "InService", "Stopping", "Stopped", "Deleting", "Deleted"]
+    );
+    for event in &events {
+        assert_eq!(event["detail-type"], "SageMaker Notebook Instance State Change");
+        assert_eq!(event["resources"], serde_json::json!([arn]));
+        assert_eq!(event["detail"]["NotebookInstanceName"], "Timed");
+    }
+    assert!(emulator.take_events().await.unwrap().is_empty());
 }
 
 #[tokio::test]

@@ -1,20 +1,12 @@
 //! Events the guardrail must not act on: its own calls echoed back by CloudTrail, malformed
 //! events, failed calls, read-only calls and events it does not govern. Each is recorded, and the account stays as it was.
 
-use crate::{given_running, state, when_reported};
+use crate::{given_running, state, untouched, when_reported};
 use sagefence_guardrail::GuardrailError;
 use sagefence_tests::events::{events_dir, fixture_bytes, notebook_call_event, EventTemplate};
 use sagefence_tests::guardrail::{given_guardrail, OWN_ROLE_ARN};
 use sagefence_tests::records::{record_type, records_of};
 use sagefence_tests::world::running_notebook;
-use sagefence_tests::Emulator;
-
-/// Asserts the notebook still runs and carries no sagefence tag.
-async fn untouched(emulator: &Emulator, name: &str) {
-    let now = state(emulator, name).await;
-    assert_eq!(now.status, "InService", "{name}");
-    assert!(now.sagefence_tags().is_empty(), "{name}: {:?}", now.tags);
-}
 
 #[tokio::test]
 async fn the_guardrails_own_call_echoed_back_is_recorded_and_not_acted_on() {

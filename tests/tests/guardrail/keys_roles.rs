@@ -122,6 +122,7 @@ async fn a_key_outside_the_project_is_left_alone() {
     assert!(!rotation(&emulator, &key_id).await);
 }
 
+/// The role's attached policy ARNs, sorted.
 async fn attached(emulator: &Emulator, role: &str) -> Vec<String> {
     let out = emulator
         .iam()
@@ -130,15 +131,15 @@ async fn attached(emulator: &Emulator, role: &str) -> Vec<String> {
         .send()
         .await
         .unwrap();
-    let mut arns: Vec<String> = out
-        .attached_policies()
-        .iter()
-        .map(|p| p.policy_arn().unwrap().to_owned())
-        .collect();
-    arns.sort();
-    arns
+    sorted(
+        out.attached_policies()
+            .iter()
+            .map(|p| p.policy_arn().unwrap().to_owned())
+            .collect(),
+    )
 }
 
+/// The role's inline policy names, sorted.
 async fn inline(emulator: &Emulator, role: &str) -> Vec<String> {
     let out = emulator
         .iam()
@@ -147,7 +148,10 @@ async fn inline(emulator: &Emulator, role: &str) -> Vec<String> {
         .send()
         .await
         .unwrap();
-    let mut names = out.policy_names().to_vec();
+    sorted(out.policy_names().to_vec())
+}
+
+fn sorted(mut names: Vec<String>) -> Vec<String> {
     names.sort();
     names
 }

@@ -4,6 +4,7 @@
 mod events;
 mod jobs;
 mod keys_roles;
+mod lifecycle;
 mod network;
 mod notebooks;
 mod tags;
@@ -24,6 +25,13 @@ async fn state(emulator: &Emulator, name: &str) -> NotebookState {
         .await
         .unwrap()
         .unwrap_or_else(|| panic!("notebook {name} should exist"))
+}
+
+/// then: the notebook `name` runs and carries no sagefence tag.
+async fn untouched(emulator: &Emulator, name: &str) {
+    let now = state(emulator, name).await;
+    assert_eq!(now.status, "InService", "{name}");
+    assert!(now.sagefence_tags().is_empty(), "{name}: {:?}", now.tags);
 }
 
 /// given: the notebook of `spec`, created and `InService`; its ARN.

@@ -230,12 +230,14 @@ async fn in_audit_mode_nothing_is_changed_and_the_remedies_are_recorded_as_dry_r
 
 #[tokio::test]
 async fn an_exemption_holds_until_it_expires() {
-    // given: a policy exempting legacy notebooks from the direct-internet rule until 2025-06-30;
-    // a running legacy notebook with direct internet access
-    let policy = "version: 1\nexemptions:\n  - resource: 'arn:aws:sagemaker:eu-west-1:123456789012:notebook-instance/legacy-*'\n    rules: [notebook-direct-internet-disabled]\n    reason: vendor appliance needs the internet (TICKET-42)\n    expires: 2025-06-30\n";
+    // given: a policy exempting the notebooks `arn:...:notebook-instance/Legacy-*` from the
+    // direct-internet rule until 2025-06-30; a running notebook `Legacy-Vendor` with direct
+    // internet access (SageMaker writes its ARN `...:notebook-instance/legacy-vendor`)
+    let policy = "version: 1\nexemptions:\n  - resource: 'arn:aws:sagemaker:eu-west-1:123456789012:notebook-instance/Legacy-*'\n    rules: [notebook-direct-internet-disabled]\n    reason: vendor appliance needs the internet (TICKET-42)\n    expires: 2025-06-30\n";
     let (emulator, project, guardrail) = given_guardrail_on(policy).await;
-    let name = "legacy-vendor";
+    let name = "Legacy-Vendor";
     let arn = given_running(&emulator, &project.notebook(name).with_direct_internet()).await;
+    assert!(arn.ends_with(":notebook-instance/legacy-vendor"), "{arn}");
 
     // when: it is reported InService while the exemption holds
     let summary = guardrail

@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use sagefence_core::event::{parse, Event};
+use sagefence_core::event::{parse, Event, IgnoreReason};
 use sagefence_tests::event_pattern::matches;
 use sagefence_tests::events::{events_dir, fixture_paths};
 use sagefence_tests::Emulator;
@@ -103,7 +103,13 @@ fn handlers(file: &Path, bytes: &[u8]) -> BTreeSet<String> {
     let names = |list: &[&str]| list.iter().map(|s| (*s).to_owned()).collect();
     match parse(bytes) {
         Ok(Event::ApiCall(_)) => names(&[GUARDRAIL, SHIPPER]),
-        Ok(Event::StateChange { .. }) => names(&[GUARDRAIL]),
+        // A state change to a status AWS sends but sagefence does not act on (a notebook
+        // `Deleted`, a status added since) still reaches the guardrail, which records it.
+        Ok(Event::StateChange { .. })
+        | Ok(Event::Ignored {
+            reason: IgnoreReason::UnhandledStatus { .. },
+            ..
+        }) => names(&[GUARDRAIL]),
         Ok(Event::Scheduled { .. } | Event::Ignored { .. }) => BTreeSet::new(),
         Err(_) => DELIVERED_MALFORMED
             .iter()

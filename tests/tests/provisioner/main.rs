@@ -101,11 +101,7 @@ fn s3(emulator: &Emulator) -> aws_sdk_s3::Client {
 }
 
 fn statement<'a>(document: &'a Value, sid: &str) -> &'a Value {
-    document["Statement"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["Sid"] == sid)
+    sagefence_provisioner::documents::statement(document, sid)
         .unwrap_or_else(|| panic!("no statement `{sid}` in {document}"))
 }
 

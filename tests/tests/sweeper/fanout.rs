@@ -2,7 +2,8 @@
 //! batch; fed back to the function, the messages sweep their shards, a malformed one is
 //! recorded and dropped, and none fails.
 
-use sagefence_sweeper::{ResourceType, Shard};
+use sagefence_core::model::ResourceKind;
+use sagefence_sweeper::Shard;
 use sagefence_tests::events::fixture_bytes;
 use sagefence_tests::records::{parse_audit, records_of};
 use sagefence_tests::sweeper::{SweeperOptions, SweeperUnderTest};
@@ -46,7 +47,7 @@ async fn a_schedule_fans_shards_out_through_sqs_and_each_message_sweeps_its_shar
     let function = sweeper.function(Some(queue_url.clone()));
 
     let answer = function.handle(&schedule(), chrono::Utc::now()).await.unwrap();
-    assert_eq!(answer, json!({ "queued": ResourceType::ALL.len() }));
+    assert_eq!(answer, json!({ "queued": ResourceKind::SWEPT.len() }));
     assert_eq!(
         notebook_state(&emulator, "rooted").await.unwrap().unwrap().status,
         "InService",
@@ -70,6 +71,7 @@ async fn a_schedule_fans_shards_out_through_sqs_and_each_message_sweeps_its_shar
                 "messageId": message.message_id().unwrap(),
                 "body": message.body().unwrap(),
                 "eventSource": "aws:sqs",
+                "eventSourceARN": format!("arn:aws:sqs:{REGION}:{ACCOUNT}:shards"),
             }));
             sqs.delete_message()
                 .queue_url(&queue_url)
@@ -84,14 +86,19 @@ async fn a_schedule_fans_shards_out_through_sqs_and_each_message_sweeps_its_shar
         .map(|m| serde_json::from_str(m["body"].as_str().unwrap()).unwrap())
         .collect();
     shards.sort();
-    let mut types: Vec<ResourceType> = shards.iter().map(|s| s.resource_type).collect();
+    let mut types: Vec<ResourceKind> = shards.iter().map(|s| s.resource_type).collect();
     types.dedup();
-    assert_eq!(types, ResourceType::ALL);
-    assert!(shards
-        .iter()
-        .all(|s| s.account == ACCOUNT && s.region == REGION && s.role_arn.is_none()));
+    assert_eq!(types, ResourceKind::SWEPT);
+    assert!(shards.iter().all(|s| s.account == ACCOUNT && s.region == REGION));
 
     messages.push(json!({ "messageId": "not-a-shard", "body": "{\"type\":\"buckets\"}", "eventSource": "aws:sqs" }));
+    let source = format!("arn:aws:sqs:{REGION}:{ACCOUNT}:shards");
+    let naming_a_role = json!({ "account": ACCOUNT, "region": REGION, "type": "models",
+        "role_arn": "arn:aws:iam::999999999999:role/attacker" });
+    let foreign = json!({ "account": "999999999999", "region": REGION, "type": "models" });
+    for (id, body) in [("names-a-role", naming_a_role), ("foreign-account", foreign)] {
+        messages.push(json!({ "messageId": id, "body": body.to_string(), "eventSourceARN": source }));
+    }
     let mut failures = Vec::new();
     for batch in messages.chunks(10) {
         let answer = function
@@ -110,7 +117,11 @@ async fn a_schedule_fans_shards_out_through_sqs_and_each_message_sweeps_its_shar
     );
     let audit = function.sweeper.audit.into_inner().contents().unwrap();
     let records = parse_audit(&audit).unwrap();
-    assert_eq!(records_of(&records, "malformed").len(), 1);
+    assert_eq!(
+        records_of(&records, "malformed").len(),
+        3,
+        "the bad shard, the role, the foreign account"
+    );
     assert!(!records_of(&records, "finding").is_empty());
 }
 
@@ -124,12 +135,12 @@ async fn a_shard_whose_listing_fails_is_delivered_again() {
     let shard = Shard {
         account: ACCOUNT.to_owned(),
         region: REGION.to_owned(),
-        resource_type: ResourceType::Models,
-        role_arn: None,
+        resource_type: ResourceKind::Model,
     };
     emulator.throttle("ListModels", 10).await.unwrap();
     let batch = json!({ "Records": [
-        { "messageId": "m-1", "body": serde_json::to_string(&shard).unwrap() },
+        { "messageId": "m-1", "body": serde_json::to_string(&shard).unwrap(),
+          "eventSourceARN": format!("arn:aws:sqs:{REGION}:{ACCOUNT}:shards") },
     ]});
     let answer = function
         .handle(&serde_json::to_vec(&batch).unwrap(), chrono::Utc::now())

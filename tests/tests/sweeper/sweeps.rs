@@ -2,7 +2,7 @@
 //! that change nothing, lists past one page, throttling absorbed, and findings resolved since
 //! the last sweep.
 
-use sagefence_sweeper::ResourceType;
+use sagefence_core::model::ResourceKind;
 use sagefence_tests::records::{record_type, records_of};
 use sagefence_tests::sweeper::{statuses, SweeperOptions, SweeperUnderTest};
 use sagefence_tests::world::{
@@ -39,7 +39,7 @@ async fn a_drifted_notebook_is_stopped_fixed_and_restarted_over_two_sweeps_and_a
         .await
         .unwrap();
 
-    let first = sweeper.sweep(&[ResourceType::Notebooks]).await.unwrap();
+    let first = sweeper.sweep(&[ResourceKind::NotebookInstance]).await.unwrap();
     assert!(first.errors.is_empty(), "{:?}", first.errors);
     assert_eq!(first.resources, 2);
     let root = statuses(&first, "notebook-root-access-disabled");
@@ -56,7 +56,7 @@ async fn a_drifted_notebook_is_stopped_fixed_and_restarted_over_two_sweeps_and_a
         "InService"
     );
 
-    let second = sweeper.sweep(&[ResourceType::Notebooks]).await.unwrap();
+    let second = sweeper.sweep(&[ResourceKind::NotebookInstance]).await.unwrap();
     let rooted = notebook_state(&emulator, "rooted").await.unwrap().unwrap();
     assert_eq!(
         rooted.root_access.as_deref(),
@@ -66,7 +66,7 @@ async fn a_drifted_notebook_is_stopped_fixed_and_restarted_over_two_sweeps_and_a
     );
     assert_eq!(rooted.status, "InService", "restarted, as it was running");
 
-    let third = sweeper.sweep(&[ResourceType::Notebooks]).await.unwrap();
+    let third = sweeper.sweep(&[ResourceKind::NotebookInstance]).await.unwrap();
     assert_eq!(statuses(&third, "notebook-root-access-disabled")["rooted"], "PASSED");
     assert!(third
         .resolved
@@ -106,7 +106,7 @@ async fn a_standing_violation_is_notified_when_it_first_fails_not_at_every_sweep
         let outcomes = outcomes(report, "unowned");
         outcomes.iter().filter(|o| o.starts_with("notify:")).count()
     };
-    let sweep = || sweeper.sweep(&[ResourceType::Notebooks]);
+    let sweep = || sweeper.sweep(&[ResourceKind::NotebookInstance]);
 
     // when: swept twice; then: told at the first sweep only, though it fails at both
     let first = sweep().await.unwrap();
@@ -157,7 +157,7 @@ async fn a_dry_run_records_every_remedy_and_changes_nothing() {
     create_model(&emulator, &project, "loose", false).await.unwrap();
 
     let report = sweeper
-        .sweep(&[ResourceType::Notebooks, ResourceType::Models])
+        .sweep(&[ResourceKind::NotebookInstance, ResourceKind::Model])
         .await
         .unwrap();
     assert!(report.dry_run);
@@ -191,7 +191,7 @@ async fn lists_are_read_past_their_first_page() {
     let one_page = SweeperUnderTest::start(&emulator, SweeperOptions::default())
         .await
         .unwrap();
-    let types = [ResourceType::Notebooks, ResourceType::Models];
+    let types = [ResourceKind::NotebookInstance, ResourceKind::Model];
 
     let (small_before, whole_before) = (small_pages.requests(), one_page.requests());
     let small = small_pages.sweep(&types).await.unwrap();
@@ -221,14 +221,14 @@ async fn throttled_calls_are_retried_and_a_resource_still_throttled_is_reported_
         running_notebook(&emulator, &project.notebook(name)).await.unwrap();
     }
     let before = sweeper.requests();
-    let calm = sweeper.sweep(&[ResourceType::Notebooks]).await.unwrap();
+    let calm = sweeper.sweep(&[ResourceKind::NotebookInstance]).await.unwrap();
     let calm_requests = sweeper.requests() - before;
     assert!(calm.errors.is_empty());
 
     emulator.throttle("ListNotebookInstances", 1).await.unwrap();
     emulator.throttle("DescribeNotebookInstance", 2).await.unwrap();
     let before = sweeper.requests();
-    let throttled = sweeper.sweep(&[ResourceType::Notebooks]).await.unwrap();
+    let throttled = sweeper.sweep(&[ResourceKind::NotebookInstance]).await.unwrap();
     assert!(throttled.errors.is_empty(), "{:?}", throttled.errors);
     assert_eq!(throttled.resources, 3);
     assert_eq!(
@@ -238,7 +238,7 @@ async fn throttled_calls_are_retried_and_a_resource_still_throttled_is_reported_
     );
 
     emulator.throttle("DescribeNotebookInstance", 4).await.unwrap();
-    let exhausted = sweeper.sweep(&[ResourceType::Notebooks]).await.unwrap();
+    let exhausted = sweeper.sweep(&[ResourceKind::NotebookInstance]).await.unwrap();
     assert_eq!(exhausted.errors.len(), 1, "{:?}", exhausted.errors);
     assert!(exhausted.errors[0].resource.is_some());
     assert!(
@@ -256,7 +256,7 @@ async fn project_network_drift_is_undone_and_resolved_on_the_next_sweep() {
         .await
         .unwrap();
     map_public_ip_on_launch(&emulator, &project.subnet_id).await.unwrap();
-    let types = [ResourceType::Vpcs, ResourceType::Subnets, ResourceType::SecurityGroups];
+    let types = [ResourceKind::Vpc, ResourceKind::Subnet, ResourceKind::SecurityGroup];
 
     let first = sweeper.sweep(&types).await.unwrap();
     assert!(first.errors.is_empty(), "{:?}", first.errors);
@@ -309,7 +309,7 @@ async fn project_keys_and_roles_are_restored() {
         .unwrap();
 
     let report = sweeper
-        .sweep(&[ResourceType::KmsKeys, ResourceType::Roles])
+        .sweep(&[ResourceKind::KmsKey, ResourceKind::Role])
         .await
         .unwrap();
     assert!(report.errors.is_empty(), "{:?}", report.errors);
@@ -351,7 +351,7 @@ async fn running_jobs_and_models_are_swept_and_the_drifted_ones_remedied() {
     create_model(&emulator, &project, "open", false).await.unwrap();
 
     let report = sweeper
-        .sweep(&[ResourceType::TrainingJobs, ResourceType::Models])
+        .sweep(&[ResourceKind::TrainingJob, ResourceKind::Model])
         .await
         .unwrap();
     assert!(report.errors.is_empty(), "{:?}", report.errors);

@@ -37,7 +37,7 @@ pub enum Resource {
 }
 
 /// The kind of a resource named in findings and actions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ResourceKind {
     /// A notebook instance.
@@ -89,6 +89,54 @@ impl ResourceKind {
             ResourceKind::Role => "role",
             ResourceKind::Bucket => "bucket",
         }
+    }
+
+    /// The plural name a sweep's settings, shards and the CLI's `--types` use.
+    pub const fn plural(self) -> &'static str {
+        match self {
+            ResourceKind::NotebookInstance => "notebooks",
+            ResourceKind::TrainingJob => "training-jobs",
+            ResourceKind::ProcessingJob => "processing-jobs",
+            ResourceKind::HyperParameterTuningJob => "tuning-jobs",
+            ResourceKind::TransformJob => "transform-jobs",
+            ResourceKind::Model => "models",
+            ResourceKind::EndpointConfig => "endpoint-configs",
+            ResourceKind::Domain => "domains",
+            ResourceKind::Vpc => "vpcs",
+            ResourceKind::Subnet => "subnets",
+            ResourceKind::SecurityGroup => "security-groups",
+            ResourceKind::KmsKey => "kms-keys",
+            ResourceKind::Role => "roles",
+            ResourceKind::Bucket => "buckets",
+        }
+    }
+
+    /// Every kind a sweep lists, in sweep order, which is the kinds' order (jobs: those in
+    /// progress).
+    pub const SWEPT: &'static [ResourceKind] = &[
+        ResourceKind::NotebookInstance,
+        ResourceKind::TrainingJob,
+        ResourceKind::ProcessingJob,
+        ResourceKind::HyperParameterTuningJob,
+        ResourceKind::TransformJob,
+        ResourceKind::Model,
+        ResourceKind::EndpointConfig,
+        ResourceKind::Domain,
+        ResourceKind::Vpc,
+        ResourceKind::Subnet,
+        ResourceKind::SecurityGroup,
+        ResourceKind::KmsKey,
+        ResourceKind::Role,
+    ];
+
+    /// The swept kind with this plural name.
+    pub fn from_plural(name: &str) -> Option<ResourceKind> {
+        ResourceKind::SWEPT.iter().copied().find(|kind| kind.plural() == name)
+    }
+
+    /// Whether the kind is global (IAM): swept in one region only.
+    pub fn is_global(self) -> bool {
+        self == ResourceKind::Role
     }
 }
 

@@ -31,6 +31,8 @@ pub enum NotebookStatus {
     Deleting,
     /// Being updated.
     Updating,
+    /// Deleted: the last state-change event of a notebook reports it, never a Describe answer.
+    Deleted,
 }
 
 /// A notebook instance, as far as the input tells.

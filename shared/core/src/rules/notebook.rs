@@ -59,7 +59,8 @@ pub(super) fn check(cx: &Context<'_>, n: &NotebookInstance) -> Vec<(RuleId, Verd
 /// A notebook's remedies. Its tags hold the state: what it owes (`sagefence:violation`, one
 /// writer for every rule), the remedy (`sagefence:remedy`) and whether it ran before a fix
 /// (`sagefence:restart`). Running and owing a blocking remedy: stop. Stopped: delete, or fix
-/// RootAccess in place and start again if it ran before. Owing nothing: drop stale tags.
+/// RootAccess in place and start again if it ran before. Owing nothing: drop stale tags, but
+/// keep the restart mark while the fix is still `Updating` (the start waits for `Stopped`).
 pub(super) fn steps(n: &NotebookInstance, owed: &[(RuleId, Remedy)]) -> Vec<Step> {
     let tags = n.tags.known();
     let tag = |key: &str| tags.and_then(|t| t.get(key));
@@ -88,6 +89,10 @@ pub(super) fn steps(n: &NotebookInstance, owed: &[(RuleId, Remedy)]) -> Vec<Step
         if remedy == Remedy::Fix && (running || tag(RESTART_TAG) == Some("true")) {
             wanted.insert(RESTART_TAG.to_owned(), "true".to_owned());
         }
+    }
+    let updating = n.status == Some(NotebookStatus::Updating);
+    if still_owed.is_empty() && updating && tag(RESTART_TAG) == Some("true") {
+        wanted.insert(RESTART_TAG.to_owned(), "true".to_owned());
     }
 
     let mut out = Vec::new();

@@ -8,11 +8,11 @@ use chrono::{TimeZone, Utc};
 use sagefence_core::{assess_event, Facts, Policy};
 use serde_json::Value;
 
-fn events_dir() -> PathBuf {
+pub(crate) fn events_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../events")
 }
 
-fn fixtures() -> Vec<PathBuf> {
+pub(crate) fn fixtures() -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut dirs = vec![events_dir()];
     while let Some(dir) = dirs.pop() {

@@ -3,45 +3,6 @@
 use super::support::*;
 
 #[test]
-fn compliant_training_job_passes_every_job_rule() {
-    let findings = check(compliant_training_job());
-    assert_eq!(rules(&findings), JOB_RULES);
-    assert!(all_passed(&findings), "{findings:#?}");
-}
-
-#[test]
-fn training_job_without_vpc_config_fails_job_in_project_vpc() {
-    let mut job = compliant_training_job();
-    job.specs = vec![JobSpec {
-        network: Some(JobNetwork {
-            vpc: None,
-            network_isolation: true,
-            inter_container_encryption: true,
-        }),
-        ..compliant_spec()
-    }];
-    let findings = check(job);
-    assert_eq!(failed(&findings), [RuleId::JobInProjectVpc]);
-    assert!(reason(&findings, RuleId::JobInProjectVpc).contains("VpcConfig"));
-}
-
-#[test]
-fn job_whose_vpc_config_names_no_subnet_fails() {
-    let mut job = compliant_training_job();
-    job.specs = vec![JobSpec {
-        network: Some(JobNetwork {
-            vpc: Some(placement(&[])),
-            network_isolation: true,
-            inter_container_encryption: true,
-        }),
-        ..compliant_spec()
-    }];
-    let findings = check(job);
-    assert_eq!(failed(&findings), [RuleId::JobInProjectVpc]);
-    assert!(reason(&findings, RuleId::JobInProjectVpc).contains("no subnet"));
-}
-
-#[test]
 fn online_a_job_with_a_subnet_outside_the_project_fails_naming_only_that_subnet() {
     let mut job = compliant_training_job();
     job.specs = vec![JobSpec {
@@ -56,63 +17,6 @@ fn online_a_job_with_a_subnet_outside_the_project_fails_naming_only_that_subnet(
     assert_eq!(failed(&findings), [RuleId::JobInProjectVpc]);
     let why = reason(&findings, RuleId::JobInProjectVpc);
     assert!(why.contains(OTHER_SUBNET) && !why.contains(SUBNET), "{why}");
-}
-
-#[test]
-fn training_job_without_network_isolation_fails_naming_the_setting() {
-    let mut job = compliant_training_job();
-    job.specs = vec![JobSpec {
-        network: Some(JobNetwork {
-            vpc: Some(placement(&[SUBNET])),
-            network_isolation: false,
-            inter_container_encryption: true,
-        }),
-        ..compliant_spec()
-    }];
-    let findings = check(job);
-    assert_eq!(failed(&findings), [RuleId::JobNetworkIsolation]);
-    assert!(reason(&findings, RuleId::JobNetworkIsolation).contains("EnableNetworkIsolation"));
-}
-
-#[test]
-fn training_job_without_inter_container_encryption_fails_naming_the_setting() {
-    let mut job = compliant_training_job();
-    job.specs = vec![JobSpec {
-        network: Some(JobNetwork {
-            vpc: Some(placement(&[SUBNET])),
-            network_isolation: true,
-            inter_container_encryption: false,
-        }),
-        ..compliant_spec()
-    }];
-    let findings = check(job);
-    assert_eq!(failed(&findings), [RuleId::JobInterContainerEncryption]);
-    let why = reason(&findings, RuleId::JobInterContainerEncryption);
-    assert!(why.contains("EnableInterContainerTrafficEncryption"), "{why}");
-}
-
-#[test]
-fn training_job_without_volume_kms_key_fails_naming_volume_kms_key_id() {
-    let mut job = compliant_training_job();
-    job.specs = vec![JobSpec {
-        volume_kms_key_id: None,
-        ..compliant_spec()
-    }];
-    let findings = check(job);
-    assert_eq!(failed(&findings), [RuleId::JobVolumeKms]);
-    assert!(reason(&findings, RuleId::JobVolumeKms).contains("VolumeKmsKeyId"));
-}
-
-#[test]
-fn training_job_without_output_kms_key_fails_naming_the_output_key() {
-    let mut job = compliant_training_job();
-    job.specs = vec![JobSpec {
-        output_kms_key_id: Some(None),
-        ..compliant_spec()
-    }];
-    let findings = check(job);
-    assert_eq!(failed(&findings), [RuleId::JobOutputKms]);
-    assert!(reason(&findings, RuleId::JobOutputKms).contains("KmsKeyId"));
 }
 
 #[test]

@@ -7,11 +7,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod arn;
-mod domain;
 mod endpoint_config;
+mod evaluation;
 mod finding_json;
 mod job;
-mod model;
 mod notebook;
 mod policy;
 mod support;
@@ -24,3 +23,4 @@ mod plan_support;
 
 mod fixtures;
 mod infrastructure;
+mod mutation;

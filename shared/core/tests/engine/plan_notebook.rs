@@ -159,21 +159,27 @@ fn stopped_notebook_owed_a_root_fix_is_not_started_when_it_was_not_running() {
 }
 
 #[test]
-fn compliant_stopped_notebook_with_restart_tag_is_started_and_untagged() {
-    let notebook = with_tags(
-        compliant_notebook(Some(NotebookStatus::Stopped)),
-        &[
-            (VIOLATION_TAG, ROOT),
-            (REMEDY_TAG, "fix-root-access"),
-            (RESTART_TAG, "true"),
-        ],
-    );
+fn compliant_stopped_notebook_with_restart_tag_is_started_and_untagged_but_not_while_updating() {
+    let fixed = |status| {
+        with_tags(
+            compliant_notebook(Some(status)),
+            &[
+                (VIOLATION_TAG, ROOT),
+                (REMEDY_TAG, "fix-root-access"),
+                (RESTART_TAG, "true"),
+            ],
+        )
+    };
     assert_eq!(
-        kinds(&plan_builtin(&nb(notebook))),
+        kinds(&plan_builtin(&nb(fixed(NotebookStatus::Stopped)))),
         [
             ActionKind::StartNotebookInstance,
             untag(&[VIOLATION_TAG, REMEDY_TAG, RESTART_TAG])
         ]
+    );
+    assert_eq!(
+        kinds(&plan_builtin(&nb(fixed(NotebookStatus::Updating)))),
+        [untag(&[VIOLATION_TAG, REMEDY_TAG])]
     );
 }
 

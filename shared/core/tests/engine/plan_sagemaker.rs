@@ -56,80 +56,6 @@ fn job_missing_only_a_tag_is_tagged_and_notified_not_stopped() {
 }
 
 #[test]
-fn model_breaking_a_rule_is_deleted_without_tagging_even_when_tags_are_missing() {
-    let model = Model {
-        network_isolation: false,
-        tags: Tags::default(),
-        ..compliant_model()
-    };
-    let actions = plan_builtin(&Resource::Model(model));
-    assert_eq!(kinds(&actions), [ActionKind::DeleteModel]);
-    assert_eq!(rule_ids(actions.first()), ["model-network-isolation"]);
-}
-
-#[test]
-fn model_breaking_both_rules_is_deleted_once() {
-    let model = Model {
-        vpc: None,
-        network_isolation: false,
-        ..compliant_model()
-    };
-    let actions = plan_builtin(&Resource::Model(model));
-    assert_eq!(kinds(&actions), [ActionKind::DeleteModel]);
-    assert_eq!(
-        rule_ids(actions.first()),
-        ["model-in-project-vpc", "model-network-isolation"]
-    );
-}
-
-#[test]
-fn endpoint_config_without_kms_is_deleted_if_unused() {
-    let config = EndpointConfig {
-        kms_key_id: None,
-        ..compliant_endpoint_config()
-    };
-    let actions = plan_builtin(&Resource::EndpointConfig(config));
-    assert_eq!(kinds(&actions), [ActionKind::DeleteEndpointConfigIfUnused]);
-    assert_eq!(rule_ids(actions.first()), ["endpoint-config-kms"]);
-}
-
-#[test]
-fn endpoint_config_without_kms_under_remedy_notify_is_only_notified() {
-    let policy = policy("rules:\n  endpoint-config-kms: {remedy: notify}\n").unwrap();
-    let config = EndpointConfig {
-        kms_key_id: None,
-        ..compliant_endpoint_config()
-    };
-    let actions = plan_with(&policy, &Resource::EndpointConfig(config));
-    assert_eq!(kinds(&actions), [ActionKind::Notify]);
-    assert_eq!(rule_ids(actions.first()), ["endpoint-config-kms"]);
-}
-
-#[test]
-fn prod_endpoint_config_with_too_few_instances_is_notified() {
-    let policy = policy("scope: {environment: prod}\n").unwrap();
-    let mut config = compliant_endpoint_config();
-    for variant in &mut config.variants {
-        variant.initial_instance_count = Some(1);
-    }
-    let actions = plan_with(&policy, &Resource::EndpointConfig(config));
-    assert_eq!(kinds(&actions), [ActionKind::Notify]);
-    assert_eq!(rule_ids(actions.first()), ["endpoint-config-prod-instance-count"]);
-}
-
-#[test]
-fn domain_breaking_both_rules_is_notified_once_naming_both() {
-    let domain = Domain {
-        app_network_access: AppNetworkAccess::PublicInternetOnly,
-        kms_key_id: None,
-        ..compliant_domain()
-    };
-    let actions = plan_builtin(&Resource::Domain(domain));
-    assert_eq!(kinds(&actions), [ActionKind::Notify]);
-    assert_eq!(rule_ids(actions.first()), ["domain-vpc-only", "domain-kms"]);
-}
-
-#[test]
 fn compliant_resources_of_every_kind_plan_nothing() {
     let resources = [
         Resource::Job(compliant_training_job(Some(JobStatus::InProgress))),
@@ -139,5 +65,81 @@ fn compliant_resources_of_every_kind_plan_nothing() {
     ];
     for resource in &resources {
         assert_eq!(plan_builtin(resource), [], "{resource:?}");
+    }
+}
+
+#[test]
+fn models_endpoint_configs_and_domains_get_one_action_naming_every_rule_they_break() {
+    let one_instance = |mut config: EndpointConfig| {
+        config
+            .variants
+            .iter_mut()
+            .for_each(|v| v.initial_instance_count = Some(1));
+        config
+    };
+    let no_key = EndpointConfig {
+        kms_key_id: None,
+        ..compliant_endpoint_config()
+    };
+    let cases: Vec<(&str, &str, Resource, ActionKind, &[&str])> = vec![
+        (
+            "a model breaking a rule is deleted, without tagging even when tags are missing",
+            "",
+            Resource::Model(Model {
+                network_isolation: false,
+                tags: Tags::default(),
+                ..compliant_model()
+            }),
+            ActionKind::DeleteModel,
+            &["model-network-isolation"],
+        ),
+        (
+            "a model breaking both rules is deleted once",
+            "",
+            Resource::Model(Model {
+                vpc: None,
+                network_isolation: false,
+                ..compliant_model()
+            }),
+            ActionKind::DeleteModel,
+            &["model-in-project-vpc", "model-network-isolation"],
+        ),
+        (
+            "an endpoint configuration without a key is deleted if unused",
+            "",
+            Resource::EndpointConfig(no_key.clone()),
+            ActionKind::DeleteEndpointConfigIfUnused,
+            &["endpoint-config-kms"],
+        ),
+        (
+            "under remedy notify it is only notified",
+            "rules:\n  endpoint-config-kms: {remedy: notify}\n",
+            Resource::EndpointConfig(no_key),
+            ActionKind::Notify,
+            &["endpoint-config-kms"],
+        ),
+        (
+            "a production endpoint configuration with too few instances is notified",
+            "scope: {environment: prod}\n",
+            Resource::EndpointConfig(one_instance(compliant_endpoint_config())),
+            ActionKind::Notify,
+            &["endpoint-config-prod-instance-count"],
+        ),
+        (
+            "a domain breaking both rules is notified once, naming both",
+            "",
+            Resource::Domain(Domain {
+                app_network_access: AppNetworkAccess::PublicInternetOnly,
+                kms_key_id: None,
+                ..compliant_domain()
+            }),
+            ActionKind::Notify,
+            &["domain-vpc-only", "domain-kms"],
+        ),
+    ];
+    for (what, settings, resource, action, rules) in cases {
+        let actions = plan_with(&policy(settings).unwrap(), &resource);
+        assert_eq!(kinds(&actions), [action], "{what}");
+        assert_eq!(rule_ids(actions.first()), rules, "{what}");
     }
 }

@@ -1,13 +1,13 @@
 //! Builders and helpers for the planner tests; the constants, clock and tags are the
 //! evaluation tests' (`support`).
 
-pub(crate) use super::support::{now, policy, project_tags, KEY, REGION, SUBNET};
+pub(crate) use super::support::{compliant_endpoint_config, compliant_model, now, policy, REGION};
 
 pub(crate) use std::collections::BTreeMap;
 
 pub(crate) use sagefence_core::model::{
-    AppNetworkAccess, Domain, EndpointConfig, Fact, Job, JobKind, JobNetwork, JobSpec, JobStatus, Model,
-    NotebookInstance, NotebookStatus, ProductionVariant, Resource, Tags, Toggle, VpcPlacement,
+    AppNetworkAccess, Domain, EndpointConfig, Fact, Job, JobNetwork, JobStatus, Model, NotebookInstance,
+    NotebookStatus, Resource, Tags, Toggle,
 };
 pub(crate) use sagefence_core::plan::{REMEDY_TAG, RESTART_TAG, VIOLATION_TAG};
 pub(crate) use sagefence_core::{evaluate, plan, Action, ActionKind, Facts, Mode, Policy};
@@ -15,13 +15,6 @@ pub(crate) use sagefence_core::{evaluate, plan, Action, ActionKind, Facts, Mode,
 pub(crate) const DIRECT: &str = "notebook-direct-internet-disabled";
 pub(crate) const ROOT: &str = "notebook-root-access-disabled";
 pub(crate) const TAGS_RULE: &str = "notebook-required-tags";
-
-pub(crate) fn placement() -> VpcPlacement {
-    VpcPlacement {
-        subnets: vec![SUBNET.to_owned()],
-        security_group_ids: vec!["sg-0123456789abcdef0".to_owned()],
-    }
-}
 
 /// The evaluation tests' compliant notebook, in `status`.
 pub(crate) fn compliant_notebook(status: Option<NotebookStatus>) -> NotebookInstance {
@@ -57,22 +50,12 @@ pub(crate) fn with_tags(mut notebook: NotebookInstance, extra: &[(&str, &str)]) 
     notebook
 }
 
+/// The evaluation tests' compliant training job, in `status`.
 pub(crate) fn compliant_training_job(status: Option<JobStatus>) -> Job {
     Job {
-        kind: JobKind::Training,
         name: "alpha-train".to_owned(),
-        arn: None,
         status,
-        specs: vec![JobSpec {
-            network: Some(JobNetwork {
-                vpc: Some(placement()),
-                network_isolation: true,
-                inter_container_encryption: true,
-            }),
-            volume_kms_key_id: Some(KEY.to_owned()),
-            output_kms_key_id: Some(Some(KEY.to_owned())),
-        }],
-        tags: project_tags(),
+        ..super::support::compliant_training_job()
     }
 }
 
@@ -85,39 +68,11 @@ pub(crate) fn unencrypted_job(status: Option<JobStatus>) -> Job {
     job
 }
 
-pub(crate) fn compliant_model() -> Model {
-    Model {
-        name: "alpha-model".to_owned(),
-        arn: None,
-        vpc: Some(placement()),
-        network_isolation: true,
-        tags: project_tags(),
-    }
-}
-
-pub(crate) fn compliant_endpoint_config() -> EndpointConfig {
-    EndpointConfig {
-        name: "alpha-endpoint-config".to_owned(),
-        arn: None,
-        kms_key_id: Some(KEY.to_owned()),
-        variants: vec![ProductionVariant {
-            name: "primary".to_owned(),
-            initial_instance_count: Some(2),
-            serverless: false,
-        }],
-        tags: project_tags(),
-    }
-}
-
+/// The evaluation tests' compliant domain, its VPC unknown to the planner.
 pub(crate) fn compliant_domain() -> Domain {
     Domain {
-        name: "alpha-studio".to_owned(),
-        arn: None,
-        app_network_access: AppNetworkAccess::VpcOnly,
-        kms_key_id: Some(KEY.to_owned()),
         vpc_id: None,
-        subnet_ids: vec![SUBNET.to_owned()],
-        tags: project_tags(),
+        ..super::support::compliant_domain()
     }
 }
 

@@ -141,12 +141,6 @@ pub(crate) fn compliant_endpoint_config() -> EndpointConfig {
     }
 }
 
-pub(crate) fn prod_tags() -> Tags {
-    let mut tags = project_tags();
-    tags.0.insert("sagefence:environment".to_owned(), "prod".to_owned());
-    tags
-}
-
 pub(crate) fn compliant_domain() -> Domain {
     Domain {
         name: "alpha-studio".to_owned(),
