@@ -9,6 +9,7 @@ use sagefence_aws::audit_log::JsonLinesAuditSink;
 use sagefence_aws::ports::OnAws;
 use sagefence_aws::remedy::Ports;
 use sagefence_aws::{FlowLogSettings, SnsNotifier};
+use sagefence_core::arn::OwnRoles;
 use sagefence_core::Policy;
 use sagefence_guardrail::{Guardrail, GuardrailError, Settings, Summary};
 use serde_json::Value;
@@ -45,7 +46,7 @@ impl<'a> GuardrailBuilder<'a> {
             emulator,
             policy: Policy::builtin(),
             settings: Settings {
-                own_role_arns: vec![OWN_ROLE_ARN.to_owned()],
+                own_roles: OwnRoles::new(&[OWN_ROLE_ARN], Some(ACCOUNT.to_owned())).unwrap_or_default(),
                 base_delay: TEST_BASE_DELAY,
                 ..Settings::default()
             },

@@ -88,7 +88,7 @@ fn an_audit_policy_still_exits_one_but_plans_audit_actions_only() {
 
 #[test]
 fn an_exemption_in_the_policy_turns_a_failure_into_exit_zero() {
-    let policy = policy_file("sagefence-cli-exempt", "exempt.yaml", "version: 1\nexemptions:\n  - resource: '*-no-root-access'\n    rules: [notebook-root-access-disabled]\n    reason: vendor image\n    expires: 2999-12-31\n");
+    let policy = policy_file("sagefence-cli-exempt", "exempt.yaml", "version: 1\nexemptions:\n  - resource: 'arn:aws:sagemaker:eu-west-1:111122223333:notebook-instance/*-no-root-access'\n    rules: [notebook-root-access-disabled]\n    reason: vendor image\n    expires: 2999-12-31\n");
     let event = "events/sagemaker/api-create-notebook-instance-no-root-access.json";
     assert_eq!(sagefence(&["evaluate", "--event", event]).status.code(), Some(1));
     let out = sagefence(&["evaluate", "--event", event, "--policy", policy.to_str().unwrap()]);

@@ -4,8 +4,9 @@ use chrono::{DateTime, Utc};
 use sagefence_audit::audit::{record_id, AuditRecord, Outcome, Subject};
 use sagefence_aws::ports::AuditSink;
 use sagefence_aws::remedy::{Applied, Ports, Remediator, RemedyPorts};
-use sagefence_core::event::{self, Event, EventMeta};
-use sagefence_core::{evaluate, plan, Policy, Status};
+use sagefence_core::event::{self, Actor, ApiCall, ApiRequest, Event, EventMeta};
+use sagefence_core::model::Resource;
+use sagefence_core::{evaluate, plan, Action, Facts, Finding, Policy, Status};
 use serde::Serialize;
 
 use crate::error::GuardrailError;
@@ -58,7 +59,7 @@ pub struct ActionReport {
 }
 
 impl Summary {
-    fn new(meta: &EventMeta, disposition: &'static str) -> Summary {
+    pub(crate) fn new(meta: &EventMeta, disposition: &'static str) -> Summary {
         Summary {
             event_id: meta.id.clone(),
             disposition,
@@ -122,55 +123,93 @@ impl<P: RemedyPorts, A: AuditSink + Sync> Guardrail<P, A> {
             _ => None,
         };
 
-        let resolved = self.resolve(&event).await.map_err(GuardrailError::Lookup)?;
-        let mut summary = Summary::new(meta, "evaluated");
-        let mut failures: Vec<(String, bool)> = Vec::new();
-        for resource in &resolved.resources {
-            let findings = evaluate(&self.policy, resource, meta.region.as_deref(), &resolved.facts, now);
-            for finding in &findings {
-                let id = record_id(&[&event_key, "finding", finding.rule.as_str(), &finding.resource.name]);
-                let subject = Subject::Finding {
-                    finding: finding.clone(),
-                };
-                self.write(record(meta, actor.clone(), id, now, subject)).await?;
-            }
-            summary.findings += findings.len();
-            summary.failed += findings.iter().filter(|f| f.status == Status::Failed).count();
+        if let Event::ApiCall(
+            call @ ApiCall {
+                request: ApiRequest::Tags(change),
+                ..
+            },
+        ) = &event
+        {
+            return self.tag_change(call, change, now).await;
+        }
 
-            let actions = plan(&self.policy, resource, &findings);
-            for Applied { step, action, outcome } in self.remediator().apply_plan(resource, actions).await {
-                if let Outcome::Failed { error, retryable } = &outcome {
-                    failures.push((error.clone(), *retryable));
-                }
-                let name = sagefence_audit::audit::action_name(&action);
-                let id = record_id(&[
-                    &event_key,
-                    "action",
-                    &step.to_string(),
-                    &name,
-                    &action.resource.name,
-                    outcome.name(),
-                ]);
-                summary.actions.push(ActionReport {
-                    action: name,
-                    resource: action.resource.to_string(),
-                    outcome: outcome.clone(),
-                });
-                let subject = Subject::Action { action, outcome };
-                self.write(record(meta, actor.clone(), id, now, subject)).await?;
-            }
+        let resolved = self.resolve(&event).await.map_err(GuardrailError::Lookup)?;
+        let mut run = Run::new(meta, actor, now);
+        for resource in &resolved.resources {
+            self.assess(&mut run, resource, &resolved.facts).await?;
         }
         for gone in &resolved.gone {
             tracing::info!(resource = %gone, "the resource no longer exists; nothing to do");
         }
-        match failures.first() {
-            None => Ok(summary),
-            Some((first, _)) => Err(GuardrailError::Remedy {
-                failed: failures.len(),
-                first: first.clone(),
-                retryable: failures.iter().any(|(_, retryable)| *retryable),
-            }),
+        run.finish()
+    }
+
+    /// Evaluates one resource as it is now, records its findings, plans and applies its remedies.
+    pub(crate) async fn assess(
+        &self,
+        run: &mut Run<'_>,
+        resource: &Resource,
+        facts: &Facts,
+    ) -> Result<(), GuardrailError> {
+        let meta = run.meta;
+        let findings = evaluate(&self.policy, resource, meta.region.as_deref(), facts, run.now);
+        for finding in &findings {
+            self.record_finding(run, "finding", finding).await?;
         }
+        let actions = plan(&self.policy, resource, &findings);
+        self.act(run, resource, actions).await
+    }
+
+    /// Records one finding; `label` keeps its record id apart from other findings of the event.
+    pub(crate) async fn record_finding(
+        &self,
+        run: &mut Run<'_>,
+        label: &str,
+        finding: &Finding,
+    ) -> Result<(), GuardrailError> {
+        let id = record_id(&[&run.event_key, label, finding.rule.as_str(), &finding.resource.name]);
+        let subject = Subject::Finding {
+            finding: finding.clone(),
+        };
+        self.write(record(run.meta, run.actor.clone(), id, run.now, subject))
+            .await?;
+        run.summary.findings += 1;
+        if finding.status == Status::Failed {
+            run.summary.failed += 1;
+        }
+        Ok(())
+    }
+
+    /// Applies planned actions to a resource and records each with its outcome.
+    pub(crate) async fn act(
+        &self,
+        run: &mut Run<'_>,
+        resource: &Resource,
+        actions: Vec<Action>,
+    ) -> Result<(), GuardrailError> {
+        for Applied { step, action, outcome } in self.remediator().apply_plan(resource, actions).await {
+            if let Outcome::Failed { error, retryable } = &outcome {
+                run.failures.push((error.clone(), *retryable));
+            }
+            let name = sagefence_audit::audit::action_name(&action);
+            let id = record_id(&[
+                &run.event_key,
+                "action",
+                &step.to_string(),
+                &name,
+                &action.resource.name,
+                outcome.name(),
+            ]);
+            run.summary.actions.push(ActionReport {
+                action: name,
+                resource: action.resource.to_string(),
+                outcome: outcome.clone(),
+            });
+            let subject = Subject::Action { action, outcome };
+            self.write(record(run.meta, run.actor.clone(), id, run.now, subject))
+                .await?;
+        }
+        Ok(())
     }
 
     /// The remedies, acting through this guardrail's ports.
@@ -178,15 +217,57 @@ impl<P: RemedyPorts, A: AuditSink + Sync> Guardrail<P, A> {
         Remediator::new(&self.ports, &self.policy, self.settings.backoff())
     }
 
-    async fn write(&self, record: AuditRecord) -> Result<(), GuardrailError> {
+    pub(crate) async fn write(&self, record: AuditRecord) -> Result<(), GuardrailError> {
         self.audit.record(&record).await.map_err(GuardrailError::Audit)
     }
 }
 
+/// One event being handled: where its records go and what it did so far.
+#[derive(Debug)]
+pub(crate) struct Run<'e> {
+    /// The event's envelope.
+    pub meta: &'e EventMeta,
+    /// The caller, for API calls.
+    pub actor: Option<Actor>,
+    /// The key of the event's record ids.
+    pub event_key: String,
+    /// When it is handled.
+    pub now: DateTime<Utc>,
+    /// What was done.
+    pub summary: Summary,
+    /// Remedies that failed, and whether a retry may help.
+    pub failures: Vec<(String, bool)>,
+}
+
+impl<'e> Run<'e> {
+    pub(crate) fn new(meta: &'e EventMeta, actor: Option<Actor>, now: DateTime<Utc>) -> Self {
+        Run {
+            meta,
+            actor,
+            event_key: meta.id.clone().unwrap_or_default(),
+            now,
+            summary: Summary::new(meta, "evaluated"),
+            failures: Vec::new(),
+        }
+    }
+
+    /// The summary, or the remedies' failure.
+    pub(crate) fn finish(self) -> Result<Summary, GuardrailError> {
+        match self.failures.first() {
+            None => Ok(self.summary),
+            Some((first, _)) => Err(GuardrailError::Remedy {
+                failed: self.failures.len(),
+                first: first.clone(),
+                retryable: self.failures.iter().any(|(_, retryable)| *retryable),
+            }),
+        }
+    }
+}
+
 /// The guardrail's audit record of an event.
-fn record(
+pub(crate) fn record(
     meta: &EventMeta,
-    actor: Option<sagefence_core::event::Actor>,
+    actor: Option<Actor>,
     id: String,
     now: DateTime<Utc>,
     subject: Subject,

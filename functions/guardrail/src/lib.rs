@@ -7,6 +7,7 @@ pub mod handler;
 mod resolve;
 mod retry;
 pub mod settings;
+mod tags;
 
 pub use error::GuardrailError;
 pub use handler::{Guardrail, Summary};

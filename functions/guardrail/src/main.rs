@@ -14,8 +14,10 @@ use sagefence_guardrail::Guardrail;
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     sagefence_aws::telemetry::init_json_logs(std::io::stderr);
-    let env = Environment::read(process_env)?;
     let (sdk, policy) = sagefence_aws::sdk_and_policy().await?;
+    let identity = aws_sdk_sts::Client::new(&sdk).get_caller_identity().send().await;
+    let home_account = identity.ok().and_then(|i| i.account().map(str::to_owned));
+    let env = Environment::read(process_env, home_account)?;
     let flow_logs = FlowLogSettings {
         log_group_prefix: env.flow_log_group_prefix,
         delivery_role_arn: env.flow_log_role_arn,

@@ -50,6 +50,7 @@ impl<P: RemedyPorts, A: AuditSink + Sync> Guardrail<P, A> {
         resolved.facts = lookup::facts(
             &self.ports.network,
             &self.ports.keys,
+            &self.ports.roles,
             &backoff,
             tag_key,
             &resolved.resources,

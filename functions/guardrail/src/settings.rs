@@ -4,14 +4,14 @@ use std::time::Duration;
 
 use sagefence_aws::remedy::Backoff;
 use sagefence_aws::settings::{SettingsError, Vars, DEFAULT_FLOW_LOG_GROUP_PREFIX};
+use sagefence_core::arn::OwnRoles;
 use sagefence_core::event::Actor;
-use sagefence_core::policy::wildcard_match;
 
 /// How the guardrail behaves beyond the policy.
 #[derive(Debug, Clone)]
 pub struct Settings {
-    /// ARN patterns of sagefence's own roles: calls they make are never acted on again.
-    pub own_role_arns: Vec<String>,
+    /// sagefence's own roles: calls they make are never acted on again.
+    pub own_roles: OwnRoles,
     /// Attempts per AWS call when it is throttled or unavailable (at least 1).
     pub max_attempts: u32,
     /// The first backoff delay; it doubles on each retry.
@@ -21,7 +21,7 @@ pub struct Settings {
 impl Default for Settings {
     fn default() -> Self {
         Settings {
-            own_role_arns: Vec::new(),
+            own_roles: OwnRoles::default(),
             max_attempts: Backoff::default().max_attempts,
             base_delay: Backoff::default().base_delay,
         }
@@ -41,15 +41,7 @@ impl Settings {
     /// ARN's fields is matched on its own: a `*` standing for an account never reaches into the
     /// resource, so no IAM path (which may hold `:`) can make another principal look like ours.
     pub fn is_own(&self, arn: &str) -> bool {
-        self.own_role_arns.iter().any(|pattern| {
-            let (pattern, arn) = (pattern.splitn(6, ':'), arn.splitn(6, ':'));
-            let (pattern, arn): (Vec<&str>, Vec<&str>) = (pattern.collect(), arn.collect());
-            pattern.len() == arn.len()
-                && pattern
-                    .iter()
-                    .zip(&arn)
-                    .all(|(p, a)| wildcard_match(p.as_bytes(), a.as_bytes()))
-        })
+        self.own_roles.is_own(arn)
     }
 
     /// Whether one of sagefence's own roles made the call: only a role session can be, never an
@@ -65,6 +57,8 @@ pub mod env {
 
     /// Comma-separated ARN patterns of sagefence's own roles.
     pub const OWN_ROLE_ARNS: &str = "SAGEFENCE_OWN_ROLE_ARNS";
+    /// The account the guardrail runs in (where member-role patterns never match).
+    pub const HOME_ACCOUNT: &str = "SAGEFENCE_HOME_ACCOUNT";
 }
 
 /// Everything read from the environment at cold start besides the policy
@@ -82,12 +76,19 @@ pub struct Environment {
 }
 
 impl Environment {
-    /// Reads the configuration through `var` (the process environment in `main`).
-    pub fn read(var: impl Fn(&str) -> Option<String>) -> Result<Environment, SettingsError> {
+    /// Reads the configuration through `var` (the process environment in `main`). The home
+    /// account is [`env::HOME_ACCOUNT`], else `home_account` (the caller's identity in `main`).
+    pub fn read(
+        var: impl Fn(&str) -> Option<String>,
+        home_account: Option<String>,
+    ) -> Result<Environment, SettingsError> {
         let vars = Vars::new(var);
+        let home_account = vars.optional(env::HOME_ACCOUNT).or(home_account);
+        let own_roles = OwnRoles::new(&vars.list(env::OWN_ROLE_ARNS), home_account)
+            .map_err(|e| SettingsError::new(env::OWN_ROLE_ARNS, e.to_string()))?;
         Ok(Environment {
             settings: Settings {
-                own_role_arns: vars.list(env::OWN_ROLE_ARNS),
+                own_roles,
                 ..Settings::default()
             },
             topic_arn: vars.required(env::TOPIC_ARN)?,
@@ -98,17 +99,24 @@ impl Environment {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
 
+    #[test]
+    fn a_pattern_that_is_not_a_role_arn_is_a_settings_error() {
+        let vars = |name: &str| (name == env::OWN_ROLE_ARNS).then(|| "arn:aws:iam::*:role/*".to_owned());
+        let err = Environment::read(vars, None).unwrap_err();
+        assert_eq!(err.name, env::OWN_ROLE_ARNS);
+    }
+
     fn settings() -> Settings {
+        let patterns = [
+            "arn:aws:iam::111122223333:role/sagefence-guardrail",
+            "arn:aws:sts::111122223333:assumed-role/sagefence-guardrail/*",
+            "arn:aws:iam::*:role/sagefence-member",
+        ];
         Settings {
-            own_role_arns: vec![
-                "arn:aws:iam::111122223333:role/sagefence-guardrail".to_owned(),
-                "arn:aws:sts::111122223333:assumed-role/sagefence-guardrail/*".to_owned(),
-                "arn:aws:iam::*:role/sagefence-member".to_owned(),
-            ],
+            own_roles: OwnRoles::new(&patterns, Some("111122223333".to_owned())).unwrap(),
             ..Settings::default()
         }
     }

@@ -149,10 +149,13 @@ impl<P: ProvisionerPorts> Provisioner<P> {
             role_arn: Fact::Known(role_arn.clone()),
             tags: Fact::Known(Tags(tags.clone())),
         };
+        let owned = |ids: &[String]| ids.iter().map(|id| (id.clone(), project.to_owned())).collect();
         let facts = Facts {
             online: true,
-            project_subnets: subnet_ids.iter().cloned().collect(),
-            project_keys: BTreeSet::from([key.id.clone(), key.arn.clone()]),
+            project_subnets: owned(&subnet_ids),
+            project_security_groups: owned(std::slice::from_ref(&group.id)),
+            project_keys: owned(&[key.id.clone(), key.arn.clone()]),
+            project_roles: owned(std::slice::from_ref(&role_arn)),
         };
         let findings = evaluate(
             &self.policy,

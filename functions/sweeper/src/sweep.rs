@@ -160,7 +160,7 @@ where
         report.resources = resources.len();
         let backoff = &self.settings.backoff;
         let tag_key = &self.policy.scope.project_tag_key;
-        let facts = match lookup::facts(&ports.network, &ports.keys, backoff, tag_key, &resources).await {
+        let facts = match lookup::facts(&ports.network, &ports.keys, &ports.roles, backoff, tag_key, &resources).await {
             Ok(facts) => facts,
             Err(err) => {
                 report.errors.push(failure(shard, None, &err));

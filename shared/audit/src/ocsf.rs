@@ -630,6 +630,7 @@ pub fn api_activity(uid: &str, call: &ApiCall, source: &CallSource) -> Value {
             ApiRequest::Ec2(_) => "ec2.amazonaws.com",
             ApiRequest::Kms(_) => "kms.amazonaws.com",
             ApiRequest::Iam(_) => "iam.amazonaws.com",
+            ApiRequest::Tags(change) => change.event_source(),
         }
         .to_owned()
     });

@@ -133,6 +133,16 @@ impl Ec2Adapter {
 
     /// The tags of each of these VPCs that exists.
     async fn vpc_tags(&self, ids: &BTreeSet<&str>) -> PortResult<BTreeMap<String, Tags>> {
+        Ok(self
+            .vpc_tags_and_cidrs(ids)
+            .await?
+            .into_iter()
+            .map(|(id, (tags, _))| (id, tags))
+            .collect())
+    }
+
+    /// Each VPC's tags and associated CIDR blocks (IPv4 and IPv6).
+    async fn vpc_tags_and_cidrs(&self, ids: &BTreeSet<&str>) -> PortResult<BTreeMap<String, (Tags, Vec<String>)>> {
         if ids.is_empty() {
             return Ok(BTreeMap::new());
         }
@@ -144,7 +154,18 @@ impl Ec2Adapter {
         )?;
         Ok(vpcs
             .iter()
-            .filter_map(|v| Some((v.vpc_id()?.to_owned(), tags(v.tags()))))
+            .filter_map(|v| {
+                let v4 = v.cidr_block_association_set().iter().filter_map(|a| a.cidr_block());
+                let v6 = v
+                    .ipv6_cidr_block_association_set()
+                    .iter()
+                    .filter_map(|a| a.ipv6_cidr_block());
+                let cidrs = v.cidr_block().into_iter().chain(v4).chain(v6).map(str::to_owned);
+                let mut cidrs: Vec<String> = cidrs.collect();
+                cidrs.sort();
+                cidrs.dedup();
+                Some((v.vpc_id()?.to_owned(), (tags(v.tags()), cidrs)))
+            })
             .collect())
     }
 
@@ -293,10 +314,10 @@ impl Network for Ec2Adapter {
             return Ok(None);
         };
         let vpc_id = group.vpc_id().unwrap_or_default();
-        let vpc_tags = match vpc_id {
-            "" => Tags::default(),
+        let (vpc_tags, vpc_cidrs) = match vpc_id {
+            "" => Default::default(),
             vpc_id => self
-                .vpc_tags(&BTreeSet::from([vpc_id]))
+                .vpc_tags_and_cidrs(&BTreeSet::from([vpc_id]))
                 .await?
                 .remove(vpc_id)
                 .unwrap_or_default(),
@@ -305,6 +326,7 @@ impl Network for Ec2Adapter {
             id: id.to_owned(),
             vpc_id: vpc_id.to_owned(),
             vpc_tags,
+            vpc_cidrs,
             ingress: group.ip_permissions().iter().flat_map(ingress).collect(),
         }))
     }
@@ -410,6 +432,21 @@ impl Network for Ec2Adapter {
             .port("RevokeSecurityGroupIngress")
             .map(drop)
     }
+
+    async fn tag(&self, id: &str, tags: &BTreeMap<String, String>) -> PortResult<()> {
+        let tags = tags
+            .iter()
+            .map(|(k, v)| Tag::builder().key(k).value(v).build())
+            .collect();
+        let call = self.client.create_tags().resources(id).set_tags(Some(tags));
+        call.send().await.port("CreateTags").map(drop)
+    }
+
+    async fn untag(&self, id: &str, keys: &[String]) -> PortResult<()> {
+        let tags = keys.iter().map(|k| Tag::builder().key(k).build()).collect();
+        let call = self.client.delete_tags().resources(id).set_tags(Some(tags));
+        call.send().await.port("DeleteTags").map(drop)
+    }
 }
 
 impl NetworkInventory for Ec2Adapter {
@@ -427,15 +464,19 @@ impl NetworkInventory for Ec2Adapter {
                 .describe_security_groups()
                 .filters(filter("vpc-id", vpc_ids.iter().map(String::as_str)))
         )?;
-        let vpc_tags = self.vpc_tags(&vpc_ids.iter().map(String::as_str).collect()).await?;
+        let vpcs = self
+            .vpc_tags_and_cidrs(&vpc_ids.iter().map(String::as_str).collect())
+            .await?;
         Ok(groups
             .iter()
             .filter_map(|g| {
                 let vpc_id = g.vpc_id()?;
+                let (vpc_tags, vpc_cidrs) = vpcs.get(vpc_id).cloned().unwrap_or_default();
                 Some(SecurityGroup {
                     id: g.group_id()?.to_owned(),
                     vpc_id: vpc_id.to_owned(),
-                    vpc_tags: vpc_tags.get(vpc_id).cloned().unwrap_or_default(),
+                    vpc_tags,
+                    vpc_cidrs,
                     ingress: g.ip_permissions().iter().flat_map(ingress).collect(),
                 })
             })

@@ -1,14 +1,16 @@
 //! The roles port on the IAM SDK: GetRole, ListRoleTags and the role's attached and inline
-//! policies, each judged on whether it grants everything; DetachRolePolicy and DeleteRolePolicy
+//! policies, each judged on what it grants beyond least privilege; DetachRolePolicy and DeleteRolePolicy
 //! remove one.
+
+use std::collections::BTreeMap;
 
 use aws_sdk_iam::Client;
 
-use crate::error::{answered, found, SdkResultExt};
+use crate::error::{answered, found, other, SdkResultExt};
 use crate::pages::all_items;
 use crate::ports::{PortResult, RoleInventory, Roles};
 use sagefence_core::model::Tags;
-use sagefence_core::model::{grants_everything, Role, RolePolicy, ADMINISTRATOR_ACCESS};
+use sagefence_core::model::{excess_grants, Role, RolePolicy, ADMINISTRATOR_ACCESS};
 
 /// [`Roles`] on an `aws_sdk_iam` client.
 #[derive(Debug, Clone)]
@@ -54,22 +56,27 @@ impl IamAdapter {
             policies.push(RolePolicy {
                 id: arn.to_owned(),
                 managed: true,
-                grants_everything: arn == ADMINISTRATOR_ACCESS || self.managed_grants_everything(arn).await?,
+                excess: if arn == ADMINISTRATOR_ACCESS {
+                    vec!["AdministratorAccess allows every action".to_owned()]
+                } else {
+                    self.managed_excess(arn).await?
+                },
             });
         }
         Ok(policies)
     }
 
-    /// Whether a managed policy's default version grants everything; not when it is gone.
-    async fn managed_grants_everything(&self, arn: &str) -> PortResult<bool> {
+    /// What a managed policy's default version grants beyond least privilege; nothing when it
+    /// is gone.
+    async fn managed_excess(&self, arn: &str) -> PortResult<Vec<String>> {
         let policy = found(self.client.get_policy().policy_arn(arn).send().await.port("GetPolicy"))?;
         let Some(version) = policy.as_ref().and_then(|p| p.policy()?.default_version_id()) else {
-            return Ok(false);
+            return Ok(Vec::new());
         };
         let call = self.client.get_policy_version().policy_arn(arn).version_id(version);
         let out = found(call.send().await.port("GetPolicyVersion"))?;
         let document = out.as_ref().and_then(|o| o.policy_version()?.document());
-        Ok(document.is_some_and(grants_everything))
+        Ok(document.map(excess_grants).unwrap_or_default())
     }
 
     /// The role's inline policies, judged.
@@ -87,7 +94,7 @@ impl IamAdapter {
             policies.push(RolePolicy {
                 id: name,
                 managed: false,
-                grants_everything: grants_everything(out.policy_document()),
+                excess: excess_grants(out.policy_document()),
             });
         }
         Ok(policies)
@@ -109,6 +116,24 @@ impl Roles for IamAdapter {
         let call = self.client.delete_role_policy().role_name(role_name);
         let call = call.policy_name(policy_name);
         call.send().await.port("DeleteRolePolicy").map(drop)
+    }
+
+    async fn tag(&self, role_name: &str, tags: &BTreeMap<String, String>) -> PortResult<()> {
+        let mut call = self.client.tag_role().role_name(role_name);
+        for (key, value) in tags {
+            let tag = aws_sdk_iam::types::Tag::builder().key(key).value(value).build();
+            call = call.tags(tag.map_err(|e| other("TagRole", e.to_string()))?);
+        }
+        call.send().await.port("TagRole").map(drop)
+    }
+
+    async fn untag(&self, role_name: &str, keys: &[String]) -> PortResult<()> {
+        let call = self
+            .client
+            .untag_role()
+            .role_name(role_name)
+            .set_tag_keys(Some(keys.to_vec()));
+        call.send().await.port("UntagRole").map(drop)
     }
 }
 

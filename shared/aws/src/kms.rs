@@ -1,10 +1,12 @@
 //! The keys port on the KMS SDK: DescribeKey, ListResourceTags and GetKeyRotationStatus read a
 //! key; EnableKeyRotation, CancelKeyDeletion and EnableKey restore it.
 
+use std::collections::BTreeMap;
+
 use aws_sdk_kms::types::{KeyManagerType, KeyState as SdkKeyState};
 use aws_sdk_kms::Client;
 
-use crate::error::{answered, found, has_code, SdkResultExt};
+use crate::error::{answered, found, has_code, other, SdkResultExt};
 use crate::pages::all_items;
 use crate::ports::{KeyInventory, Keys, PortErrorKind, PortResult};
 use sagefence_core::model::Tags;
@@ -91,6 +93,24 @@ impl Keys for KmsAdapter {
         call.send().await.port("CancelKeyDeletion")?;
         let call = self.client.enable_key().key_id(key_id);
         call.send().await.port("EnableKey").map(drop)
+    }
+
+    async fn tag(&self, key_id: &str, tags: &BTreeMap<String, String>) -> PortResult<()> {
+        let mut call = self.client.tag_resource().key_id(key_id);
+        for (key, value) in tags {
+            let tag = aws_sdk_kms::types::Tag::builder().tag_key(key).tag_value(value).build();
+            call = call.tags(tag.map_err(|e| other("TagResource", e.to_string()))?);
+        }
+        call.send().await.port("TagResource").map(drop)
+    }
+
+    async fn untag(&self, key_id: &str, keys: &[String]) -> PortResult<()> {
+        let call = self
+            .client
+            .untag_resource()
+            .key_id(key_id)
+            .set_tag_keys(Some(keys.to_vec()));
+        call.send().await.port("UntagResource").map(drop)
     }
 }
 

@@ -124,6 +124,10 @@ pub trait Network {
     fn disable_map_public_ip(&self, subnet_id: &str) -> impl Future<Output = PortResult<()>> + Send;
     /// Revokes these ingress permissions from the group.
     fn revoke_ingress(&self, group_id: &str, ranges: &[IngressRange]) -> impl Future<Output = PortResult<()>> + Send;
+    /// Sets tags on a VPC, subnet or security group (CreateTags).
+    fn tag(&self, id: &str, tags: &BTreeMap<String, String>) -> impl Future<Output = PortResult<()>> + Send;
+    /// Removes tag keys from a VPC, subnet or security group (DeleteTags).
+    fn untag(&self, id: &str, keys: &[String]) -> impl Future<Output = PortResult<()>> + Send;
 }
 
 /// KMS: read project keys and restore them.
@@ -134,6 +138,10 @@ pub trait Keys {
     fn enable_rotation(&self, key_id: &str) -> impl Future<Output = PortResult<()>> + Send;
     /// Cancels a scheduled deletion and enables the key again.
     fn cancel_deletion(&self, key_id: &str) -> impl Future<Output = PortResult<()>> + Send;
+    /// Sets tags on a key (TagResource).
+    fn tag(&self, key_id: &str, tags: &BTreeMap<String, String>) -> impl Future<Output = PortResult<()>> + Send;
+    /// Removes tag keys from a key (UntagResource).
+    fn untag(&self, key_id: &str, keys: &[String]) -> impl Future<Output = PortResult<()>> + Send;
 }
 
 /// IAM: read project roles and remove what grants too much.
@@ -144,6 +152,10 @@ pub trait Roles {
     fn detach_policy(&self, role_name: &str, policy_arn: &str) -> impl Future<Output = PortResult<()>> + Send;
     /// Deletes an inline policy from a role.
     fn delete_inline_policy(&self, role_name: &str, policy_name: &str) -> impl Future<Output = PortResult<()>> + Send;
+    /// Sets tags on a role (TagRole).
+    fn tag(&self, role_name: &str, tags: &BTreeMap<String, String>) -> impl Future<Output = PortResult<()>> + Send;
+    /// Removes tag keys from a role (UntagRole).
+    fn untag(&self, role_name: &str, keys: &[String]) -> impl Future<Output = PortResult<()>> + Send;
 }
 
 /// SageMaker, as a sweep lists it: every list paginates to the end.

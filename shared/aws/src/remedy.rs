@@ -173,6 +173,27 @@ pub struct Remediator<'a, P: RemedyPorts> {
     pub notifier: &'a P::Notifier,
 }
 
+/// The port that tags a resource of this kind.
+enum TagHolder {
+    /// EC2, by resource id.
+    Network,
+    /// KMS, by key id.
+    Keys,
+    /// IAM, by role name.
+    Roles,
+    /// SageMaker, by ARN.
+    SageMaker,
+}
+
+fn tag_holder(kind: ResourceKind) -> TagHolder {
+    match kind {
+        ResourceKind::Vpc | ResourceKind::Subnet | ResourceKind::SecurityGroup => TagHolder::Network,
+        ResourceKind::KmsKey => TagHolder::Keys,
+        ResourceKind::Role => TagHolder::Roles,
+        _ => TagHolder::SageMaker,
+    }
+}
+
 fn job_kind(kind: ResourceKind) -> Option<JobKind> {
     match kind {
         ResourceKind::TrainingJob => Some(JobKind::Training),
@@ -259,8 +280,18 @@ impl<'a, P: RemedyPorts> Remediator<'a, P> {
         let arn = || target.arn.as_deref().ok_or_else(|| unusable(action, "no ARN"));
         let sm = self.sagemaker;
         match &action.action {
-            ActionKind::Tag { tags } => sm.tag(arn()?, tags).await,
-            ActionKind::Untag { keys } => sm.untag(arn()?, keys).await,
+            ActionKind::Tag { tags } => match tag_holder(target.kind) {
+                TagHolder::Network => self.network.tag(name, tags).await,
+                TagHolder::Keys => self.keys.tag(name, tags).await,
+                TagHolder::Roles => self.roles.tag(name, tags).await,
+                TagHolder::SageMaker => sm.tag(arn()?, tags).await,
+            },
+            ActionKind::Untag { keys } => match tag_holder(target.kind) {
+                TagHolder::Network => self.network.untag(name, keys).await,
+                TagHolder::Keys => self.keys.untag(name, keys).await,
+                TagHolder::Roles => self.roles.untag(name, keys).await,
+                TagHolder::SageMaker => sm.untag(arn()?, keys).await,
+            },
             ActionKind::StopNotebookInstance => sm.stop_notebook(name).await,
             ActionKind::StartNotebookInstance => sm.start_notebook(name).await,
             ActionKind::UpdateNotebookInstance { root_access } => {

@@ -79,12 +79,8 @@ pub fn evaluate(
                 return None;
             }
             let exemption = (verdict.status == Status::Failed)
-                .then(|| policy.exemption(rule, &reference.name, reference.arn.as_deref(), today))
-                .flatten()
-                .map(|e| Waiver {
-                    reason: e.reason.as_str().to_owned(),
-                    expires: e.expires,
-                });
+                .then(|| waiver(policy, rule, reference.arn.as_deref(), today))
+                .flatten();
             let info = rule.info();
             Some(Finding {
                 rule,
@@ -98,6 +94,14 @@ pub fn evaluate(
             })
         })
         .collect()
+}
+
+/// The waiver an active exemption grants `rule` on the resource with this ARN, if any.
+pub fn waiver(policy: &Policy, rule: RuleId, arn: Option<&str>, today: NaiveDate) -> Option<Waiver> {
+    policy.exemption(rule, arn, today).map(|e| Waiver {
+        reason: e.reason.as_str().to_owned(),
+        expires: e.expires,
+    })
 }
 
 fn in_scope(policy: &Policy, resource: &Resource, region: Option<&str>, facts: &Facts) -> bool {
@@ -116,14 +120,15 @@ fn in_scope(policy: &Policy, resource: &Resource, region: Option<&str>, facts: &
         ResourceScope::Project => {
             let tagged = resource
                 .tags()
-                .is_some_and(|tags| tags.get(&scope.project_tag_key).is_some());
+                .and_then(|tags| tags.get(&scope.project_tag_key))
+                .is_some_and(|project| !project.trim().is_empty());
             tagged || placed_in_project(resource, facts)
         }
     }
 }
 
 fn placed_in_project(resource: &Resource, facts: &Facts) -> bool {
-    let in_project = |subnet: &String| facts.project_subnets.contains(subnet);
+    let in_project = |subnet: &String| facts.project_subnets.contains_key(subnet);
     match resource {
         Resource::NotebookInstance(n) => matches!(&n.subnet_id, Fact::Known(Some(s)) if in_project(s)),
         Resource::Job(j) => j

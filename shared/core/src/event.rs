@@ -282,6 +282,8 @@ pub enum ApiRequest {
     Kms(KmsRequest),
     /// An IAM call.
     Iam(IamRequest),
+    /// A change to governed resources' tags (any service).
+    Tags(crate::tag_change::TagChange),
     /// A SageMaker call CloudTrail recorded without its parameters (it truncates records over
     /// its size limit and marks them `omitted`): only the resource is known, by the name the
     /// response, the record's `resources` or the event's ARNs give it.
@@ -611,6 +613,9 @@ fn parse_api_call(meta: EventMeta, detail: &str, envelope_resources: &[String]) 
     let response = record.response_elements.map(RawValue::get);
     let named = || named_arns(response, record.resources, envelope_resources);
     let request = match record.event_source.as_str() {
+        source if crate::tag_change::is_tag_call(source, &event_name) => Some(ApiRequest::Tags(
+            crate::tag_change::parse(source, &event_name, recorded(&event_name, params)?)?,
+        )),
         "sagemaker.amazonaws.com" if omitted(params) => sagemaker_omitted(&event_name, &named())?,
         "sagemaker.amazonaws.com" => sagemaker_request(&event_name, params, response)?,
         "ec2.amazonaws.com" => {

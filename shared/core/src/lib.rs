@@ -5,6 +5,7 @@
 //!
 //! The one entry point is [`assess_event`]: event bytes in, findings and planned actions out.
 
+pub mod arn;
 pub mod error;
 pub mod evaluate;
 pub mod event;
@@ -12,6 +13,7 @@ pub mod model;
 pub mod plan;
 pub mod policy;
 pub mod rules;
+pub mod tag_change;
 mod wire;
 
 use chrono::{DateTime, Utc};

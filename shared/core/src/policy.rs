@@ -5,6 +5,7 @@ use chrono::NaiveDate;
 use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer, Serialize};
 
+use crate::arn::ArnPattern;
 use crate::error::PolicyError;
 use crate::rules::{RuleId, Rules};
 
@@ -13,27 +14,22 @@ pub use crate::rules::{Mode, Remedy, ResourceScope, Scope};
 /// The built-in policy: every rule enforced with the catalog's default remedy.
 pub const DEFAULT_POLICY_YAML: &str = include_str!("default-policy.yaml");
 
-/// A resource pattern: an ARN or a name, where `*` matches any run of characters and `?` one.
+/// A resource pattern: a full ARN with account, region and resource kind spelled out, where
+/// `*` and `?` match within one segment of the ARN; SageMaker names match whatever their case,
+/// as AWS lowercases them in ARNs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(transparent)]
-pub struct ResourcePattern(String);
+pub struct ResourcePattern(
+    String,
+    #[serde(skip)]
+    #[schemars(skip)]
+    ArnPattern,
+);
 
 impl ResourcePattern {
-    /// Whether the pattern matches `text` in full.
-    pub fn matches(&self, text: &str) -> bool {
-        wildcard_match(self.0.as_bytes(), text.as_bytes())
-    }
-
-    /// Whether the pattern matches the ARN `arn` in full. SageMaker writes the name in its ARNs
-    /// in lower case whatever the name's case, so a SageMaker ARN also matches a pattern that
-    /// differs from it only in case.
-    pub fn matches_arn(&self, arn: &str) -> bool {
-        self.matches(arn)
-            || (arn.split(':').nth(2) == Some("sagemaker")
-                && wildcard_match(
-                    self.0.to_ascii_lowercase().as_bytes(),
-                    arn.to_ascii_lowercase().as_bytes(),
-                ))
+    /// Whether the pattern matches the resource's ARN.
+    pub fn matches(&self, arn: &str) -> bool {
+        self.1.matches(arn)
     }
 
     /// The pattern as written.
@@ -44,13 +40,9 @@ impl ResourcePattern {
 
 impl<'de> Deserialize<'de> for ResourcePattern {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let pattern = String::deserialize(deserializer)?;
-        if pattern.trim().is_empty() || pattern.chars().all(|c| c == '*') {
-            return Err(serde::de::Error::custom(format!(
-                "resource pattern `{pattern}` would exempt everything; name a resource"
-            )));
-        }
-        Ok(ResourcePattern(pattern))
+        let text = String::deserialize(deserializer)?;
+        let pattern = ArnPattern::resource(&text).map_err(serde::de::Error::custom)?;
+        Ok(ResourcePattern(text, pattern))
     }
 }
 
@@ -108,7 +100,7 @@ impl<'de> Deserialize<'de> for Reason {
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Exemption {
-    /// The resource's ARN or name, `*` and `?` allowed.
+    /// The resource's ARN: account, region and kind spelled out, `*` and `?` within a segment.
     pub resource: ResourcePattern,
     /// The rules it is exempt from.
     #[serde(deserialize_with = "non_empty_rules")]
@@ -133,9 +125,10 @@ impl Exemption {
         today <= self.expires
     }
 
-    /// Whether it covers `rule` on a resource with this name or ARN.
-    pub fn covers(&self, rule: RuleId, name: &str, arn: Option<&str>) -> bool {
-        self.rules.contains(&rule) && (self.resource.matches(name) || arn.is_some_and(|a| self.resource.matches_arn(a)))
+    /// Whether it covers `rule` on the resource with this ARN (a resource whose ARN is not
+    /// known is never exempt).
+    pub fn covers(&self, rule: RuleId, arn: Option<&str>) -> bool {
+        self.rules.contains(&rule) && arn.is_some_and(|a| self.resource.matches(a))
     }
 }
 
@@ -220,11 +213,11 @@ impl Policy {
         self.rules.notebook_required_tags.keys(&self.scope)
     }
 
-    /// The exemption covering `rule` for this resource on `today`, if any holds.
-    pub fn exemption(&self, rule: RuleId, name: &str, arn: Option<&str>, today: NaiveDate) -> Option<&Exemption> {
+    /// The exemption covering `rule` for the resource with this ARN on `today`, if any holds.
+    pub fn exemption(&self, rule: RuleId, arn: Option<&str>, today: NaiveDate) -> Option<&Exemption> {
         self.exemptions
             .iter()
-            .find(|e| e.is_active(today) && e.covers(rule, name, arn))
+            .find(|e| e.is_active(today) && e.covers(rule, arn))
     }
 }
 
@@ -306,7 +299,7 @@ mod tests {
 
     #[test]
     fn exemptions_need_reason_rules_and_a_real_date() {
-        let base = "version: 1\nexemptions:\n  - resource: legacy-*\n";
+        let base = "version: 1\nexemptions:\n  - resource: 'arn:aws:sagemaker:eu-west-1:111122223333:notebook-instance/legacy-*'\n";
         let err = Policy::from_yaml(&format!(
             "{base}    rules: []\n    reason: r\n    expires: 2027-01-31\n"
         ))
@@ -325,28 +318,27 @@ mod tests {
         assert_eq!(err.line(), Some(6));
         let err = Policy::from_yaml("version: 1\nexemptions:\n  - resource: '*'\n    rules: [domain-kms]\n    reason: r\n    expires: 2027-01-31\n")
             .unwrap_err();
-        assert!(err.to_string().contains("exempt everything"), "{err}");
+        assert!(err.to_string().contains("not an ARN pattern"), "{err}");
     }
 
     #[test]
     fn an_exemption_holds_through_its_expiry_day_and_not_after() {
         let p = Policy::from_yaml(
-            "version: 1\nexemptions:\n  - resource: 'arn:aws:sagemaker:*:*:notebook-instance/legacy-*'\n    rules: [notebook-root-access-disabled]\n    reason: vendor image needs root\n    expires: 2027-01-31\n",
+            "version: 1\nexemptions:\n  - resource: 'arn:aws:sagemaker:eu-west-1:111122223333:notebook-instance/legacy-*'\n    rules: [notebook-root-access-disabled]\n    reason: vendor image needs root\n    expires: 2027-01-31\n",
         )
         .unwrap();
         let arn = Some("arn:aws:sagemaker:eu-west-1:111122223333:notebook-instance/legacy-1");
         let rule = RuleId::NotebookRootAccessDisabled;
-        assert!(p.exemption(rule, "legacy-1", arn, date("2027-01-31")).is_some());
-        assert!(p.exemption(rule, "legacy-1", arn, date("2027-02-01")).is_none());
+        assert!(p.exemption(rule, arn, date("2027-01-31")).is_some());
+        assert!(p.exemption(rule, arn, date("2027-02-01")).is_none());
         assert!(p
-            .exemption(RuleId::NotebookKmsEncrypted, "legacy-1", arn, date("2027-01-01"))
+            .exemption(RuleId::NotebookKmsEncrypted, arn, date("2027-01-01"))
             .is_none());
-        assert!(p.exemption(rule, "legacy-1", None, date("2027-01-01")).is_none());
+        assert!(p.exemption(rule, None, date("2027-01-01")).is_none());
         assert!(p
             .exemption(
                 rule,
-                "other",
-                Some("arn:aws:sagemaker:eu-west-1:1:notebook-instance/other"),
+                Some("arn:aws:sagemaker:eu-west-1:111122223333:notebook-instance/other"),
                 date("2027-01-01")
             )
             .is_none());

@@ -7,6 +7,7 @@ mod keys_roles;
 mod lifecycle;
 mod network;
 mod notebooks;
+mod tags;
 mod throttling;
 
 use sagefence_guardrail::Summary;

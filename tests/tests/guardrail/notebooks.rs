@@ -233,7 +233,7 @@ async fn an_exemption_holds_until_it_expires() {
     // given: a policy exempting the notebooks `arn:...:notebook-instance/Legacy-*` from the
     // direct-internet rule until 2025-06-30; a running notebook `Legacy-Vendor` with direct
     // internet access (SageMaker writes its ARN `...:notebook-instance/legacy-vendor`)
-    let policy = "version: 1\nexemptions:\n  - resource: 'arn:aws:sagemaker:*:*:notebook-instance/Legacy-*'\n    rules: [notebook-direct-internet-disabled]\n    reason: vendor appliance needs the internet (TICKET-42)\n    expires: 2025-06-30\n";
+    let policy = "version: 1\nexemptions:\n  - resource: 'arn:aws:sagemaker:eu-west-1:123456789012:notebook-instance/Legacy-*'\n    rules: [notebook-direct-internet-disabled]\n    reason: vendor appliance needs the internet (TICKET-42)\n    expires: 2025-06-30\n";
     let (emulator, project, guardrail) = given_guardrail_on(policy).await;
     let name = "Legacy-Vendor";
     let arn = given_running(&emulator, &project.notebook(name).with_direct_internet()).await;

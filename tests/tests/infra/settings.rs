@@ -95,13 +95,16 @@ impl<'t> Deployment<'t> {
                                 .unwrap_or_else(|| format!("{name}-ref")),
                         ),
                     },
-                    "GetAtt" => Some(format!(
-                        "arn:aws:test:eu-west-1:123456789012:{}",
-                        args.as_str().unwrap()
-                    )),
+                    "GetAtt" => {
+                        let attribute = args.as_str().unwrap();
+                        Some(match attribute.strip_suffix("Role.Arn") {
+                            Some(role) => format!("arn:aws:iam::123456789012:role/{role}Role-ref"),
+                            None => format!("arn:aws:test:eu-west-1:123456789012:{attribute}"),
+                        })
+                    }
                     "Sub" => {
                         let text = args.as_str().or_else(|| args[0].as_str()).unwrap();
-                        Some(text.replace("${", "sub-").replace('}', ""))
+                        Some(self.substitute(text))
                     }
                     "Join" => {
                         let separator = args[0].as_str().unwrap();
@@ -120,6 +123,28 @@ impl<'t> Deployment<'t> {
             }
             other => panic!("a property value this test cannot resolve: {other:?}"),
         }
+    }
+
+    /// A `!Sub` string with its pseudo parameters, parameters and resource references resolved
+    /// (a resource's `${Name}` to `Name-ref`, as `!Ref` resolves it).
+    fn substitute(&self, text: &str) -> String {
+        let mut out = String::new();
+        let mut rest = text;
+        while let Some((before, after)) = rest.split_once("${") {
+            out.push_str(before);
+            let Some((name, tail)) = after.split_once('}') else {
+                out.push_str(after);
+                return out;
+            };
+            let reference = Yaml::Tagged(Box::new(serde_yaml_ng::value::TaggedValue {
+                tag: serde_yaml_ng::value::Tag::new("Ref"),
+                value: Yaml::String(name.to_owned()),
+            }));
+            out.push_str(&self.value(&reference).unwrap_or_default());
+            rest = tail;
+        }
+        out.push_str(rest);
+        out
     }
 
     /// Whether a condition holds in this deployment.
@@ -168,7 +193,7 @@ fn read_settings(function: &str, environment: &BTreeMap<String, String>) -> Resu
         environment.get(name).cloned()
     };
     let read = match function {
-        "Guardrail" => sagefence_guardrail::settings::Environment::read(var)
+        "Guardrail" => sagefence_guardrail::settings::Environment::read(var, Some("123456789012".to_owned()))
             .map(drop)
             .map_err(|e| e.to_string()),
         "Sweeper" => sagefence_sweeper::settings::Environment::read(var)

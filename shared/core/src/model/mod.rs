@@ -9,9 +9,9 @@ mod resource;
 mod sagemaker;
 mod values;
 
-pub use iam::{grants_everything, percent_decode, Role, RolePolicy, ADMINISTRATOR_ACCESS};
+pub use iam::{excess_grants, grants_everything, percent_decode, Role, RolePolicy, ADMINISTRATOR_ACCESS};
 pub use kms::{KeyState, KmsKey};
-pub use network::{IngressRange, Peering, SecurityGroup, Subnet, Vpc};
+pub use network::{Cidr, IngressRange, Peering, SecurityGroup, Subnet, Vpc};
 pub use resource::{Resource, ResourceKind, ResourceRef};
 pub use sagemaker::{
     AppNetworkAccess, Domain, EndpointConfig, Job, JobKind, JobNetwork, JobSpec, JobStatus, Model, NotebookInstance,

@@ -8,8 +8,8 @@ use serde::Serialize;
 use super::iam::Role;
 use super::kms::KmsKey;
 use super::network::{SecurityGroup, Subnet, Vpc};
-use super::sagemaker::{Domain, EndpointConfig, Job, JobKind, Model, NotebookInstance};
-use super::values::Tags;
+use super::sagemaker::{Domain, EndpointConfig, Job, JobKind, Model, NotebookInstance, VpcPlacement};
+use super::values::{Fact, Tags};
 
 /// Any SageMaker resource the rules govern.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -215,6 +215,47 @@ impl Resource {
             Resource::SecurityGroup(g) => Some(&g.vpc_tags),
             Resource::KmsKey(k) => Some(&k.tags),
             Resource::Role(r) => Some(&r.tags),
+        }
+    }
+
+    /// The subnets the resource is placed in (SageMaker resources; none for the others).
+    pub fn subnet_ids(&self) -> Vec<String> {
+        match self {
+            Resource::NotebookInstance(n) => match &n.subnet_id {
+                Fact::Known(Some(subnet)) => vec![subnet.clone()],
+                _ => Vec::new(),
+            },
+            Resource::Domain(d) => d.subnet_ids.clone(),
+            _ => self
+                .placements()
+                .into_iter()
+                .flat_map(|p| p.subnets.iter().cloned())
+                .collect(),
+        }
+    }
+
+    /// The security groups the resource is placed in (SageMaker resources; none for the others).
+    pub fn security_group_ids(&self) -> Vec<String> {
+        match self {
+            Resource::NotebookInstance(n) => n.security_group_ids.known().cloned().unwrap_or_default(),
+            _ => self
+                .placements()
+                .into_iter()
+                .flat_map(|p| p.security_group_ids.iter().cloned())
+                .collect(),
+        }
+    }
+
+    /// The VPC placements of a job's definitions or a model's containers.
+    fn placements(&self) -> Vec<&VpcPlacement> {
+        match self {
+            Resource::Job(j) => j
+                .specs
+                .iter()
+                .filter_map(|s| s.network.as_ref().and_then(|n| n.vpc.as_ref()))
+                .collect(),
+            Resource::Model(m) => m.vpc.iter().collect(),
+            _ => Vec::new(),
         }
     }
 

@@ -130,17 +130,6 @@ impl fmt::Display for RuleId {
     }
 }
 
-/// Every SageMaker resource kind.
-const SAGEMAKER: &[ResourceKind] = &[
-    K::NotebookInstance,
-    K::TrainingJob,
-    K::ProcessingJob,
-    K::HyperParameterTuningJob,
-    K::TransformJob,
-    K::Model,
-    K::EndpointConfig,
-    K::Domain,
-];
 /// Every kind of SageMaker job.
 const JOBS: &[ResourceKind] = &[
     K::TrainingJob,
@@ -149,6 +138,26 @@ const JOBS: &[ResourceKind] = &[
     K::TransformJob,
 ];
 
+/// Every kind whose tags sagefence writes or reads a project from: the SageMaker kinds first,
+/// then the project's network, keys and roles.
+const PROTECTED: &[ResourceKind] = &[
+    K::NotebookInstance,
+    K::TrainingJob,
+    K::ProcessingJob,
+    K::HyperParameterTuningJob,
+    K::TransformJob,
+    K::Model,
+    K::EndpointConfig,
+    K::Domain,
+    K::Vpc,
+    K::Subnet,
+    K::SecurityGroup,
+    K::KmsKey,
+    K::Role,
+];
+/// Every SageMaker resource kind.
+const SAGEMAKER: &[ResourceKind] = PROTECTED.split_at(8).0;
+
 catalog! {
     NotebookDirectInternetDisabled / notebook_direct_internet_disabled = "notebook-direct-internet-disabled" {
         Some("SageMaker.1"), High, &[K::NotebookInstance], settings: RuleSettings<StopOrDelete>,
@@ -156,7 +165,7 @@ catalog! {
     }
     NotebookInProjectVpc / notebook_in_project_vpc = "notebook-in-project-vpc" {
         Some("SageMaker.2"), High, &[K::NotebookInstance], settings: RuleSettings<StopOrDelete>,
-        "A notebook instance runs in a subnet of a project VPC."
+        "A notebook instance runs in a subnet and security groups of its own project's VPC."
     }
     NotebookRootAccessDisabled / notebook_root_access_disabled = "notebook-root-access-disabled" {
         Some("SageMaker.3"), High, &[K::NotebookInstance], settings: RuleSettings<RootAccessRemedy>,
@@ -164,11 +173,15 @@ catalog! {
     }
     NotebookKmsEncrypted / notebook_kms_encrypted = "notebook-kms-encrypted" {
         Some("SageMaker.21"), Medium, &[K::NotebookInstance], settings: RuleSettings<StopOrDelete>,
-        "A notebook instance's volume is encrypted with the project's customer-managed KMS key."
+        "A notebook instance's volume is encrypted with its own project's customer-managed KMS key."
     }
     NotebookApprovedInstanceType / notebook_approved_instance_type = "notebook-approved-instance-type" {
         None, Low, &[K::NotebookInstance], settings: InstanceTypeSettings,
         "A notebook instance uses an instance type the policy allows."
+    }
+    NotebookRoleInProject / notebook_role_in_project = "notebook-role-in-project" {
+        None, High, &[K::NotebookInstance], settings: RuleSettings<StopOrDelete>,
+        "A notebook instance runs as an execution role of its own project."
     }
     NotebookRequiredTags / notebook_required_tags = "notebook-required-tags" {
         Some("SageMaker.6/.7 style"), Low, SAGEMAKER, settings: RequiredTagsSettings,
@@ -176,7 +189,7 @@ catalog! {
     }
     JobInProjectVpc / job_in_project_vpc = "job-in-project-vpc" {
         None, High, JOBS, settings: ModeOnly, remedy: Stop,
-        "A job runs in subnets of a project VPC."
+        "A job runs in subnets and security groups of its own project's VPC."
     }
     JobNetworkIsolation / job_network_isolation = "job-network-isolation" {
         None, Medium, JOBS, settings: ModeOnly, remedy: Stop,
@@ -196,7 +209,7 @@ catalog! {
     }
     ModelInProjectVpc / model_in_project_vpc = "model-in-project-vpc" {
         Some("sagemaker-model-in-vpc"), High, &[K::Model], settings: ModeOnly, remedy: Delete,
-        "A model's containers run in subnets of a project VPC."
+        "A model's containers run in subnets and security groups of its own project's VPC."
     }
     ModelNetworkIsolation / model_network_isolation = "model-network-isolation" {
         Some("SageMaker.5"), Medium, &[K::Model], settings: ModeOnly, remedy: Delete,
@@ -241,7 +254,7 @@ catalog! {
     }
     SecurityGroupNoOpenIngress / security_group_no_open_ingress = "security-group-no-open-ingress" {
         Some("EC2.18/19 style"), High, &[K::SecurityGroup], settings: RuleSettings<FixOrNotify>,
-        "A project security group allows no ingress from 0.0.0.0/0 or ::/0."
+        "A project security group admits no address outside its VPC and private address space."
     }
     KmsRotationEnabled / kms_rotation_enabled = "kms-rotation-enabled" {
         Some("KMS.4"), Medium, &[K::KmsKey], settings: RuleSettings<FixOrNotify>,
@@ -253,11 +266,15 @@ catalog! {
     }
     RoleLeastPrivilege / role_least_privilege = "role-least-privilege" {
         Some("IAM.1 style"), High, &[K::Role], settings: RuleSettings<FixOrNotify>,
-        "A notebook execution role has neither AdministratorAccess nor `Action: *`."
+        "A project role grants nothing beyond least privilege: no `Action: *`, service wildcard, `NotAction`, `NotResource` or admin-equivalent action."
     }
     BucketKmsTlsPrivate / bucket_kms_tls_private = "bucket-kms-tls-private" {
         Some("S3.1/5/8/17"), High, &[K::Bucket], settings: RuleSettings<FixOrNotify>,
         "A project bucket is SSE-KMS encrypted with the project key, private, and TLS-only."
+    }
+    TagsProtected / tags_protected = "tags-protected" {
+        None, High, PROTECTED, settings: RuleSettings<FixOrNotify>,
+        "sagefence's tags (`sagefence:*`, the project tag) are sagefence's alone: the project tag is not blank and names the project whose infrastructure the resource runs in, and a change by anyone else is undone."
     }
 }
 
@@ -274,7 +291,7 @@ mod tests {
             let json = serde_json::to_string(rule).unwrap();
             assert_eq!(json, format!("\"{}\"", rule.as_str()));
         }
-        assert_eq!(RuleId::ALL.len(), 27);
+        assert_eq!(RuleId::ALL.len(), 29);
     }
 
     #[test]

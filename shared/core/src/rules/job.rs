@@ -6,7 +6,7 @@ use super::action::{ids, step, tag_and_notify, ActionKind, Step};
 use super::catalog::RuleId;
 use super::settings::Remedy;
 use super::tags::required_tags;
-use super::verdict::{fail, not_applicable, pass, subnets_in_project, Context, Status, Verdict};
+use super::verdict::{fail, not_applicable, pass, project_of, subnets_in_project, Context, Status, Verdict};
 use crate::model::{Job, JobSpec, JobStatus, VpcPlacement};
 
 /// Applies `check` to each definition of a job: the job fails if any definition fails.
@@ -43,11 +43,15 @@ fn each_spec(specs: &[JobSpec], check: impl Fn(&JobSpec) -> Verdict) -> Verdict 
 const NETWORK_FROM_MODEL: &str = "a transform job's network comes from its model";
 
 pub(super) fn check(cx: &Context<'_>, j: &Job) -> Vec<(RuleId, Verdict)> {
+    let project = project_of(cx, Some(&j.tags));
     let vpc = each_spec(&j.specs, |s| match &s.network {
         None => not_applicable(NETWORK_FROM_MODEL),
         Some(network) => match &network.vpc {
             None => fail("no VpcConfig: the job runs outside any project VPC"),
-            Some(VpcPlacement { subnets, .. }) => subnets_in_project(subnets, cx.facts, "the job"),
+            Some(VpcPlacement {
+                subnets,
+                security_group_ids,
+            }) => subnets_in_project(subnets, security_group_ids, cx.facts, project, "the job"),
         },
     });
     let isolation = each_spec(&j.specs, |s| match &s.network {

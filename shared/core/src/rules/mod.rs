@@ -29,11 +29,19 @@ pub use settings::{
 pub use verdict::{Context, Facts, Status, Verdict};
 
 pub(crate) use action::recorded_violations;
+pub use tags::derived_project;
 
 use crate::model::Resource;
 
-/// Every governing rule's verdict on `resource`, in catalog order within its family.
+/// Every governing rule's verdict on `resource`, in catalog order within its family, then
+/// `tags-protected`.
 pub fn check(cx: &Context<'_>, resource: &Resource) -> Vec<(RuleId, Verdict)> {
+    let mut verdicts = family_check(cx, resource);
+    verdicts.push((RuleId::TagsProtected, tags::protected(cx, resource)));
+    verdicts
+}
+
+fn family_check(cx: &Context<'_>, resource: &Resource) -> Vec<(RuleId, Verdict)> {
     match resource {
         Resource::NotebookInstance(n) => notebook::check(cx, n),
         Resource::Job(j) => job::check(cx, j),
@@ -51,6 +59,14 @@ pub fn check(cx: &Context<'_>, resource: &Resource) -> Vec<(RuleId, Verdict)> {
 /// The remedy steps for what `resource` owes: each rule it fails, with the remedy the policy
 /// gives that rule.
 pub fn steps(resource: &Resource, owed: &[(RuleId, Remedy)]) -> Vec<Step> {
+    let owed: Vec<(RuleId, Remedy)> = owed
+        .iter()
+        .map(|&(rule, remedy)| (rule, tags::planned(rule, remedy)))
+        .collect();
+    family_steps(resource, &owed)
+}
+
+fn family_steps(resource: &Resource, owed: &[(RuleId, Remedy)]) -> Vec<Step> {
     match resource {
         Resource::NotebookInstance(n) => notebook::steps(n, owed),
         Resource::Job(j) => job::steps(j, owed),

@@ -4,13 +4,19 @@ use super::action::{ids, step, tag_and_notify, ActionKind, Step};
 use super::catalog::RuleId;
 use super::settings::Remedy;
 use super::tags::required_tags;
-use super::verdict::{fail, pass, subnets_in_project, Context, Verdict};
+use super::verdict::{fail, pass, project_of, subnets_in_project, Context, Verdict};
 use crate::model::{Model, Tags};
 
 pub(super) fn check(cx: &Context<'_>, m: &Model) -> Vec<(RuleId, Verdict)> {
     let vpc = match &m.vpc {
         None => fail("no VpcConfig: the model's containers run outside any project VPC"),
-        Some(vpc) => subnets_in_project(&vpc.subnets, cx.facts, "the model"),
+        Some(vpc) => subnets_in_project(
+            &vpc.subnets,
+            &vpc.security_group_ids,
+            cx.facts,
+            project_of(cx, Some(&m.tags)),
+            "the model",
+        ),
     };
     let isolation = if m.network_isolation {
         pass("network isolation is enabled")

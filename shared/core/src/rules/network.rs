@@ -1,6 +1,6 @@
 //! Project network rules: no internet gateway, NAT or peering, flow logs and the required
-//! endpoints on a project VPC; no public IPs on its subnets; no ingress from the internet to its
-//! security groups. Their checks, and the fixes that undo each drift.
+//! endpoints on a project VPC; no public IPs on its subnets; no ingress from outside the VPC and
+//! private address space to its security groups. Their checks, and the fixes that undo each drift.
 
 use super::action::{fixed_then_notified, step, ActionKind, Step};
 use super::catalog::RuleId;
@@ -83,7 +83,7 @@ fn open_ingress(group: &SecurityGroup) -> Verdict {
     let open: Vec<String> = group
         .ingress
         .iter()
-        .filter(|range| range.is_open())
+        .filter(|range| range.is_open(&group.vpc_cidrs))
         .map(|range| match (range.from_port, range.to_port) {
             (Some(from), Some(to)) if from == to => format!("{} {from} from {}", range.protocol, range.cidr),
             (Some(from), Some(to)) => format!("{} {from}-{to} from {}", range.protocol, range.cidr),
@@ -91,9 +91,12 @@ fn open_ingress(group: &SecurityGroup) -> Verdict {
         })
         .collect();
     if open.is_empty() {
-        pass("no ingress from the whole internet")
+        pass("no ingress from outside the VPC and private address space")
     } else {
-        fail(format!("ingress open to the internet: {}", backticked(&open)))
+        fail(format!(
+            "ingress from outside the VPC and private address space: {}",
+            backticked(&open)
+        ))
     }
 }
 
@@ -161,7 +164,7 @@ pub(super) fn security_group_steps(g: &SecurityGroup, owed: &[(RuleId, Remedy)])
         if fixing(RuleId::SecurityGroupNoOpenIngress) {
             out.push(step(
                 ActionKind::RevokeIngress {
-                    ranges: g.ingress.iter().filter(|r| r.is_open()).cloned().collect(),
+                    ranges: g.ingress.iter().filter(|r| r.is_open(&g.vpc_cidrs)).cloned().collect(),
                 },
                 &[RuleId::SecurityGroupNoOpenIngress],
                 "a project security group admits nothing from the internet",

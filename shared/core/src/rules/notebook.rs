@@ -1,5 +1,5 @@
 //! Notebook instance rules: direct internet access, project VPC, root access, KMS, instance
-//! type. Their checks, and the notebook's remedies: a small state machine kept on the
+//! type, execution role. Their checks, and the notebook's remedies: a small state machine kept on the
 //! notebook's own tags, so replays and out-of-order events plan the same (or no) actions.
 
 use std::collections::BTreeMap;
@@ -8,19 +8,30 @@ use super::action::{ids, joined, notify, step, tag_step, ActionKind, Step, REMED
 use super::catalog::RuleId;
 use super::settings::Remedy;
 use super::tags::required_tags;
-use super::verdict::{fail, not_applicable, pass, project_key, subnets_in_project, toggle_disabled, Context, Verdict};
+use super::verdict::{
+    fail, not_applicable, pass, project_key, project_of, project_role, subnets_in_project, toggle_disabled, Context,
+    Verdict,
+};
 use crate::model::{Fact, NotebookInstance, NotebookStatus, Toggle};
 
 pub(super) fn check(cx: &Context<'_>, n: &NotebookInstance) -> Vec<(RuleId, Verdict)> {
+    let project = project_of(cx, n.tags.known());
+    let groups = n.security_group_ids.known().map_or(&[][..], Vec::as_slice);
     let vpc = match &n.subnet_id {
-        Fact::Known(Some(subnet)) => subnets_in_project(std::slice::from_ref(subnet), cx.facts, "the notebook"),
+        Fact::Known(Some(subnet)) => {
+            subnets_in_project(std::slice::from_ref(subnet), groups, cx.facts, project, "the notebook")
+        }
         Fact::Known(None) => fail("no SubnetId: the notebook runs in SageMaker's network, outside any project VPC"),
         Fact::Unknown => not_applicable("the input does not carry SubnetId"),
     };
     let kms = match &n.kms_key_id {
-        Fact::Known(Some(key)) => project_key(key, cx.facts, "the volume"),
+        Fact::Known(Some(key)) => project_key(key, cx.facts, project, "the volume"),
         Fact::Known(None) => fail("no KmsKeyId: the volume is encrypted with an AWS managed key"),
         Fact::Unknown => not_applicable("the input does not carry KmsKeyId"),
+    };
+    let role = match &n.role_arn {
+        Fact::Known(role) => project_role(role, cx.facts, project, "the notebook"),
+        Fact::Unknown => not_applicable("the input does not carry RoleArn"),
     };
     let allowed = &cx.rules.notebook_approved_instance_type.allowed;
     let instance_type = match &n.instance_type {
@@ -40,6 +51,7 @@ pub(super) fn check(cx: &Context<'_>, n: &NotebookInstance) -> Vec<(RuleId, Verd
         ),
         (RuleId::NotebookKmsEncrypted, kms),
         (RuleId::NotebookApprovedInstanceType, instance_type),
+        (RuleId::NotebookRoleInProject, role),
         (RuleId::NotebookRequiredTags, required_tags(cx, n.tags.known())),
     ]
 }

@@ -1,13 +1,13 @@
 //! What a rule concludes ([`Verdict`], [`Status`]), what it may know of the account ([`Facts`]),
 //! what every check reads ([`Context`]), and the checks several rule families share.
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 
 use super::catalog::Rules;
 use super::settings::Scope;
-use crate::model::{Fact, Toggle};
+use crate::model::{Fact, Tags, Toggle};
 
 /// What a check reads besides the resource: the policy's rule settings and scope, the facts
 /// resolved from the account, and the region of the input.
@@ -23,17 +23,22 @@ pub struct Context<'a> {
     pub region: Option<&'a str>,
 }
 
-/// What the account says about project networks and keys, resolved by the caller before
-/// evaluation. Offline (the default) nothing is known, and only what the input shows decides.
+/// What the account says about project networks, keys and roles, resolved by the caller
+/// before evaluation: each project resource with the project it belongs to (its project tag,
+/// or its VPC's). Offline (the default) nothing is known, and only what the input shows decides.
 #[derive(Debug, Clone, Default)]
 pub struct Facts {
-    /// Whether these facts were read from the account. When true, a subnet or key missing
-    /// from the sets below is not a project one.
+    /// Whether these facts were read from the account. When true, a subnet, security group,
+    /// key or role missing from the maps below is not a project one.
     pub online: bool,
-    /// Subnets that belong to a project VPC (one without an internet gateway).
-    pub project_subnets: BTreeSet<String>,
-    /// The project's customer-managed keys, by key id, key ARN and alias ARN.
-    pub project_keys: BTreeSet<String>,
+    /// Subnets that belong to a project VPC (one without an internet gateway), with its project.
+    pub project_subnets: BTreeMap<String, String>,
+    /// Security groups of a project VPC, with its project.
+    pub project_security_groups: BTreeMap<String, String>,
+    /// Projects' customer-managed keys, by key id, key ARN and alias ARN, with their project.
+    pub project_keys: BTreeMap<String, String>,
+    /// Project roles, by ARN, with their project.
+    pub project_roles: BTreeMap<String, String>,
 }
 
 /// The outcome of one rule on one resource.
@@ -86,7 +91,42 @@ pub(super) fn toggle_disabled(value: &Fact<Toggle>, setting: &str) -> Verdict {
     }
 }
 
-pub(super) fn subnets_in_project(subnets: &[String], facts: &Facts, what: &str) -> Verdict {
+/// The project a resource belongs to: its project tag's value; none when the tag is absent
+/// or blank.
+pub(super) fn project_of<'t>(cx: &Context<'_>, tags: Option<&'t Tags>) -> Option<&'t str> {
+    tags.and_then(|t| t.get(&cx.scope.project_tag_key))
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+}
+
+/// Whether `id` belongs to the resource's project: present in `members` with that project
+/// (with any project, when the resource names none).
+fn belongs(id: &str, members: &BTreeMap<String, String>, project: Option<&str>) -> bool {
+    members
+        .get(id)
+        .is_some_and(|owner| project.is_none_or(|project| owner == project))
+}
+
+/// Which of `ids` do not belong to the resource's project.
+fn foreign(ids: &[String], members: &BTreeMap<String, String>, project: Option<&str>) -> Vec<String> {
+    ids.iter()
+        .filter(|id| !belongs(id, members, project))
+        .cloned()
+        .collect()
+}
+
+fn whose(project: Option<&str>) -> String {
+    project.map_or_else(|| "a project".to_owned(), |p| format!("project `{p}`"))
+}
+
+/// Whether a resource runs in subnets (and security groups) of its own project's VPC.
+pub(super) fn subnets_in_project(
+    subnets: &[String],
+    security_groups: &[String],
+    facts: &Facts,
+    project: Option<&str>,
+    what: &str,
+) -> Verdict {
     if subnets.is_empty() {
         return fail(format!("{what} names no subnet"));
     }
@@ -96,27 +136,55 @@ pub(super) fn subnets_in_project(subnets: &[String], facts: &Facts, what: &str) 
             backticked(subnets)
         ));
     }
-    let outside: Vec<String> = subnets
-        .iter()
-        .filter(|s| !facts.project_subnets.contains(*s))
-        .cloned()
-        .collect();
-    if outside.is_empty() {
-        pass(format!("{what} runs in project subnet(s) {}", backticked(subnets)))
-    } else {
-        fail(format!("subnet(s) {} are not in a project VPC", backticked(&outside)))
+    let outside = foreign(subnets, &facts.project_subnets, project);
+    let groups = foreign(security_groups, &facts.project_security_groups, project);
+    match (outside.is_empty(), groups.is_empty()) {
+        (true, true) => pass(format!(
+            "{what} runs in subnet(s) {} of {}",
+            backticked(subnets),
+            whose(project)
+        )),
+        (false, _) => fail(format!(
+            "subnet(s) {} are not in a VPC of {}",
+            backticked(&outside),
+            whose(project)
+        )),
+        (true, false) => fail(format!(
+            "security group(s) {} are not in a VPC of {}",
+            backticked(&groups),
+            whose(project)
+        )),
     }
 }
 
-pub(super) fn project_key(key: &str, facts: &Facts, what: &str) -> Verdict {
+/// Whether a key is a customer-managed key of the resource's own project.
+pub(super) fn project_key(key: &str, facts: &Facts, project: Option<&str>, what: &str) -> Verdict {
     if !facts.online {
-        pass(format!(
+        return pass(format!(
             "{what} is encrypted with `{key}`; the key's owner is checked online"
+        ));
+    }
+    if belongs(key, &facts.project_keys, project) {
+        pass(format!(
+            "{what} is encrypted with the key `{key}` of {}",
+            whose(project)
         ))
-    } else if facts.project_keys.contains(key) {
-        pass(format!("{what} is encrypted with the project key `{key}`"))
     } else {
-        fail(format!("`{key}` is not the project's customer-managed key"))
+        fail(format!("`{key}` is not a customer-managed key of {}", whose(project)))
+    }
+}
+
+/// Whether an execution role is a role of the resource's own project.
+pub(super) fn project_role(role_arn: &str, facts: &Facts, project: Option<&str>, what: &str) -> Verdict {
+    if !facts.online {
+        return pass(format!(
+            "{what} runs as `{role_arn}`; the role's project is checked online"
+        ));
+    }
+    if belongs(role_arn, &facts.project_roles, project) {
+        pass(format!("{what} runs as `{role_arn}`, a role of {}", whose(project)))
+    } else {
+        fail(format!("`{role_arn}` is not a role of {}", whose(project)))
     }
 }
 

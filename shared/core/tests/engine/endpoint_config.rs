@@ -10,7 +10,8 @@ fn compliant_endpoint_config_passes_kms_and_is_not_applicable_for_the_prod_count
         [
             RuleId::EndpointConfigKms,
             RuleId::EndpointConfigProdInstanceCount,
-            RuleId::NotebookRequiredTags
+            RuleId::NotebookRequiredTags,
+            RuleId::TagsProtected
         ]
     );
     assert_eq!(status(&findings, RuleId::EndpointConfigKms), Some(Status::Passed));

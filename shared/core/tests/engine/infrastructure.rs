@@ -46,7 +46,7 @@ fn actions(policy: &Policy, resource: &Resource) -> Vec<ActionKind> {
 #[test]
 fn a_private_project_vpc_passes_every_vpc_rule() {
     let f = findings(&Policy::builtin(), &Resource::Vpc(private_vpc()));
-    assert_eq!(f.len(), 4);
+    assert_eq!(f.len(), 5, "four VPC rules and tags-protected");
     assert!(f.iter().all(|f| f.status == Status::Passed), "{f:#?}");
 }
 
@@ -193,6 +193,7 @@ fn only_open_ingress_is_revoked() {
         id: "sg-1".into(),
         vpc_id: "vpc-1".into(),
         vpc_tags: project(),
+        vpc_cidrs: vec!["10.0.0.0/16".into()],
         ingress: vec![range("10.0.0.0/16"), range("0.0.0.0/0"), range("::/0")],
     };
     let resource = Resource::SecurityGroup(group);
@@ -253,17 +254,17 @@ fn broad_role_policies_are_detached_or_deleted() {
             RolePolicy {
                 id: sagefence_core::model::ADMINISTRATOR_ACCESS.into(),
                 managed: true,
-                grants_everything: true,
+                excess: vec!["allows every action".into()],
             },
             RolePolicy {
                 id: "everything".into(),
                 managed: false,
-                grants_everything: true,
+                excess: vec!["allows every action".into()],
             },
             RolePolicy {
                 id: "read-data".into(),
                 managed: false,
-                grants_everything: false,
+                excess: Vec::new(),
             },
         ],
     };
@@ -282,6 +283,91 @@ fn broad_role_policies_are_detached_or_deleted() {
                 policy_name: "everything".into()
             },
         ]
+    );
+}
+
+#[test]
+fn ingress_from_part_of_the_internet_is_open_too() {
+    let range = |cidr: &str| IngressRange {
+        protocol: "tcp".into(),
+        from_port: Some(443),
+        to_port: Some(443),
+        cidr: cidr.into(),
+    };
+    let evasions = ["0.0.0.0/1", "128.0.0.0/1", "8.0.0.0/8", "::/1", "8000::/1"];
+    let group = SecurityGroup {
+        id: "sg-1".into(),
+        vpc_id: "vpc-1".into(),
+        vpc_tags: project(),
+        vpc_cidrs: vec!["10.0.0.0/16".into()],
+        ingress: evasions
+            .iter()
+            .map(|c| range(c))
+            .chain([range("10.0.1.0/24"), range("192.168.0.0/16")])
+            .collect(),
+    };
+    let resource = Resource::SecurityGroup(group);
+    let policy = Policy::builtin();
+    let f = findings(&policy, &resource);
+    assert_eq!(status(&f, RuleId::SecurityGroupNoOpenIngress), Status::Failed);
+    assert_eq!(
+        actions(&policy, &resource),
+        vec![ActionKind::RevokeIngress {
+            ranges: evasions.iter().map(|c| range(c)).collect()
+        }]
+    );
+}
+
+/// A project role whose one inline policy is `document`.
+fn role_with(document: &str) -> Resource {
+    Resource::Role(Role {
+        name: "alpha-notebook".into(),
+        arn: "arn:aws:iam::111122223333:role/alpha-notebook".into(),
+        tags: project(),
+        policies: vec![RolePolicy {
+            id: "inline".into(),
+            managed: false,
+            excess: sagefence_core::model::excess_grants(document),
+        }],
+    })
+}
+
+#[test]
+fn least_privilege_is_not_sidestepped_by_not_action_or_service_wildcards() {
+    let policy = Policy::builtin();
+    for statement in [
+        r#"{"Effect":"Allow","NotAction":"iam:DeleteRole","Resource":"*"}"#,
+        r#"{"Effect":"Allow","Action":"iam:*","Resource":"*"}"#,
+        r#"{"Effect":"Allow","Action":"sagemaker:*","Resource":"*"}"#,
+        r#"{"Effect":"Allow","Action":"s3:*","Resource":"*"}"#,
+        r#"{"Effect":"Allow","Action":"kms:*","Resource":"*"}"#,
+        r#"{"Effect":"Allow","Action":"*:*","Resource":"*"}"#,
+        r#"{"Effect":"Allow","Action":"iam:Put*","Resource":"*"}"#,
+        r#"{"Effect":"Allow","Action":"iam:*Policy","Resource":"*"}"#,
+        r#"{"Effect":"Allow","Action":"iam:PassRole","Resource":"*"}"#,
+        r#"{"Effect":"Allow","Action":"iam:CreatePolicyVersion","Resource":"arn:aws:iam::111122223333:policy/p"}"#,
+        r#"{"Effect":"Allow","Action":"iam:AttachRolePolicy","Resource":"*"}"#,
+        r#"{"Effect":"Allow","Action":"iam:PutRolePolicy","Resource":"*"}"#,
+        r#"{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}"#,
+        r#"{"Effect":"Allow","Action":"s3:GetObject","NotResource":"arn:aws:s3:::alpha/*"}"#,
+    ] {
+        let resource = role_with(&format!(r#"{{"Version":"2012-10-17","Statement":[{statement}]}}"#));
+        let f = findings(&policy, &resource);
+        assert_eq!(status(&f, RuleId::RoleLeastPrivilege), Status::Failed, "{statement}");
+        assert_eq!(
+            actions(&policy, &resource),
+            vec![ActionKind::DeleteRolePolicy {
+                policy_name: "inline".into()
+            }],
+            "{statement}"
+        );
+    }
+    let scoped = role_with(
+        r#"{"Statement":[{"Effect":"Allow","Action":["s3:GetObject","s3:PutObject"],"Resource":"arn:aws:s3:::alpha/*"}]}"#,
+    );
+    assert_eq!(
+        status(&findings(&policy, &scoped), RuleId::RoleLeastPrivilege),
+        Status::Passed
     );
 }
 

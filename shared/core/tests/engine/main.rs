@@ -6,6 +6,7 @@
 // Test helpers fail the test by unwrapping, like the tests themselves.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod arn;
 mod endpoint_config;
 mod evaluation;
 mod finding_json;

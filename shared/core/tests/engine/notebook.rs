@@ -120,6 +120,7 @@ fn notebook_with_unknown_facts_is_not_applicable_for_every_rule_that_reads_them(
         root_access: Fact::Unknown,
         subnet_id: Fact::Unknown,
         kms_key_id: Fact::Unknown,
+        role_arn: Fact::Unknown,
         tags: Fact::Unknown,
         ..compliant_notebook()
     };
@@ -147,4 +148,63 @@ fn offline_any_present_subnet_and_key_pass_and_say_they_are_checked_online() {
     assert!(all_passed(&findings), "{findings:#?}");
     assert!(reason(&findings, RuleId::NotebookInProjectVpc).contains("online"));
     assert!(reason(&findings, RuleId::NotebookKmsEncrypted).contains("online"));
+}
+
+/// One of the facts' maps of project resources.
+type FactsMap = fn(&mut Facts) -> &mut BTreeMap<String, String>;
+
+/// Facts where every id the compliant notebook uses belongs to project `beta` instead.
+fn of_beta(field: FactsMap) -> Facts {
+    let mut facts = online();
+    for owner in field(&mut facts).values_mut() {
+        *owner = "beta".to_owned();
+    }
+    facts
+}
+
+#[test]
+fn online_a_notebook_in_another_projects_subnet_group_key_or_role_fails() {
+    let cases: [(FactsMap, RuleId, &str); 4] = [
+        (|f| &mut f.project_subnets, RuleId::NotebookInProjectVpc, SUBNET),
+        (
+            |f| &mut f.project_security_groups,
+            RuleId::NotebookInProjectVpc,
+            SECURITY_GROUP,
+        ),
+        (|f| &mut f.project_keys, RuleId::NotebookKmsEncrypted, KEY),
+        (|f| &mut f.project_roles, RuleId::NotebookRoleInProject, ROLE),
+    ];
+    for (field, rule, id) in cases {
+        let findings = check_with(&Policy::builtin(), compliant_notebook(), &of_beta(field));
+        let mut expected = vec![rule];
+        if id == SUBNET {
+            // its subnet says beta, its tag alpha: the tag is not the project it runs in either
+            expected.push(RuleId::TagsProtected);
+        }
+        assert_eq!(failed(&findings), expected, "{id}");
+        let why = reason(&findings, rule);
+        assert!(why.contains(id) && why.contains("`alpha`"), "{why}");
+    }
+}
+
+#[test]
+fn online_a_notebook_whose_role_is_no_project_role_fails() {
+    let mut facts = online();
+    facts.project_roles.clear();
+    let findings = check_with(&Policy::builtin(), compliant_notebook(), &facts);
+    assert_eq!(failed(&findings), [RuleId::NotebookRoleInProject]);
+}
+
+#[test]
+fn an_empty_project_tag_names_no_project() {
+    let mut tags = project_tags();
+    tags.0.insert("sagefence:project".to_owned(), " ".to_owned());
+    let notebook = NotebookInstance {
+        tags: Fact::Known(tags),
+        ..compliant_notebook()
+    };
+    let findings = check_with(&Policy::builtin(), notebook, &online());
+    assert_eq!(failed(&findings), [RuleId::NotebookRequiredTags, RuleId::TagsProtected]);
+    assert!(reason(&findings, RuleId::TagsProtected).contains("blank"));
+    assert!(reason(&findings, RuleId::NotebookInProjectVpc).contains("of a project"));
 }

@@ -49,7 +49,7 @@ fn enforce_and_audit_mixed_plan_the_enforce_actions_plus_only_the_extra_audit_on
 #[test]
 fn exempt_findings_plan_nothing() {
     let policy = policy(
-        "exemptions:\n  - resource: alpha-alice\n    rules: [notebook-direct-internet-disabled]\n    reason: migration window\n    expires: 2026-06-30\n",
+        "exemptions:\n  - resource: arn:aws:sagemaker:eu-west-1:111122223333:notebook-instance/alpha-alice\n    rules: [notebook-direct-internet-disabled]\n    reason: migration window\n    expires: 2026-06-30\n",
     )
     .unwrap();
     let actions = plan_with(&policy, &nb(internet_notebook(Some(NotebookStatus::InService))));

@@ -23,7 +23,7 @@ fn a_rule_in_mode_audit_keeps_its_failed_finding_marked_audit() {
 }
 
 const ROOT_EXEMPTION_BY_ARN: &str = "exemptions:
-  - resource: 'arn:aws:sagemaker:*:*:notebook-instance/alpha-*'
+  - resource: 'arn:aws:sagemaker:eu-west-1:111122223333:notebook-instance/alpha-*'
     rules: [notebook-root-access-disabled]
     reason: vendor image needs root (TICKET-123)
     expires: 2026-03-31
@@ -88,19 +88,75 @@ fn an_exemption_by_arn_pattern_does_not_cover_a_resource_whose_arn_differs() {
 }
 
 #[test]
-fn an_exemption_by_name_pattern_covers_a_resource_without_an_arn() {
-    let policy = policy(
+fn a_bare_name_exemption_is_refused_with_a_typed_reason() {
+    let err = policy(
         "exemptions:\n  - resource: 'alpha-ali?e'\n    rules: [notebook-root-access-disabled]\n    reason: r\n    expires: 2026-12-31\n",
     )
-    .unwrap();
-    let notebook = NotebookInstance {
+    .unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains("`alpha-ali?e` is not an ARN pattern"), "{text}");
+    assert!(text.contains("exemptions[0]"), "{text}");
+}
+
+#[test]
+fn an_exemption_pattern_must_spell_out_account_and_region() {
+    for resource in [
+        "arn:aws:sagemaker:*:*:notebook-instance/alpha-*",
+        "arn:aws:sagemaker:eu-west-1:*:notebook-instance/alpha-*",
+        "arn:aws:sagemaker:*:111122223333:notebook-instance/alpha-*",
+        "arn:aws:sagemaker:eu-west-1:111122223333:*/alpha-*",
+    ] {
+        let yaml = format!(
+            "exemptions:\n  - resource: '{resource}'\n    rules: [notebook-root-access-disabled]\n    reason: r\n    expires: 2026-12-31\n"
+        );
+        assert!(policy(&yaml).is_err(), "{resource}");
+    }
+}
+
+#[test]
+fn an_exemption_does_not_cross_accounts_kinds_or_segments() {
+    let policy = policy(ROOT_EXEMPTION_BY_ARN).unwrap();
+    for arn in [
+        "arn:aws:sagemaker:eu-west-1:999999999999:notebook-instance/alpha-alice",
+        "arn:aws:sagemaker:us-east-1:111122223333:notebook-instance/alpha-alice",
+        "arn:aws:sagemaker:eu-west-1:111122223333:model/alpha-alice",
+        "arn:aws:sagemaker:eu-west-1:111122223333:notebook-instance/alpha-x/alice",
+    ] {
+        let notebook = NotebookInstance {
+            arn: Some(arn.to_owned()),
+            ..root_access_notebook()
+        };
+        let findings = check_with(&policy, notebook, &Facts::default());
+        assert!(
+            finding(&findings, RuleId::NotebookRootAccessDisabled)
+                .unwrap()
+                .is_violation(),
+            "{arn}"
+        );
+    }
+    let without_arn = NotebookInstance {
         arn: None,
         ..root_access_notebook()
     };
+    let findings = check_with(&policy, without_arn, &Facts::default());
+    assert!(finding(&findings, RuleId::NotebookRootAccessDisabled)
+        .unwrap()
+        .is_violation());
+}
+
+#[test]
+fn an_exemption_matches_a_sagemaker_name_whatever_its_case() {
+    let policy = policy(&ROOT_EXEMPTION_BY_ARN.replace("alpha-*", "Alpha-*")).unwrap();
+    let notebook = NotebookInstance {
+        arn: Some(format!(
+            "arn:aws:sagemaker:{REGION}:{ACCOUNT}:notebook-instance/alpha-alice"
+        )),
+        ..root_access_notebook()
+    };
     let findings = check_with(&policy, notebook, &Facts::default());
-    let root = finding(&findings, RuleId::NotebookRootAccessDisabled).unwrap();
-    assert_eq!(root.status, Status::Failed);
-    assert!(!root.is_violation());
+    assert!(!finding(&findings, RuleId::NotebookRootAccessDisabled)
+        .unwrap()
+        .is_violation());
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! Builders and helpers for the evaluation tests: each `compliant_*()` builder returns a
 //! resource that passes every rule, and each test changes the one field it is about.
 
-pub(crate) use std::collections::BTreeSet;
+pub(crate) use std::collections::{BTreeMap, BTreeSet};
 
 pub(crate) use chrono::{DateTime, Utc};
 pub(crate) use sagefence_core::model::{
@@ -18,24 +18,29 @@ pub(crate) const ACCOUNT: &str = "111122223333";
 pub(crate) const SUBNET: &str = "subnet-0a1b2c3d4e5f60718";
 pub(crate) const OTHER_SUBNET: &str = "subnet-0ffffffffffffff99";
 pub(crate) const KEY: &str = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+pub(crate) const SECURITY_GROUP: &str = "sg-0123456789abcdef0";
+pub(crate) const ROLE: &str = "arn:aws:iam::111122223333:role/alpha-notebook";
 pub(crate) const FOREIGN_KEY: &str = "arn:aws:kms:eu-west-1:444455556666:key/ffffffff-0000-0000-0000-000000000000";
 
-pub(crate) const NOTEBOOK_RULES: [RuleId; 6] = [
+pub(crate) const NOTEBOOK_RULES: [RuleId; 8] = [
     RuleId::NotebookDirectInternetDisabled,
     RuleId::NotebookInProjectVpc,
     RuleId::NotebookRootAccessDisabled,
     RuleId::NotebookKmsEncrypted,
     RuleId::NotebookApprovedInstanceType,
+    RuleId::NotebookRoleInProject,
     RuleId::NotebookRequiredTags,
+    RuleId::TagsProtected,
 ];
 
-pub(crate) const JOB_RULES: [RuleId; 6] = [
+pub(crate) const JOB_RULES: [RuleId; 7] = [
     RuleId::JobInProjectVpc,
     RuleId::JobNetworkIsolation,
     RuleId::JobInterContainerEncryption,
     RuleId::JobVolumeKms,
     RuleId::JobOutputKms,
     RuleId::NotebookRequiredTags,
+    RuleId::TagsProtected,
 ];
 
 /// A fixed "now", well before the exemptions' expiry dates used below.
@@ -148,12 +153,16 @@ pub(crate) fn compliant_domain() -> Domain {
     }
 }
 
-/// Facts read from the account: `SUBNET` is a project subnet and `KEY` the project key.
+/// Facts read from the account: `SUBNET`, `SECURITY_GROUP`, `KEY` and `ROLE` belong to
+/// project `alpha`.
 pub(crate) fn online() -> Facts {
+    let alpha = |id: &str| BTreeMap::from([(id.to_owned(), "alpha".to_owned())]);
     Facts {
         online: true,
-        project_subnets: BTreeSet::from([SUBNET.to_owned()]),
-        project_keys: BTreeSet::from([KEY.to_owned()]),
+        project_subnets: alpha(SUBNET),
+        project_security_groups: alpha(SECURITY_GROUP),
+        project_keys: alpha(KEY),
+        project_roles: alpha(ROLE),
     }
 }
 
