@@ -4,7 +4,7 @@
 //! policies), every project key policy and every project bucket policy is read back from the
 //! emulator and written as one JSON document (the attack suite's input, `tests/attacks/`).
 //!
-//! `cargo run -p sagefence-tests --example iam_documents -- <out.json>`
+//! `make attacks-documents` builds and runs it (`iam_documents <out.json>`).
 
 use std::collections::BTreeMap;
 use std::error::Error;
@@ -38,10 +38,10 @@ async fn answer(
     let request = CfnRequest::create(kind, "Resource", id, &server.url(id), properties);
     provisioner.handle(&request).await?;
     let answer = server.next(Duration::from_secs(10)).await.ok_or("no answer")?.body;
-    if answer["Status"] != "SUCCESS" {
-        return Err(format!("{kind} `{id}` failed: {answer}").into());
+    match (answer.get("Status"), answer.get("Data")) {
+        (Some(status), Some(data)) if status == "SUCCESS" => Ok(data.clone()),
+        _ => Err(format!("{kind} `{id}` failed: {answer}").into()),
     }
-    Ok(answer["Data"].clone())
 }
 
 #[tokio::main]

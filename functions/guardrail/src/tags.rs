@@ -71,7 +71,15 @@ impl<P: RemedyPorts, A: AuditSink + Sync> Guardrail<P, A> {
         let tag_key = &self.policy.scope.project_tag_key;
         let backoff = self.settings.backoff();
         let resources = std::slice::from_ref(resource);
-        lookup::facts(&self.ports.network, &self.ports.keys, &self.ports.roles, &backoff, tag_key, resources).await
+        lookup::facts(
+            &self.ports.network,
+            &self.ports.keys,
+            &self.ports.roles,
+            &backoff,
+            tag_key,
+            resources,
+        )
+        .await
     }
 
     /// The resource a tag change names, as it is now; `None` when it is gone or not governed.
@@ -107,7 +115,9 @@ impl<P: RemedyPorts, A: AuditSink + Sync> Guardrail<P, A> {
                 .map(Resource::SecurityGroup),
             TagTarget::Ec2 { .. } => None,
             TagTarget::Kms { key_id } => retrying(s, || self.ports.keys.key(key_id)).await?.map(Resource::KmsKey),
-            TagTarget::Iam { role_name } => retrying(s, || self.ports.roles.role(role_name)).await?.map(Resource::Role),
+            TagTarget::Iam { role_name } => retrying(s, || self.ports.roles.role(role_name))
+                .await?
+                .map(Resource::Role),
         })
     }
 

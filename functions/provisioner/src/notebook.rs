@@ -4,7 +4,7 @@
 //! policy holds SageMaker to the project through condition keys, and answers the placement
 //! the notebook must use.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use sagefence_aws::ports::{KeyBuilder, NetworkBuilder, RoleBuilder};
 use sagefence_core::model::{Fact, NotebookInstance, Tags, Toggle};

@@ -338,7 +338,7 @@ async fn open_ingress_is_read_and_revoked() {
         ]
     );
 
-    let open: Vec<IngressRange> = read.ingress.iter().filter(|r| r.is_open()).cloned().collect();
+    let open: Vec<IngressRange> = read.ingress.iter().filter(|r| r.is_open(&[])).cloned().collect();
     adapter.revoke_ingress(&group_id, &open).await.unwrap();
     let after = adapter.security_group(&group_id).await.unwrap().unwrap();
     assert_eq!(after.ingress, [range("tcp", Some(22), "10.0.0.0/8")]);

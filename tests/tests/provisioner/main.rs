@@ -861,8 +861,8 @@ async fn notebook_access_is_granted_only_inside_the_project_and_the_policy() {
         json!([data(&environment, "SecurityGroupId")])
     );
     assert_eq!(
-        jobs["ForAllValues:StringEquals"]["sagemaker:VolumeKmsKey"],
-        json!([data(&environment, "KmsKeyArn")])
+        jobs["ArnEquals"]["sagemaker:VolumeKmsKeyArn"],
+        json!(data(&environment, "KmsKeyArn"))
     );
     assert_eq!(jobs["Bool"]["sagemaker:NetworkIsolation"], "true");
     assert_eq!(jobs["Bool"]["sagemaker:InterContainerTrafficEncryption"], "true");

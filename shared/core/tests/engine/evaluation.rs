@@ -15,11 +15,17 @@ fn each_compliant_resource_passes_exactly_the_rules_that_govern_it() {
                 RuleId::ModelInProjectVpc,
                 RuleId::ModelNetworkIsolation,
                 RuleId::NotebookRequiredTags,
+                RuleId::TagsProtected,
             ],
         ),
         (
             Resource::Domain(compliant_domain()),
-            &[RuleId::DomainVpcOnly, RuleId::DomainKms, RuleId::NotebookRequiredTags],
+            &[
+                RuleId::DomainVpcOnly,
+                RuleId::DomainKms,
+                RuleId::NotebookRequiredTags,
+                RuleId::TagsProtected,
+            ],
         ),
     ];
     for (resource, governing) in kinds {

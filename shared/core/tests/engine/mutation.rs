@@ -46,7 +46,7 @@ fn justifying_keys(rule: &str) -> &'static [&'static str] {
         "notebook-root-access-disabled" => &["rootaccess"],
         "notebook-kms-encrypted" => &["kmskeyid"],
         "notebook-approved-instance-type" => &["instancetype"],
-        "notebook-required-tags" => &["tags"],
+        "notebook-required-tags" | "tags-protected" => &["tags"],
         "job-in-project-vpc" => &[
             "vpcconfig",
             "subnets",
