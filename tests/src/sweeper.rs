@@ -6,7 +6,7 @@ use chrono::Utc;
 use sagefence_aws::audit_log::JsonLinesAuditSink;
 use sagefence_aws::metered::{Meter, RequestRate};
 use sagefence_aws::remedy::Backoff;
-use sagefence_aws::{FlowLogSettings, S3Trail, SqsQueue};
+use sagefence_aws::{FlowLogSettings, S3SweepState, SqsQueue};
 use sagefence_core::model::ResourceKind;
 use sagefence_core::Policy;
 use sagefence_sweeper::aws::{SdkPortSet, SdkPorts};
@@ -22,7 +22,7 @@ use crate::{Emulator, SupportError, REGION};
 pub const STATE_BUCKET: &str = "sagefence-sweeper-state";
 
 /// The sweeper as the tests run it.
-pub type EmulatedSweeper = Sweeper<JsonLinesAuditSink<SharedBuffer>, S3Trail>;
+pub type EmulatedSweeper = Sweeper<JsonLinesAuditSink<SharedBuffer>, S3SweepState>;
 
 /// The sweeper on an emulator: its engine, its ports, the meter counting its HTTP requests and
 /// its audit records.
@@ -114,7 +114,7 @@ impl SweeperUnderTest {
                 dry_run: options.dry_run,
             },
             audit: JsonLinesAuditSink::new(audit.clone()),
-            state: S3Trail::new(s3, STATE_BUCKET, None),
+            state: S3SweepState::new(s3, STATE_BUCKET, None),
         };
         Ok(SweeperUnderTest {
             sweeper,
@@ -144,7 +144,7 @@ impl SweeperUnderTest {
     pub fn function(
         self,
         queue_url: Option<String>,
-    ) -> SweeperFunction<JsonLinesAuditSink<SharedBuffer>, S3Trail, SqsQueue> {
+    ) -> SweeperFunction<JsonLinesAuditSink<SharedBuffer>, S3SweepState, SqsQueue> {
         let sqs = aws_sdk_sqs::Client::new(&self.ports.sdk);
         SweeperFunction {
             sweeper: self.sweeper,

@@ -4,7 +4,7 @@
 #![recursion_limit = "256"]
 
 use sagefence_aws::settings::process_env;
-use sagefence_aws::{AuditDestination, FlowLogSettings, S3Trail, SqsQueue};
+use sagefence_aws::{AuditDestination, FlowLogSettings, S3SweepState, SqsQueue};
 use sagefence_sweeper::aws::{load_sdk, SdkPorts};
 use sagefence_sweeper::settings::Environment;
 use sagefence_sweeper::{Sweeper, SweeperFunction};
@@ -21,7 +21,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
             policy,
             settings: env.sweep,
             audit: AuditDestination::from_env(aws_sdk_sqs::Client::new(&sdk)),
-            state: S3Trail::new(s3, env.state_bucket, env.state_key_id),
+            state: S3SweepState::new(s3, env.state_bucket, env.state_key_id),
         },
         queue: env
             .queue_url

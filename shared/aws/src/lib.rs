@@ -36,7 +36,7 @@ pub use ec2::{Ec2Adapter, FlowLogSettings};
 pub use iam::IamAdapter;
 pub use kms::KmsAdapter;
 pub use logs::LogsAdapter;
-pub use s3::{s3_client, S3Trail};
+pub use s3::{s3_client, S3SweepState, S3Trail};
 pub use sagemaker::SageMakerAdapter;
 pub use securityhub::SecurityHubImporter;
 pub use sns::SnsNotifier;

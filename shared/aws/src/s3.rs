@@ -1,6 +1,7 @@
-//! The audit trail on S3: objects written with SSE-KMS under the trail's key (markers written
-//! only if absent, with `If-None-Match: *`), keys listed in order (S3 lists lexicographically,
-//! and batch ids start with their sequence number).
+//! sagefence's buckets: the audit trail ([`S3Trail`]: objects written with SSE-KMS under the
+//! trail's key, markers written only if absent with `If-None-Match: *`, keys listed in order, as
+//! S3 lists lexicographically and batch ids start with their sequence number) and the sweeper's
+//! state ([`S3SweepState`]: one JSON object per shard). Each is its own type over one bucket.
 
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::ServerSideEncryption;
@@ -20,27 +21,46 @@ pub fn s3_client(sdk: &aws_types::SdkConfig) -> Client {
     Client::from_conf(config)
 }
 
-/// [`TrailWriter`] and [`TrailReader`] on one bucket.
+/// One bucket, its objects encrypted with `kms_key_id` when given.
 #[derive(Debug, Clone)]
-pub struct S3Trail {
-    /// The S3 client.
-    pub client: Client,
-    /// The bucket.
-    pub bucket: String,
-    /// The KMS key objects are encrypted with (SSE-KMS); `None` for read-only use.
-    pub kms_key_id: Option<String>,
+struct Bucket {
+    client: Client,
+    bucket: String,
+    kms_key_id: Option<String>,
 }
 
+/// The audit trail in one bucket: [`TrailWriter`] and [`TrailReader`].
+#[derive(Debug, Clone)]
+pub struct S3Trail(Bucket);
+
 impl S3Trail {
-    /// The trail in `bucket`, writing with `kms_key_id`.
+    /// The trail in `bucket`, writing with `kms_key_id` (`None` for read-only use).
     pub fn new(client: Client, bucket: impl Into<String>, kms_key_id: Option<String>) -> Self {
-        Self {
+        Self(Bucket {
             client,
             bucket: bucket.into(),
             kms_key_id,
-        }
+        })
     }
+}
 
+/// The sweeper's state in its own bucket: what the last sweep of each shard found failing, one
+/// JSON object per shard, encrypted with `kms_key_id` when given.
+#[derive(Debug, Clone)]
+pub struct S3SweepState(Bucket);
+
+impl S3SweepState {
+    /// The state in `bucket`.
+    pub fn new(client: Client, bucket: impl Into<String>, kms_key_id: Option<String>) -> Self {
+        Self(Bucket {
+            client,
+            bucket: bucket.into(),
+            kms_key_id,
+        })
+    }
+}
+
+impl Bucket {
     async fn list_after(&self, prefix: &str, start_after: Option<&str>) -> PortResult<Vec<String>> {
         let call = self.client.list_objects_v2().bucket(&self.bucket).prefix(prefix);
         let pages = all_pages!("ListObjectsV2", call.set_start_after(start_after.map(str::to_owned)))?;
@@ -68,9 +88,7 @@ impl S3Trail {
             .map_err(|e| other("GetObject", e.to_string()))?;
         Ok(Some(bytes.into_bytes().to_vec()))
     }
-}
 
-impl S3Trail {
     fn put_call(
         &self,
         key: &str,
@@ -96,7 +114,7 @@ impl S3Trail {
 /// S3 answers a conditional write whose condition fails with 412 Precondition Failed.
 const PRECONDITION_FAILED: u16 = 412;
 
-impl TrailWriter for S3Trail {
+impl Bucket {
     async fn put(&self, key: &str, bytes: Vec<u8>, content_type: &'static str) -> PortResult<()> {
         self.put_call(key, bytes, content_type)
             .send()
@@ -104,26 +122,32 @@ impl TrailWriter for S3Trail {
             .port("PutObject")
             .map(drop)
     }
+}
+
+impl TrailWriter for S3Trail {
+    async fn put(&self, key: &str, bytes: Vec<u8>, content_type: &'static str) -> PortResult<()> {
+        self.0.put(key, bytes, content_type).await
+    }
 
     /// Retried while S3 answers 409 `ConditionalRequestConflict` (another conditional write to
     /// the key is in progress), as S3 asks.
     async fn put_new(&self, key: &str, bytes: Vec<u8>, content_type: &'static str) -> PortResult<bool> {
         retrying(&Backoff::default(), || {
-            self.put_if_absent(key, bytes.clone(), content_type)
+            self.0.put_if_absent(key, bytes.clone(), content_type)
         })
         .await
     }
 
     async fn last_key(&self, prefix: &str, start_after: Option<&str>) -> PortResult<Option<String>> {
-        Ok(self.list_after(prefix, start_after).await?.pop())
+        Ok(self.0.list_after(prefix, start_after).await?.pop())
     }
 
     async fn get(&self, key: &str) -> PortResult<Option<Vec<u8>>> {
-        self.get_object(key).await
+        self.0.get_object(key).await
     }
 }
 
-impl S3Trail {
+impl Bucket {
     /// One `PutObject` with `If-None-Match: *`: whether it wrote (`false`: the key exists).
     async fn put_if_absent(&self, key: &str, bytes: Vec<u8>, content_type: &'static str) -> PortResult<bool> {
         match self.put_call(key, bytes, content_type).if_none_match("*").send().await {
@@ -136,22 +160,20 @@ impl S3Trail {
 
 impl TrailReader for S3Trail {
     async fn list(&self, prefix: &str) -> PortResult<Vec<String>> {
-        self.list_after(prefix, None).await
+        self.0.list_after(prefix, None).await
     }
 
     async fn get(&self, key: &str) -> PortResult<Option<Vec<u8>>> {
-        self.get_object(key).await
+        self.0.get_object(key).await
     }
 }
 
-/// The sweeper's state in the same kind of bucket: one JSON object per shard, encrypted with
-/// the bucket's key when one is given.
-impl SweepState for S3Trail {
+impl SweepState for S3SweepState {
     async fn load(&self, key: &str) -> PortResult<Option<Vec<u8>>> {
-        self.get_object(key).await
+        self.0.get_object(key).await
     }
 
     async fn store(&self, key: &str, bytes: Vec<u8>) -> PortResult<()> {
-        TrailWriter::put(self, key, bytes, "application/json").await
+        self.0.put(key, bytes, "application/json").await
     }
 }

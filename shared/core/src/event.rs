@@ -782,37 +782,46 @@ fn set_arn(resource: &mut Resource, arn: String) {
     slot.get_or_insert(arn);
 }
 
-/// Finds the first string under any of `keys`, at any depth. EC2 records the same request in
-/// several shapes across API versions (`subnetId`, `CreateNatGatewayRequest.SubnetId`, ...).
-fn find_str(value: &Value, keys: &[&str]) -> Option<String> {
+/// Whether an object key `key` is the field `name` (camelCase) in either of the cases EC2
+/// records it: `subnetId` or `SubnetId`.
+fn is_field(key: &str, name: &str) -> bool {
+    let (mut k, mut n) = (key.chars(), name.chars());
+    k.next().zip(n.next()).is_some_and(|(a, b)| a.eq_ignore_ascii_case(&b)) && k.eq(n)
+}
+
+/// Finds the first string under any of the fields `names` (camelCase, either case), at any
+/// depth. EC2 records the same request in several shapes across API versions (`subnetId`,
+/// `CreateNatGatewayRequest.SubnetId`, ...).
+fn find_str(value: &Value, names: &[&str]) -> Option<String> {
     match value {
-        Value::Object(map) => keys
+        Value::Object(map) => names
             .iter()
-            .find_map(|k| {
-                map.get(*k)
-                    .and_then(Value::as_str)
+            .find_map(|name| {
+                map.iter()
+                    .find(|(k, _)| is_field(k, name))
+                    .and_then(|(_, v)| v.as_str())
                     .filter(|s| !s.is_empty())
                     .map(str::to_owned)
             })
-            .or_else(|| map.values().find_map(|v| find_str(v, keys))),
-        Value::Array(items) => items.iter().find_map(|v| find_str(v, keys)),
+            .or_else(|| map.values().find_map(|v| find_str(v, names))),
+        Value::Array(items) => items.iter().find_map(|v| find_str(v, names)),
         _ => None,
     }
 }
 
-/// Collects every string under any of `keys`, at any depth, whatever wraps it.
-fn find_all_str(value: &Value, keys: &[&str], out: &mut Vec<String>) {
+/// Every string under any of the fields `names` (camelCase, either case), at any depth.
+fn find_all_str(value: &Value, names: &[&str], out: &mut Vec<String>) {
     match value {
         Value::Object(map) => {
             for (k, v) in map {
-                if keys.contains(&k.as_str()) {
+                if names.iter().any(|name| is_field(k, name)) {
                     collect_strings(v, out);
                 } else {
-                    find_all_str(v, keys, out);
+                    find_all_str(v, names, out);
                 }
             }
         }
-        Value::Array(items) => items.iter().for_each(|v| find_all_str(v, keys, out)),
+        Value::Array(items) => items.iter().for_each(|v| find_all_str(v, names, out)),
         _ => {}
     }
 }
@@ -835,37 +844,30 @@ fn required(event_name: &str, value: Option<String>, path: &str) -> Result<Strin
 }
 
 fn ec2_request(event_name: &str, params: &Value, response: &Value) -> Result<Option<Ec2Request>, ParseEventError> {
-    let get = |keys: &[&str]| find_str(params, keys).or_else(|| find_str(response, keys));
+    let get = |name: &str| find_str(params, &[name]).or_else(|| find_str(response, &[name]));
+    let need = |name: &str| required(event_name, get(name), name);
     let request = match event_name {
         "AttachInternetGateway" => Ec2Request::AttachInternetGateway {
-            internet_gateway_id: required(
-                event_name,
-                get(&["internetGatewayId", "InternetGatewayId"]),
-                "internetGatewayId",
-            )?,
-            vpc_id: required(event_name, get(&["vpcId", "VpcId"]), "vpcId")?,
+            internet_gateway_id: need("internetGatewayId")?,
+            vpc_id: need("vpcId")?,
         },
         "CreateNatGateway" => Ec2Request::CreateNatGateway {
-            subnet_id: required(event_name, get(&["subnetId", "SubnetId"]), "subnetId")?,
-            nat_gateway_id: find_str(response, &["natGatewayId", "NatGatewayId"]),
+            subnet_id: need("subnetId")?,
+            nat_gateway_id: find_str(response, &["natGatewayId"]),
         },
         "CreateVpcPeeringConnection" => Ec2Request::CreateVpcPeeringConnection {
-            vpc_id: required(event_name, get(&["vpcId", "VpcId"]), "vpcId")?,
-            peer_vpc_id: get(&["peerVpcId", "PeerVpcId"]),
-            peering_connection_id: find_str(response, &["vpcPeeringConnectionId", "VpcPeeringConnectionId"]),
+            vpc_id: need("vpcId")?,
+            peer_vpc_id: get("peerVpcId"),
+            peering_connection_id: find_str(response, &["vpcPeeringConnectionId"]),
         },
         "AcceptVpcPeeringConnection" => Ec2Request::AcceptVpcPeeringConnection {
-            peering_connection_id: required(
-                event_name,
-                get(&["vpcPeeringConnectionId", "VpcPeeringConnectionId"]),
-                "vpcPeeringConnectionId",
-            )?,
+            peering_connection_id: need("vpcPeeringConnectionId")?,
         },
         "AuthorizeSecurityGroupIngress" => {
             let mut cidr_ranges = Vec::new();
-            find_all_str(params, &["cidrIp", "cidrIpv6", "CidrIp", "CidrIpv6"], &mut cidr_ranges);
-            let group_id = get(&["groupId", "GroupId"]);
-            let group_name = find_str(params, &["groupName", "GroupName"]);
+            find_all_str(params, &["cidrIp", "cidrIpv6"], &mut cidr_ranges);
+            let group_id = get("groupId");
+            let group_name = find_str(params, &["groupName"]);
             if group_id.is_none() && group_name.is_none() {
                 return Err(ParseEventError::Field {
                     event: event_name.to_owned(),
@@ -880,7 +882,7 @@ fn ec2_request(event_name: &str, params: &Value, response: &Value) -> Result<Opt
             }
         }
         "ModifySubnetAttribute" => Ec2Request::ModifySubnetAttribute {
-            subnet_id: required(event_name, get(&["subnetId", "SubnetId"]), "subnetId")?,
+            subnet_id: need("subnetId")?,
             map_public_ip_on_launch: params.get("mapPublicIpOnLaunch").and_then(|v| match v {
                 Value::Bool(b) => Some(*b),
                 other => other.get("value").and_then(Value::as_bool),
@@ -888,11 +890,7 @@ fn ec2_request(event_name: &str, params: &Value, response: &Value) -> Result<Opt
         },
         "DeleteFlowLogs" => {
             let mut ids = Vec::new();
-            find_all_str(
-                params,
-                &["flowLogId", "FlowLogId", "flowLogIds", "FlowLogIds"],
-                &mut ids,
-            );
+            find_all_str(params, &["flowLogId", "flowLogIds"], &mut ids);
             ids.retain(|id| id.starts_with("fl-"));
             if ids.is_empty() {
                 return Err(ParseEventError::Field {

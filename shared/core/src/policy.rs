@@ -265,22 +265,25 @@ mod tests {
     }
 
     #[test]
-    fn an_unknown_rule_is_named_with_its_line() {
-        let err =
-            Policy::from_yaml("version: 1\nrules:\n  notebook-root-acess-disabled:\n    mode: audit\n").unwrap_err();
-        let text = err.to_string();
-        assert!(text.contains("notebook-root-acess-disabled"), "{text}");
-        assert!(text.contains("line 3"), "{text}");
-        assert_eq!(err.line(), Some(3));
-    }
-
-    #[test]
-    fn a_remedy_the_rule_does_not_offer_is_rejected_with_its_line() {
-        let err = Policy::from_yaml("version: 1\nrules:\n  notebook-kms-encrypted:\n    remedy: fix\n").unwrap_err();
-        let text = err.to_string();
-        assert!(text.contains("rules.notebook-kms-encrypted.remedy"), "{text}");
-        assert!(text.contains("fix"), "{text}");
-        assert_eq!(err.line(), Some(4));
+    fn a_wrong_rule_or_remedy_is_named_with_its_line() {
+        let cases = [
+            (
+                "rules:\n  notebook-root-acess-disabled:\n    mode: audit\n",
+                "notebook-root-acess-disabled",
+                3,
+            ),
+            (
+                "rules:\n  notebook-kms-encrypted:\n    remedy: fix\n",
+                "rules.notebook-kms-encrypted.remedy",
+                4,
+            ),
+        ];
+        for (yaml, named, line) in cases {
+            let err = Policy::from_yaml(&format!("version: 1\n{yaml}")).unwrap_err();
+            let text = err.to_string();
+            assert!(text.contains(named) && text.contains(&format!("line {line}")), "{text}");
+            assert_eq!(err.line(), Some(line), "{text}");
+        }
     }
 
     #[test]

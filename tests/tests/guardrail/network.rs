@@ -163,13 +163,9 @@ async fn ingress_from_the_internet_into_a_project_group_is_revoked_and_the_rest_
         .await
         .unwrap();
 
-    // when
-    let summary = ingress_opened(&guardrail, group).await;
-
-    // then: only what admits the whole internet is revoked
-    assert_eq!(summary_outcomes(&summary), ["revoke-ingress applied"]);
+    // when, then: only what admits the whole internet is revoked
     assert_eq!(
-        ingress(&emulator, group).await,
+        revoked_on_report(&guardrail, &emulator, group).await,
         [
             ("tcp".to_owned(), 443, 443, "10.0.0.0/8".to_owned()),
             ("tcp".to_owned(), 8443, 8443, peer.clone()),
@@ -439,12 +435,20 @@ async fn all_traffic_from_the_internet_into_a_project_group_is_revoked() {
         .await
         .unwrap();
 
-    // when
-    let summary = ingress_opened(&guardrail, group).await;
+    // when, then
+    assert_eq!(revoked_on_report(&guardrail, &emulator, group).await, []);
+}
 
-    // then
+/// when: the opening of `group` is reported; then: the guardrail revokes ingress, and this is
+/// what `group` still admits.
+async fn revoked_on_report(
+    guardrail: &GuardrailUnderTest,
+    emulator: &Emulator,
+    group: &str,
+) -> Vec<(String, i32, i32, String)> {
+    let summary = ingress_opened(guardrail, group).await;
     assert_eq!(summary_outcomes(&summary), ["revoke-ingress applied"]);
-    assert_eq!(ingress(&emulator, group).await, []);
+    ingress(emulator, group).await
 }
 
 /// when: CloudTrail reports ingress from the whole IPv4 internet opened on `group`.

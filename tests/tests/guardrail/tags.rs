@@ -3,9 +3,8 @@
 //! can be re-derived, and reported (a FAILED `tags-protected` finding, a notification) where it
 //! cannot; a notebook placed on another project's subnet, key or role is stopped.
 
-use crate::{given_running, in_service, state};
+use crate::{given_running, in_service, state, when_reported};
 use sagefence_guardrail::Summary;
-use sagefence_tests::events::event_with;
 use sagefence_tests::guardrail::{given_guardrail, summary_outcomes, GuardrailUnderTest};
 use sagefence_tests::records::records_of;
 use sagefence_tests::world::{create_key, create_notebook_role, create_subnet, create_vpc, ProjectNetwork};
@@ -30,9 +29,15 @@ fn tampering(records: &[Value]) -> Vec<(String, String)> {
         .collect()
 }
 
-/// when: CloudTrail reports `fixture` with these fields; the summary.
-async fn when_reported(guardrail: &GuardrailUnderTest, fixture: &str, fields: &[(&str, &str)]) -> Summary {
-    guardrail.handle(&event_with(fixture, fields).unwrap()).await.unwrap()
+/// when: CloudTrail reports an AddTags call setting `key` to `value` on the SageMaker resource
+/// `arn`; the summary.
+async fn tags_added(guardrail: &GuardrailUnderTest, arn: &str, key: &str, value: &str) -> Summary {
+    let fields = [
+        ("/detail/requestParameters/resourceArn", arn),
+        ("/detail/requestParameters/tags/0/key", key),
+        ("/detail/requestParameters/tags/0/value", value),
+    ];
+    when_reported(guardrail, "sagemaker/api-add-tags-project.json", &fields).await
 }
 
 async fn sagemaker_tag(emulator: &Emulator, arn: &str, key: &str, value: &str) {
@@ -64,15 +69,7 @@ async fn another_projects_tag_on_a_notebook_is_set_back_and_the_notebook_keeps_r
     sagemaker_tag(&emulator, &arn, PROJECT_TAG, "beta").await;
 
     // when: CloudTrail reports the AddTags call
-    let summary = when_reported(
-        &guardrail,
-        "sagemaker/api-add-tags-project.json",
-        &[
-            ("/detail/requestParameters/resourceArn", &arn),
-            ("/detail/requestParameters/tags/0/value", "beta"),
-        ],
-    )
-    .await;
+    let summary = tags_added(&guardrail, &arn, PROJECT_TAG, "beta").await;
 
     // then: the project tag names alpha again (the project of its subnet), nothing is stopped,
     // the change is recorded with who made it, and people are told
@@ -102,16 +99,7 @@ async fn a_remedy_tag_added_by_a_user_is_removed() {
     sagemaker_tag(&emulator, &arn, "sagefence:remedy", "delete").await;
 
     // when
-    let summary = when_reported(
-        &guardrail,
-        "sagemaker/api-add-tags-project.json",
-        &[
-            ("/detail/requestParameters/resourceArn", &arn),
-            ("/detail/requestParameters/tags/0/key", "sagefence:remedy"),
-            ("/detail/requestParameters/tags/0/value", "delete"),
-        ],
-    )
-    .await;
+    let summary = tags_added(&guardrail, &arn, "sagefence:remedy", "delete").await;
 
     // then
     assert_eq!(summary_outcomes(&summary), ["untag applied", "notify applied"]);
@@ -217,15 +205,7 @@ async fn a_project_key_or_role_losing_its_project_is_reported() {
 async fn a_tag_change_outside_sagefences_keys_is_left_alone() {
     let (emulator, project, guardrail) = given_guardrail().await.unwrap();
     let arn = given_running(&emulator, &project.notebook("alpha-nb")).await;
-    let summary = when_reported(
-        &guardrail,
-        "sagemaker/api-add-tags-project.json",
-        &[
-            ("/detail/requestParameters/resourceArn", &arn),
-            ("/detail/requestParameters/tags/0/key", "team"),
-        ],
-    )
-    .await;
+    let summary = tags_added(&guardrail, &arn, "team", "fraud").await;
     assert_eq!(summary.disposition, "ignored");
     assert!(summary.actions.is_empty());
 }

@@ -189,35 +189,18 @@ impl From<Resource> for Wrapped {
     }
 }
 
-impl From<NotebookInstance> for Wrapped {
-    fn from(n: NotebookInstance) -> Self {
-        Wrapped(Resource::NotebookInstance(n))
-    }
+/// `From` each SageMaker model into the resource variant of the same name.
+macro_rules! wrapped {
+    ($($kind:ident),*) => {
+        $(impl From<$kind> for Wrapped {
+            fn from(value: $kind) -> Self {
+                Wrapped(Resource::$kind(value))
+            }
+        })*
+    };
 }
 
-impl From<Job> for Wrapped {
-    fn from(j: Job) -> Self {
-        Wrapped(Resource::Job(j))
-    }
-}
-
-impl From<Model> for Wrapped {
-    fn from(m: Model) -> Self {
-        Wrapped(Resource::Model(m))
-    }
-}
-
-impl From<EndpointConfig> for Wrapped {
-    fn from(e: EndpointConfig) -> Self {
-        Wrapped(Resource::EndpointConfig(e))
-    }
-}
-
-impl From<Domain> for Wrapped {
-    fn from(d: Domain) -> Self {
-        Wrapped(Resource::Domain(d))
-    }
-}
+wrapped!(NotebookInstance, Job, Model, EndpointConfig, Domain);
 
 pub(crate) fn finding(findings: &[Finding], rule: RuleId) -> Option<&Finding> {
     findings.iter().find(|f| f.rule == rule)
