@@ -210,11 +210,9 @@ class Account:
             "StoppingCondition": {"MaxRuntimeInSeconds": 3600},
             "EnableNetworkIsolation": "job-network-isolation" not in faults,
             "EnableInterContainerTrafficEncryption": "job-inter-container-encryption" not in faults,
-            "Tags": tags(required="notebook-required-tags" not in faults),
         }
-        placed(params, project, "job-in-project-vpc" not in faults)
-        self.sagemaker.create_training_job(**params)
-        return params["TrainingJobName"], effective(faults, None)
+        rules = create_placed(self.sagemaker.create_training_job, params, project, faults, "job")
+        return params["TrainingJobName"], rules
 
     def model(self, project, index):
         """Creates model ``bench-model-NNNN``; its name and the rules it breaks."""
@@ -224,20 +222,22 @@ class Account:
             "ExecutionRoleArn": project["role"],
             "PrimaryContainer": {"Image": IMAGE},
             "EnableNetworkIsolation": "model-network-isolation" not in faults,
-            "Tags": tags(required="notebook-required-tags" not in faults),
         }
-        placed(params, project, "model-in-project-vpc" not in faults)
-        self.sagemaker.create_model(**params)
-        return params["ModelName"], effective(faults, None)
+        rules = create_placed(self.sagemaker.create_model, params, project, faults, "model")
+        return params["ModelName"], rules
 
 
-def placed(params, project, in_vpc):
-    """Places a job or model in the project's subnet and group, unless ``in_vpc`` is false."""
-    if in_vpc:
+def create_placed(create, params, project, faults, kind):
+    """Creates a job or model (``kind``) with its tags and, unless it breaks
+    ``<kind>-in-project-vpc``, in the project's subnet and group; the rules it breaks."""
+    params["Tags"] = tags(required="notebook-required-tags" not in faults)
+    if f"{kind}-in-project-vpc" not in faults:
         params["VpcConfig"] = {
             "SecurityGroupIds": [project["group"]],
             "Subnets": [project["subnet"]],
         }
+    create(**params)
+    return effective(faults, None)
 
 
 def effective(faults, forced_rule):

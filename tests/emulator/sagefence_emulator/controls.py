@@ -188,30 +188,27 @@ def control(environ: Environ, route: str) -> Reply:
         return 400, {"message": f"body is not JSON: {error}"}
     if not isinstance(body, dict):
         return 400, {"message": "body must be a JSON object"}
+    handler = POSTED.get(route)
+    if handler is not None:
+        return handler(body)
     parts = route.split("/")
-    if route == "reset":
-        state.reset()
-        return 200, {}
-    if route == "config":
-        return set_config(body)
-    if route == "throttle":
-        return add_throttle(body)
-    if route == "delay":
-        return add_delay(body)
-    if route == "endpoint-service-zones":
-        return restrict_zones(body)
-    if route == "s3-conflict":
-        return add_conflicts(body)
-    if route == "clock/advance":
-        return advance_clock(body)
-    if route == "events/take":
-        return 200, {"events": state.take_events()}
     if len(parts) == 3 and parts[2] == "status":
         status = body.get("status")
         if not isinstance(status, str):
             return 400, {"message": "status is required"}
         return sagemaker.set_status(parts[0], parts[1], status)
     return 404, {"message": f"no test control at /_sagefence/{route}"}
+
+
+def reset(body: dict[str, Any]) -> Reply:
+    """``POST /_sagefence/reset``: settings back to their defaults, nothing left pending."""
+    state.reset()
+    return 200, {}
+
+
+def take_events(body: dict[str, Any]) -> Reply:
+    """``POST /_sagefence/events/take``: the events sent since the last take."""
+    return 200, {"events": state.take_events()}
 
 
 def set_config(body: dict[str, Any]) -> Reply:
@@ -303,3 +300,16 @@ def restrict_zones(body: dict[str, Any]) -> Reply:
     with state.LOCK:
         state.zones[service] = zones
         return 200, {"zones": dict(state.zones)}
+
+
+POSTED: dict[str, Callable[[dict[str, Any]], Reply]] = {
+    "reset": reset,
+    "config": set_config,
+    "throttle": add_throttle,
+    "delay": add_delay,
+    "endpoint-service-zones": restrict_zones,
+    "s3-conflict": add_conflicts,
+    "clock/advance": advance_clock,
+    "events/take": take_events,
+}
+"""The test controls taking a JSON object by ``POST``, by route."""

@@ -17,9 +17,9 @@ from moto.ec2.responses.vpc_peering_connections import VPCPeeringConnections
 from moto.ec2.utils import generic_filter
 
 from sagefence_emulator import state
-from sagefence_emulator.patch import Addition, each, replace, wrap
+from sagefence_emulator.patch import Addition, Reference, each, replace, wrap
 
-API = "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_{}.html"
+API = Reference("EC2", "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_{}.html")
 
 PEERING_FILTERS: dict[str, Callable[[Any], Any]] = {
     "vpc-peering-connection-id": lambda pcx: pcx.id,
@@ -104,17 +104,15 @@ def describe_vpc_endpoint_services(original: Callable[..., Any]) -> Callable[...
 
 
 ADDITIONS: tuple[Addition, ...] = (
-    Addition(
-        service="EC2",
-        operation="DescribeVpcPeeringConnections",
-        moto="ignores `Filters` (lists every connection); an unknown id in "
+    API.addition(
+        "DescribeVpcPeeringConnections",
+        "ignores `Filters` (lists every connection); an unknown id in "
         "`VpcPeeringConnectionIds` is silently skipped",
-        change="honours the filters `vpc-peering-connection-id`, `status-code`, "
+        "honours the filters `vpc-peering-connection-id`, `status-code`, "
         "`requester-vpc-info.{vpc-id,owner-id,cidr-block}`, "
         "`accepter-vpc-info.{vpc-id,owner-id,cidr-block}`, `tag:<key>`, `tag-key`, "
         "`tag-value`; an unknown id is `InvalidVpcPeeringConnectionId.NotFound`",
-        aws_doc=API.format("DescribeVpcPeeringConnections"),
-        install=each(
+        each(
             replace(VPCPeeringConnection, "get_filter_value", peering_filter_value),
             replace(
                 VPCPeeringConnectionBackend,
@@ -128,22 +126,18 @@ ADDITIONS: tuple[Addition, ...] = (
             ),
         ),
     ),
-    Addition(
-        service="EC2",
-        operation="DeleteNatGateway",
-        moto="unknown id: HTTP 500 (internal error)",
-        change='`NatGatewayNotFound` "The Nat Gateway <id> was not found"',
-        aws_doc=API.format("DeleteNatGateway"),
-        install=wrap(NatGatewayBackend, "delete_nat_gateway", delete_nat_gateway),
+    API.addition(
+        "DeleteNatGateway",
+        "unknown id: HTTP 500 (internal error)",
+        '`NatGatewayNotFound` "The Nat Gateway <id> was not found"',
+        wrap(NatGatewayBackend, "delete_nat_gateway", delete_nat_gateway),
     ),
-    Addition(
-        service="EC2",
-        operation="DescribeVpcEndpointServices",
-        moto="offers every service in every zone of the region",
-        change="a service restricted by `POST /_sagefence/endpoint-service-zones` is offered "
+    API.addition(
+        "DescribeVpcEndpointServices",
+        "offers every service in every zone of the region",
+        "a service restricted by `POST /_sagefence/endpoint-service-zones` is offered "
         "only in those zones, as AWS offers some endpoint services in a subset of a region's "
         "zones",
-        aws_doc=API.format("DescribeVpcEndpointServices"),
-        install=wrap(VPCBackend, "describe_vpc_endpoint_services", describe_vpc_endpoint_services),
+        wrap(VPCBackend, "describe_vpc_endpoint_services", describe_vpc_endpoint_services),
     ),
 )

@@ -7,8 +7,11 @@ from moto.events.exceptions import ValidationException
 from moto.events.models import EventPattern
 from moto.events.responses import EventsHandler
 
-from sagefence_emulator.patch import Addition, replace
+from sagefence_emulator.patch import Addition, Reference, replace
 
+API = Reference(
+    "EventBridge", "https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_{}.html"
+)
 ENVELOPE_FIELDS = ("id", "account", "source", "time", "region", "resources", "detail-type")
 
 
@@ -29,17 +32,14 @@ def test_event_pattern(self: Any) -> str:
 
 
 ADDITIONS: tuple[Addition, ...] = (
-    Addition(
-        service="EventBridge",
-        operation="TestEventPattern",
-        moto="answers `200` with an empty body",
-        change='`{"Result": true|false}` from moto\'s own `EventPattern` matcher (the one '
+    API.addition(
+        "TestEventPattern",
+        "answers `200` with an empty body",
+        '`{"Result": true|false}` from moto\'s own `EventPattern` matcher (the one '
         "that delivers `PutEvents` to rules); an invalid pattern is "
         "`InvalidEventPatternException`; an event that is not a JSON object with `id`, "
         "`account`, `source`, `time`, `region`, `resources` and `detail-type` is "
         '`ValidationException` "Parameter Event is not valid."',
-        aws_doc="https://docs.aws.amazon.com/eventbridge/latest/APIReference/"
-        "API_TestEventPattern.html",
-        install=replace(EventsHandler, "test_event_pattern", test_event_pattern),
+        replace(EventsHandler, "test_event_pattern", test_event_pattern),
     ),
 )

@@ -5,11 +5,12 @@ from collections.abc import Callable
 from typing import Any
 
 from moto.core.exceptions import JsonRESTError
+from moto.core.utils import camelcase_to_underscores
 from moto.kms.models import KmsBackend
 
-from sagefence_emulator.patch import Addition, wrap
+from sagefence_emulator.patch import Addition, Reference, wrap
 
-API = "https://docs.aws.amazon.com/kms/latest/APIReference/API_{}.html"
+API = Reference("KMS", "https://docs.aws.amazon.com/kms/latest/APIReference/API_{}.html")
 KEY_STATE_TABLE = "https://docs.aws.amazon.com/kms/latest/developerguide/key-state.html"
 AWS_MANAGED_KEYS = (
     "https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#aws-managed-key"
@@ -63,15 +64,24 @@ def generate_default_keys(original: Callable[..., Any]) -> Callable[..., Any]:
     return generate
 
 
+def arn_accepted(operation: str) -> Addition:
+    """The addition of a key call taking a key in any state, by key ARN as well as key id."""
+    method = camelcase_to_underscores(operation)
+    return API.addition(
+        operation=operation,
+        moto=ARN_ONLY,
+        change="key id or key ARN, as AWS accepts",
+        install=wrap(KmsBackend, method, key_call()),
+    )
+
+
 ADDITIONS: tuple[Addition, ...] = (
-    Addition(
-        service="KMS",
-        operation="CancelKeyDeletion",
-        moto=f"any state -> `Disabled`; {ARN_ONLY}",
-        change="key id or key ARN; only from `PendingDeletion` (then `Disabled`, as AWS leaves "
+    API.addition(
+        "CancelKeyDeletion",
+        f"any state -> `Disabled`; {ARN_ONLY}",
+        "key id or key ARN; only from `PendingDeletion` (then `Disabled`, as AWS leaves "
         'it), else `KMSInvalidStateException` "<arn> is not pending deletion."',
-        aws_doc=API.format("CancelKeyDeletion"),
-        install=wrap(KmsBackend, "cancel_key_deletion", key_call(["PendingDeletion"])),
+        wrap(KmsBackend, "cancel_key_deletion", key_call(["PendingDeletion"])),
     ),
     Addition(
         service="KMS",
@@ -91,22 +101,8 @@ ADDITIONS: tuple[Addition, ...] = (
         aws_doc=KEY_STATE_TABLE,
         install=wrap(KmsBackend, "enable_key_rotation", key_call(["Enabled"])),
     ),
-    Addition(
-        service="KMS",
-        operation="DisableKey",
-        moto=ARN_ONLY,
-        change="key id or key ARN, as AWS accepts",
-        aws_doc=API.format("DisableKey"),
-        install=wrap(KmsBackend, "disable_key", key_call()),
-    ),
-    Addition(
-        service="KMS",
-        operation="ScheduleKeyDeletion",
-        moto=ARN_ONLY,
-        change="key id or key ARN, as AWS accepts",
-        aws_doc=API.format("ScheduleKeyDeletion"),
-        install=wrap(KmsBackend, "schedule_key_deletion", key_call()),
-    ),
+    arn_accepted("DisableKey"),
+    arn_accepted("ScheduleKeyDeletion"),
     Addition(
         service="KMS",
         operation="AWS managed keys (`alias/aws/<service>`)",

@@ -26,6 +26,21 @@ class Addition:
     """Applies the change to moto."""
 
 
+@dataclass(frozen=True)
+class Reference:
+    """One service's API reference, for the additions that follow an operation's page of it."""
+
+    service: str
+    """The AWS service, as its API reference names it."""
+    page: str
+    """The URL of an operation's page, ``{}`` standing for the operation."""
+
+    def addition(self, operation: str, moto: str, change: str, install: Install) -> Addition:
+        """The addition of ``operation`` (what moto does, what the emulator does instead, how it
+        is applied), following the operation's page of this reference."""
+        return Addition(self.service, operation, moto, change, self.page.format(operation), install)
+
+
 def replace(owner: Any, attribute: str, function: Any) -> Install:
     """An install that sets ``owner.attribute`` to ``function``."""
 

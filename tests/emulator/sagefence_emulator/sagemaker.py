@@ -13,10 +13,12 @@ from moto.sagemaker.exceptions import ValidationError
 from moto.sagemaker.responses import SageMakerResponse, format_enum_error
 
 from sagefence_emulator import state
-from sagefence_emulator.patch import Addition, Install, each, replace, wrap
+from sagefence_emulator.patch import Addition, Install, Reference, each, replace, wrap
 
 Backend = sm.SageMakerModelBackend
-API = "https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_{}.html"
+API = Reference(
+    "SageMaker", "https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_{}.html"
+)
 
 NOTEBOOK_STATUSES = [
     "Pending",
@@ -451,11 +453,6 @@ def add_tags(self: Any, arn: str, tags: list[dict[str, str]]) -> list[dict[str, 
     return tagged
 
 
-def api_addition(operation: str, moto: str, change: str, install: Install) -> Addition:
-    """A SageMaker addition following the operation's page of the API reference."""
-    return Addition("SageMaker", operation, moto, change, API.format(operation), install)
-
-
 # --- ARNs ---------------------------------------------------------------------
 
 LOWERCASED_ARN_TYPES = frozenset(
@@ -529,19 +526,19 @@ def job_additions(kind: str) -> tuple[Addition, Addition]:
     )
     stop_moto = "stop from any state" if kind == "processing-job" else "missing"
     return (
-        api_addition(
-            operation=f"Create{operation}",
-            moto="`Completed` at once",
-            change=f"`InProgress`{create_extra}, as AWS reports a job it has just accepted",
-            install=wrap(Backend, method("create", kind), create_job(kind)),
+        API.addition(
+            f"Create{operation}",
+            "`Completed` at once",
+            f"`InProgress`{create_extra}, as AWS reports a job it has just accepted",
+            wrap(Backend, method("create", kind), create_job(kind)),
         ),
-        api_addition(
-            operation=f"Stop{operation}",
-            moto=stop_moto,
-            change=f'only while `InProgress`, else `ValidationException` "The request was '
+        API.addition(
+            f"Stop{operation}",
+            stop_moto,
+            f'only while `InProgress`, else `ValidationException` "The request was '
             f'rejected because the {label} is in status X."; AWS goes `Stopping` -> '
             "`Stopped`, here `Stopped` at once (with its end time)",
-            install=each(
+            each(
                 replace(Backend, method("stop", kind), stop_job(kind)),
                 replace(SageMakerResponse, method("stop", kind), stop_job_response(kind)),
             ),
@@ -551,56 +548,66 @@ def job_additions(kind: str) -> tuple[Addition, Addition]:
 
 CLOCK = "on the clock (`POST /_sagefence/clock/advance`; at once while `clock` is `instant`)"
 
+
+def backend_method(function: Callable[..., Any]) -> Install:
+    """An install making ``function`` the SageMaker backend's method of the same name."""
+    return replace(Backend, function.__name__, function)
+
+
+def notebook_addition(verb: str, moto: str, change: str, install: Install) -> Addition:
+    """The addition of ``<verb>NotebookInstance``, whose transition runs on the clock."""
+    return API.addition(f"{verb}NotebookInstance", moto, f"{change} {CLOCK}", install)
+
+
 ADDITIONS: tuple[Addition, ...] = (
-    api_addition(
-        operation="CreateNotebookInstance",
-        moto="`InService` at once; `RootAccess` absent unless given; "
+    notebook_addition(
+        "Create",
+        "`InService` at once; `RootAccess` absent unless given; "
         "`DirectInternetAccess=Disabled` accepted without a subnet",
-        change="`RootAccess` and `DirectInternetAccess` default to `Enabled`; `Disabled` "
+        "`RootAccess` and `DirectInternetAccess` default to `Enabled`; `Disabled` "
         "internet access without `SubnetId` is a `ValidationException`; the instance is "
-        f"`Pending`, then `notebook_initial_status` (`InService`) {CLOCK}",
-        install=wrap(Backend, "create_notebook_instance", create_notebook_instance),
+        "`Pending`, then `notebook_initial_status` (`InService`)",
+        wrap(Backend, "create_notebook_instance", create_notebook_instance),
     ),
-    api_addition(
-        operation="StartNotebookInstance",
-        moto="any state -> `InService`",
-        change='only from `Stopped` or `Failed` ("Status (X) not in ([Stopped, Failed]). '
-        'Unable to transition to (Pending) ..."); `Pending`, then `notebook_initial_status` '
-        f"{CLOCK}",
-        install=replace(Backend, "start_notebook_instance", start_notebook_instance),
+    notebook_addition(
+        "Start",
+        "any state -> `InService`",
+        'only from `Stopped` or `Failed` ("Status (X) not in ([Stopped, Failed]). '
+        'Unable to transition to (Pending) ..."); `Pending`, then `notebook_initial_status`',
+        backend_method(start_notebook_instance),
     ),
-    api_addition(
-        operation="StopNotebookInstance",
-        moto="any state -> `Stopped`",
-        change='only from `InService`, else `ValidationException` "Status (X) not in '
+    notebook_addition(
+        "Stop",
+        "any state -> `Stopped`",
+        'only from `InService`, else `ValidationException` "Status (X) not in '
         '([InService]). Unable to transition to (Stopping) for Notebook Instance (arn)"; '
-        f"`Stopping`, then `Stopped` {CLOCK}",
-        install=replace(Backend, "stop_notebook_instance", stop_notebook_instance),
+        "`Stopping`, then `Stopped`",
+        backend_method(stop_notebook_instance),
     ),
-    api_addition(
-        operation="UpdateNotebookInstance",
-        moto="missing",
-        change='only from `Stopped` ("Status (InService) not in ([Stopped]). Unable to '
+    notebook_addition(
+        "Update",
+        "missing",
+        'only from `Stopped` ("Status (InService) not in ([Stopped]). Unable to '
         'transition to (Updating) ..."); updates `InstanceType`, `RoleArn`, '
         "`LifecycleConfigName`, `VolumeSizeInGB` (may grow, never shrink), `RootAccess`, "
         "`AcceleratorTypes`, code repositories, and honours the `Disassociate*` flags; "
-        f"answers `{{}}`; `Updating`, then `Stopped` {CLOCK}",
-        install=each(
-            replace(Backend, "update_notebook_instance", update_notebook_instance),
+        "answers `{}`; `Updating`, then `Stopped`",
+        each(
+            backend_method(update_notebook_instance),
             replace(
                 SageMakerResponse, "update_notebook_instance", update_notebook_instance_response
             ),
         ),
     ),
-    api_addition(
-        operation="DeleteNotebookInstance",
-        moto="only from `Stopped` or `Failed`; gone at once",
-        change='the same rule ("Status (X) not in ([Stopped, Failed]). Unable to transition to '
-        f'(Deleting) ..."); `Deleting`, then gone {CLOCK}',
-        install=replace(Backend, "delete_notebook_instance", delete_notebook_instance),
+    notebook_addition(
+        "Delete",
+        "only from `Stopped` or `Failed`; gone at once",
+        'the same rule ("Status (X) not in ([Stopped, Failed]). Unable to transition to '
+        '(Deleting) ..."); `Deleting`, then gone',
+        backend_method(delete_notebook_instance),
     ),
     Addition(
-        "SageMaker",
+        API.service,
         "`SageMaker Notebook Instance State Change` events",
         "none",
         "each status a notebook enters sends a `SageMaker Notebook Instance State Change` event "
@@ -614,22 +621,21 @@ ADDITIONS: tuple[Addition, ...] = (
     *job_additions("processing-job"),
     *job_additions("transform-job"),
     *job_additions("tuning-job"),
-    api_addition(
-        operation="CreateModel",
-        moto="drops `EnableNetworkIsolation` (always `false`); an empty `VpcConfig` when none "
-        "was given",
-        change="keeps `EnableNetworkIsolation`; `VpcConfig` and `PrimaryContainer` round-trip "
+    API.addition(
+        "CreateModel",
+        "drops `EnableNetworkIsolation` (always `false`); an empty `VpcConfig` when none was given",
+        "keeps `EnableNetworkIsolation`; `VpcConfig` and `PrimaryContainer` round-trip "
         "and `DescribeModel` leaves them out when not given",
-        install=replace(SageMakerResponse, "create_model", create_model_response),
+        replace(SageMakerResponse, "create_model", create_model_response),
     ),
-    api_addition(
-        operation="ListModels",
-        moto="every model at once; `MaxResults` and `NextToken` ignored",
-        change="pages: `MaxResults` (default 10), newest first, a `NextToken` while more remain",
-        install=replace(SageMakerResponse, "list_models", list_models_response),
+    API.addition(
+        "ListModels",
+        "every model at once; `MaxResults` and `NextToken` ignored",
+        "pages: `MaxResults` (default 10), newest first, a `NextToken` while more remain",
+        replace(SageMakerResponse, "list_models", list_models_response),
     ),
     Addition(
-        "SageMaker",
+        API.service,
         "ARNs",
         "the resource name keeps its case (`notebook-instance/MyBook`)",
         "the name part of notebook, job, model, endpoint and endpoint-configuration ARNs is "
@@ -641,10 +647,10 @@ ADDITIONS: tuple[Addition, ...] = (
             wrap(Backend, "_get_resource_from_arn", resource_from_any_case_arn),
         ),
     ),
-    api_addition(
-        operation="AddTags",
-        moto="appends, so a key already on the resource appears twice",
-        change="overwrites the value of an existing key",
-        install=replace(Backend, "add_tags", add_tags),
+    API.addition(
+        "AddTags",
+        "appends, so a key already on the resource appears twice",
+        "overwrites the value of an existing key",
+        backend_method(add_tags),
     ),
 )

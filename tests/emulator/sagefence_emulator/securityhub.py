@@ -12,9 +12,11 @@ from moto.securityhub.models import Finding, SecurityHubBackend
 from moto.securityhub.responses import SecurityHubResponse
 from moto.utilities.paginator import paginate
 
-from sagefence_emulator.patch import Addition, each, replace
+from sagefence_emulator.patch import Addition, Reference, each, replace
 
-API = "https://docs.aws.amazon.com/securityhub/1.0/APIReference/API_{}.html"
+API = Reference(
+    "Security Hub", "https://docs.aws.amazon.com/securityhub/1.0/APIReference/API_{}.html"
+)
 CUSTOMER_FIELDS = ["Workflow", "UserDefinedFields", "VerificationState", "Note"]
 REOPENED_COMPLIANCE = ["WARNING", "FAILED", "NOT_AVAILABLE"]
 UPDATABLE_FIELDS = ("Workflow", "Note", "Severity", "UserDefinedFields", "VerificationState")
@@ -219,13 +221,12 @@ def route_batch_update_findings() -> None:
 
 
 ADDITIONS: tuple[Addition, ...] = (
-    Addition(
-        service="Security Hub",
-        operation="BatchImportFindings",
-        moto="an existing `Id` is overwritten with whatever the provider sends, `Workflow` "
+    API.addition(
+        "BatchImportFindings",
+        "an existing `Id` is overwritten with whatever the provider sends, `Workflow` "
         "included; imports without Security Hub being enabled; checks only that `Resources` is "
         "non-empty",
-        change="`InvalidAccessException` (401) unless Security Hub is enabled "
+        "`InvalidAccessException` (401) unless Security Hub is enabled "
         "(`EnableSecurityHub`); `AccessDeniedException` (403) for a finding whose `AwsAccountId` "
         "is not the caller's account or whose `ProductArn` is not the account's default product "
         "(`product/<account>/default`: no partner integration is emulated); an update keeps the "
@@ -235,32 +236,27 @@ ADDITIONS: tuple[Addition, ...] = (
         "`RecordState` turns `ARCHIVED` -> `ACTIVE` or `Compliance.Status` turns `PASSED` -> "
         "`WARNING`/`FAILED`/`NOT_AVAILABLE` (AWS also validates every required ASFF field and "
         "the ProductArn: not emulated)",
-        aws_doc=API.format("BatchImportFindings"),
-        install=replace(SecurityHubBackend, "batch_import_findings", batch_import_findings),
+        replace(SecurityHubBackend, "batch_import_findings", batch_import_findings),
     ),
-    Addition(
-        service="Security Hub",
-        operation="BatchUpdateFindings",
-        moto="missing",
-        change="`PATCH /findings/batchupdate` sets `Workflow`, `Note`, `Severity`, "
+    API.addition(
+        "BatchUpdateFindings",
+        "missing",
+        "`PATCH /findings/batchupdate` sets `Workflow`, `Note`, `Severity`, "
         "`UserDefinedFields`, `VerificationState` on the findings named by `Id` + "
         "`ProductArn`; unknown ones come back in `UnprocessedFindings` with `FindingNotFound`",
-        aws_doc=API.format("BatchUpdateFindings"),
-        install=each(
+        each(
             replace(SecurityHubResponse, "batch_update_findings", batch_update_findings_response),
             route_batch_update_findings,
         ),
     ),
-    Addition(
-        service="Security Hub",
-        operation="GetFindings",
-        moto="ignores `Filters` and `SortCriteria`: every finding is returned",
-        change="string filters on `Id`, `ProductArn`, `GeneratorId`, `AwsAccountId`, "
+    API.addition(
+        "GetFindings",
+        "ignores `Filters` and `SortCriteria`: every finding is returned",
+        "string filters on `Id`, `ProductArn`, `GeneratorId`, `AwsAccountId`, "
         "`ComplianceStatus`, `RecordState`, `WorkflowStatus`, `NoteUpdatedBy`, `NoteText`; "
         "`EQUALS`/`PREFIX` values OR'ed within an attribute, `NOT_EQUALS`/`PREFIX_NOT_EQUALS` "
         "AND'ed, attributes AND'ed; at most 10 attributes and 20 values each (AWS's limits); "
         "any other attribute is refused, not ignored; `SortCriteria` still ignored",
-        aws_doc=API.format("GetFindings"),
-        install=replace(SecurityHubBackend, "get_findings", get_findings),
+        replace(SecurityHubBackend, "get_findings", get_findings),
     ),
 )
