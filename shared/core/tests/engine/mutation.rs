@@ -2,9 +2,11 @@
 //! the wrong type, an unknown enum string or a 1 MB string; deep nesting; invalid UTF-8. Every
 //! mutant must parse or end in a typed error, never panic, and plan no action the unmutated
 //! event would not plan, unless the mutation is itself the violation (a removed
-//! `directInternetAccess` means `Enabled`): those exceptions are listed per rule below.
+//! `directInternetAccess` means `Enabled`): then the new failure's reason names the setting the
+//! mutation touched (a key on its path, or a key or text inside what it replaced), so no rule
+//! needs an exception written here.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
 
@@ -32,83 +34,85 @@ enum Mutation {
 }
 
 /// The actions, as far as the comparison goes: each action's type with each rule it serves
-/// (`""` for none). The resource's name is left out: a mutated name names another resource, not
-/// another remedy.
-type Planned = BTreeSet<(String, String)>;
-
-/// The fields whose mutation may itself be the violation a rule reports, by rule (path keys,
-/// lowercased). A mutated `errorCode` turns a failed call into one that changed something.
-fn justifying_keys(rule: &str) -> &'static [&'static str] {
-    const JOB_DEFINITIONS: [&str; 2] = ["trainingjobdefinition", "trainingjobdefinitions"];
-    match rule {
-        "notebook-direct-internet-disabled" => &["directinternetaccess"],
-        "notebook-in-project-vpc" => &["subnetid"],
-        "notebook-root-access-disabled" => &["rootaccess"],
-        "notebook-kms-encrypted" => &["kmskeyid"],
-        "notebook-approved-instance-type" => &["instancetype"],
-        "notebook-required-tags" | "tags-protected" => &["tags"],
-        "job-in-project-vpc" => &[
-            "vpcconfig",
-            "subnets",
-            "networkconfig",
-            JOB_DEFINITIONS[0],
-            JOB_DEFINITIONS[1],
-        ],
-        "job-network-isolation" => &[
-            "enablenetworkisolation",
-            "networkconfig",
-            JOB_DEFINITIONS[0],
-            JOB_DEFINITIONS[1],
-        ],
-        "job-inter-container-encryption" => &[
-            "enableintercontainertrafficencryption",
-            "networkconfig",
-            JOB_DEFINITIONS[0],
-            JOB_DEFINITIONS[1],
-        ],
-        "job-volume-kms" => &[
-            "volumekmskeyid",
-            "resourceconfig",
-            "processingresources",
-            "clusterconfig",
-            "transformresources",
-            JOB_DEFINITIONS[0],
-            JOB_DEFINITIONS[1],
-        ],
-        "job-output-kms" => &[
-            "kmskeyid",
-            "outputdataconfig",
-            "processingoutputconfig",
-            "transformoutput",
-            JOB_DEFINITIONS[0],
-            JOB_DEFINITIONS[1],
-        ],
-        "model-in-project-vpc" => &["vpcconfig", "subnets"],
-        "model-network-isolation" => &["enablenetworkisolation"],
-        "endpoint-config-kms" => &["kmskeyid"],
-        "endpoint-config-prod-instance-count" => {
-            &["initialinstancecount", "productionvariants", "serverlessconfig", "tags"]
-        }
-        "domain-vpc-only" => &["appnetworkaccesstype"],
-        "domain-kms" => &["kmskeyid"],
-        _ => &[],
-    }
+/// (`""` for none), and the reasons of the failed findings by rule. The resource's name is left
+/// out: a mutated name names another resource, not another remedy.
+#[derive(Default)]
+struct Planned {
+    actions: BTreeSet<(String, String)>,
+    reasons: BTreeMap<String, String>,
 }
 
-fn justified(path: &[Step], rule: &str) -> bool {
-    let keys: Vec<String> = path
+/// Path keys that name no setting: the envelope's and the tag entries' structure.
+const STRUCTURAL: &[&str] = &[
+    "detail",
+    "requestparameters",
+    "responseelements",
+    "key",
+    "value",
+    "name",
+];
+
+/// A setting's name as reasons spell it, loosely: lowercase letters and digits, without a
+/// trailing `ids`, `id` or `s` (`SubnetIds` and "no subnet" meet at `subnet`).
+fn stem(word: &str) -> String {
+    let word: String = word
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect::<String>()
+        .to_lowercase();
+    ["ids", "id", "s"]
+        .iter()
+        .find_map(|end| word.strip_suffix(end).filter(|w| w.len() >= 3))
+        .unwrap_or(&word)
+        .to_owned()
+}
+
+/// The settings a mutation at `path` touches: the keys on its path (but the envelope's) and
+/// every key and text inside the value it replaces.
+fn touched(root: &Value, path: &[Step]) -> Vec<String> {
+    fn inside(value: &Value, out: &mut Vec<String>) {
+        match value {
+            Value::Object(map) => map.iter().for_each(|(k, v)| {
+                out.push(k.clone());
+                inside(v, out);
+            }),
+            Value::Array(items) => items.iter().for_each(|v| inside(v, out)),
+            Value::String(text) => out.push(text.clone()),
+            _ => {}
+        }
+    }
+    let mut words: Vec<String> = path
         .iter()
         .filter_map(|step| match step {
-            Step::Key(key) => Some(key.to_lowercase()),
+            Step::Key(key) => Some(key.clone()),
             Step::Index(_) => None,
         })
         .collect();
-    if keys.iter().any(|k| k == "errorcode") {
+    if let Some(value) = at(root, path) {
+        inside(value, &mut words);
+    }
+    words
+        .iter()
+        .filter(|w| !STRUCTURAL.contains(&w.to_lowercase().as_str()))
+        .map(|w| stem(w))
+        .filter(|w| w.len() >= 3)
+        .collect()
+}
+
+/// Whether a new action for `rule` is the violation the mutation at `path` makes: a failed call
+/// made successful, or a failure whose reason names a setting the mutation touched.
+fn justified(root: &Value, path: &[Step], reason: Option<&String>) -> bool {
+    if path
+        .iter()
+        .any(|step| matches!(step, Step::Key(k) if k.eq_ignore_ascii_case("errorCode")))
+    {
         return true;
     }
-    justifying_keys(rule)
-        .iter()
-        .any(|wanted| keys.iter().any(|k| k == wanted))
+    let Some(reason) = reason else {
+        return false;
+    };
+    let reason = stem(reason);
+    touched(root, path).iter().any(|word| reason.contains(word.as_str()))
 }
 
 fn planned(policy: &Policy, bytes: &[u8]) -> Result<Planned, String> {
@@ -117,27 +121,35 @@ fn planned(policy: &Policy, bytes: &[u8]) -> Result<Planned, String> {
     match outcome {
         Err(_) => Err("panicked".to_owned()),
         Ok(Err(err)) => {
-            let message = err.to_string();
-            if message.is_empty() {
+            if err.to_string().is_empty() {
                 Err("an error without a message".to_owned())
             } else {
-                Ok(Planned::new())
+                Ok(Planned::default())
             }
         }
-        Ok(Ok(assessment)) => Ok(assessment
-            .actions
-            .iter()
-            .flat_map(|a| {
-                let kind = serde_json::to_value(&a.action).unwrap();
-                let kind = kind.get("type").cloned().unwrap_or(kind).to_string();
-                let rules: Vec<String> = if a.rules.is_empty() {
-                    vec![String::new()]
-                } else {
-                    a.rules.iter().map(ToString::to_string).collect()
-                };
-                rules.into_iter().map(move |rule| (kind.clone(), rule))
-            })
-            .collect()),
+        Ok(Ok(assessment)) => {
+            let actions = assessment
+                .actions
+                .iter()
+                .flat_map(|a| {
+                    let kind = serde_json::to_value(&a.action).unwrap();
+                    let kind = kind.get("type").cloned().unwrap_or(kind).to_string();
+                    let rules: Vec<String> = if a.rules.is_empty() {
+                        vec![String::new()]
+                    } else {
+                        a.rules.iter().map(ToString::to_string).collect()
+                    };
+                    rules.into_iter().map(move |rule| (kind.clone(), rule))
+                })
+                .collect();
+            let reasons = assessment
+                .findings
+                .iter()
+                .filter(|f| f.is_violation())
+                .map(|f| (f.rule.to_string(), f.reason.clone()))
+                .collect();
+            Ok(Planned { actions, reasons })
+        }
     }
 }
 
@@ -290,9 +302,9 @@ fn mutants_of(policy: &Policy, index: usize, fixture: &Path) -> (usize, Vec<Stri
             run += 1;
             match planned(policy, &serde_json::to_vec(&mutant).unwrap()) {
                 Err(why) => failures.push(format!("{name}: {mutation:?} at {path:?}: {why}")),
-                Ok(actions) => {
-                    for extra in actions.difference(&original) {
-                        if !justified(path, &extra.1) {
+                Ok(mutant) => {
+                    for extra in mutant.actions.difference(&original.actions) {
+                        if !justified(&root, path, mutant.reasons.get(&extra.1)) {
                             failures.push(format!("{name}: {mutation:?} at {path:?} plans {extra:?}"));
                         }
                     }
@@ -304,8 +316,8 @@ fn mutants_of(policy: &Policy, index: usize, fixture: &Path) -> (usize, Vec<Stri
         run += 1;
         match planned(policy, &mutant_bytes) {
             Err(why) => failures.push(format!("{name}: {label}: {why}")),
-            Ok(actions) if !actions.is_subset(&original) => {
-                failures.push(format!("{name}: {label} plans {actions:?}"));
+            Ok(mutant) if !mutant.actions.is_subset(&original.actions) => {
+                failures.push(format!("{name}: {label} plans {:?}", mutant.actions));
             }
             Ok(_) => {}
         }
