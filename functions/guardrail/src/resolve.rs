@@ -2,14 +2,19 @@
 //! an event concerns, as they are now (the current state beats the event's, which may be
 //! stale or out of order), and the facts the rules need (project subnets and keys).
 
+use chrono::{DateTime, TimeDelta, Utc};
 use sagefence_aws::lookup;
 use sagefence_aws::ports::{AuditSink, Keys, Network, PortResult, Roles, SageMaker};
 use sagefence_aws::remedy::RemedyPorts;
-use sagefence_core::event::{ApiCall, ApiRequest, Ec2Request, Event, IamRequest, KmsRequest};
+use sagefence_core::event::{ApiCall, ApiRequest, Ec2Request, Event, IamRequest, KmsRequest, SageMakerOperation};
 use sagefence_core::model::{JobKind, Resource, ResourceKind, ResourceRef};
 use sagefence_core::Facts;
 
 use crate::handler::Guardrail;
+
+/// How long before a Create call's recorded time its resource may have been made (CloudTrail
+/// records the call once it is answered; this only bounds the listing).
+const MADE_BEFORE_THE_CALL: TimeDelta = TimeDelta::minutes(15);
 use crate::retry::retrying;
 
 /// What the account says about an event's subjects.
@@ -33,9 +38,17 @@ impl<P: RemedyPorts, A: AuditSink + Sync> Guardrail<P, A> {
                 ..
             }) => vec![(resource.reference(), self.current(resource).await?)],
             Event::ApiCall(ApiCall {
-                request: ApiRequest::SageMakerOmitted { resource, .. },
+                request: ApiRequest::SageMakerOmitted { resource, operation },
+                meta,
                 ..
-            }) => vec![(resource.clone(), self.named(resource).await?)],
+            }) => {
+                // a Create call's resource is made just before the call's time; an Update's may be older
+                let made_after = match operation {
+                    SageMakerOperation::Create => meta.time.map(|t| t - MADE_BEFORE_THE_CALL),
+                    SageMakerOperation::Update => None,
+                };
+                vec![(resource.clone(), self.named(resource, made_after).await?)]
+            }
             Event::ApiCall(call) => self.infrastructure(call).await?,
             Event::Scheduled { .. } | Event::Ignored { .. } => Vec::new(),
         };
@@ -77,13 +90,28 @@ impl<P: RemedyPorts, A: AuditSink + Sync> Guardrail<P, A> {
     }
 
     /// A SageMaker resource known only by its name (a call CloudTrail truncated), as it is now;
-    /// `None` when it is gone or of a kind sagefence does not read back by name.
-    async fn named(&self, reference: &ResourceRef) -> PortResult<Option<Resource>> {
+    /// `None` when it is gone or of a kind sagefence does not read back by name. A name taken
+    /// from an ARN is lowercase, as SageMaker writes ARNs: when nothing has that name, the
+    /// resource of that kind whose name differs only in case (made after `made_after`) is read.
+    async fn named(&self, reference: &ResourceRef, made_after: Option<DateTime<Utc>>) -> PortResult<Option<Resource>> {
+        let name = reference.name.as_str();
+        let found = self.by_name(reference.kind, name).await?;
+        if found.is_some() || name != name.to_ascii_lowercase() {
+            return Ok(found);
+        }
+        let (sm, s) = (&self.ports.sagemaker, &self.settings);
+        match retrying(s, || sm.name_in_case(reference.kind, name, made_after)).await? {
+            Some(exact) if exact != name => self.by_name(reference.kind, &exact).await,
+            _ => Ok(None),
+        }
+    }
+
+    /// The SageMaker resource of `kind` named exactly `name`, as it is now.
+    async fn by_name(&self, kind: ResourceKind, name: &str) -> PortResult<Option<Resource>> {
         let sm = &self.ports.sagemaker;
         let s = &self.settings;
-        let name = reference.name.as_str();
         let job = |kind| async move { retrying(s, || sm.job(kind, name)).await.map(|j| j.map(Resource::Job)) };
-        Ok(match reference.kind {
+        Ok(match kind {
             ResourceKind::NotebookInstance => retrying(s, || sm.notebook(name)).await?.map(Resource::NotebookInstance),
             ResourceKind::TrainingJob => job(JobKind::Training).await?,
             ResourceKind::ProcessingJob => job(JobKind::Processing).await?,

@@ -6,10 +6,11 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::future::Future;
 
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use sagefence_audit::audit::{AuditRecord, Notification};
-use sagefence_core::model::{Domain, EndpointConfig, Job, JobKind, Model, NotebookInstance, Toggle};
+use sagefence_core::model::{Domain, EndpointConfig, Job, JobKind, Model, NotebookInstance, ResourceKind, Toggle};
 use sagefence_core::model::{IngressRange, KmsKey, Role, SecurityGroup, Subnet, Vpc};
 
 /// What kind of failure a port met; decides whether a retry can help.
@@ -67,6 +68,15 @@ pub trait SageMaker {
     fn model(&self, name: &str) -> impl Future<Output = PortResult<Option<Model>>> + Send;
     /// An endpoint configuration with its tags; `None` when it does not exist.
     fn endpoint_config(&self, name: &str) -> impl Future<Output = PortResult<Option<EndpointConfig>>> + Send;
+    /// The name, in its own case, of the resource of `kind` whose name is `lowercase` whatever
+    /// its case, made after `created_after` when given; `None` when there is none. SageMaker
+    /// writes names lowercased in ARNs but reads a resource back only by its exact name.
+    fn name_in_case(
+        &self,
+        kind: ResourceKind,
+        lowercase: &str,
+        created_after: Option<DateTime<Utc>>,
+    ) -> impl Future<Output = PortResult<Option<String>>> + Send;
     /// Whether any endpoint uses the endpoint configuration.
     fn endpoint_config_in_use(&self, name: &str) -> impl Future<Output = PortResult<bool>> + Send;
     /// Adds or overwrites tags on a resource.

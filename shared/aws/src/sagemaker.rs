@@ -15,7 +15,10 @@ use crate::describe::{self, DescribeError};
 use crate::error::{found, unreadable, SdkResultExt};
 use crate::pages::all_items;
 use crate::ports::{PortResult, SageMaker, SageMakerInventory};
-use sagefence_core::model::{Domain, EndpointConfig, Job, JobKind, Model, NotebookInstance, Tags, Toggle};
+use chrono::{DateTime, Utc};
+use sagefence_core::model::{
+    Domain, EndpointConfig, Job, JobKind, Model, NotebookInstance, ResourceKind, Tags, Toggle,
+};
 
 /// The most items SageMaker's List* calls answer per page.
 pub const MAX_PAGE_SIZE: i32 = 100;
@@ -133,6 +136,48 @@ impl SageMaker for SageMakerAdapter {
         let out = out.send().await;
         self.tagged(op, out, |o| o.endpoint_config_arn(), describe::endpoint_config)
             .await
+    }
+
+    async fn name_in_case(
+        &self,
+        kind: ResourceKind,
+        lowercase: &str,
+        created_after: Option<DateTime<Utc>>,
+    ) -> PortResult<Option<String>> {
+        let after = created_after.map(|t| aws_sdk_sagemaker::primitives::DateTime::from_secs(t.timestamp()));
+        let (c, size) = (&self.client, self.page_size);
+        /// The names a List* call answers, made after `after`.
+        macro_rules! listed {
+            ($operation:literal, $call:ident, $name:ident) => {
+                names(
+                    all_items!(
+                        $operation,
+                        c.$call().set_creation_time_after(after),
+                        page_size = size
+                    ),
+                    |item| item.$name(),
+                )
+            };
+        }
+        let names = match kind {
+            ResourceKind::NotebookInstance => {
+                listed!("ListNotebookInstances", list_notebook_instances, notebook_instance_name)
+            }
+            ResourceKind::TrainingJob => listed!("ListTrainingJobs", list_training_jobs, training_job_name),
+            ResourceKind::ProcessingJob => listed!("ListProcessingJobs", list_processing_jobs, processing_job_name),
+            ResourceKind::TransformJob => listed!("ListTransformJobs", list_transform_jobs, transform_job_name),
+            ResourceKind::HyperParameterTuningJob => listed!(
+                "ListHyperParameterTuningJobs",
+                list_hyper_parameter_tuning_jobs,
+                hyper_parameter_tuning_job_name
+            ),
+            ResourceKind::Model => listed!("ListModels", list_models, model_name),
+            ResourceKind::EndpointConfig => {
+                listed!("ListEndpointConfigs", list_endpoint_configs, endpoint_config_name)
+            }
+            _ => Ok(Vec::new()),
+        }?;
+        Ok(names.into_iter().find(|n| n.eq_ignore_ascii_case(lowercase)))
     }
 
     async fn endpoint_config_in_use(&self, name: &str) -> PortResult<bool> {

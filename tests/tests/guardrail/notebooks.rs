@@ -3,6 +3,7 @@
 
 use crate::{
     given_guardrail_on, given_pending, given_running, in_service, state, then_failed_only, then_tagged_and_stopped,
+    when_reported,
 };
 use chrono::{DateTime, TimeZone, Utc};
 use sagefence_tests::events::{notebook_call_event, notebook_state_event};
@@ -266,6 +267,33 @@ async fn an_exemption_holds_until_it_expires() {
 
     // then: the rule is enforced
     then_tagged_and_stopped(&emulator, name, &summary).await;
+}
+
+#[tokio::test]
+async fn a_truncated_create_naming_a_mixed_case_notebook_only_by_its_arn_is_still_enforced() {
+    // given: a running notebook `Alpha-Legacy` with direct internet access, whose create call
+    // CloudTrail truncated: the record names it only by its ARN, which SageMaker lowercases
+    let (emulator, project, guardrail) = given_guardrail().await.unwrap();
+    let name = "Alpha-Legacy";
+    let arn = given_running(&emulator, &project.notebook(name).with_direct_internet()).await;
+    assert!(arn.ends_with(":notebook-instance/alpha-legacy"), "{arn}");
+
+    // when: the truncated call is reported
+    let now = Utc::now().to_rfc3339();
+    let fields = [
+        ("/time", now.as_str()),
+        ("/detail/responseElements/notebookInstanceArn", arn.as_str()),
+    ];
+    let summary = when_reported(
+        &guardrail,
+        "sagemaker/api-create-notebook-instance-request-omitted.json",
+        &fields,
+    )
+    .await;
+
+    // then: the notebook is found by its own name, marked and stopped
+    assert_eq!(summary_outcomes(&summary), ["tag applied", "stop-notebook-instance applied"]);
+    assert_eq!(state(&emulator, name).await.status, "Stopped");
 }
 
 #[tokio::test]
