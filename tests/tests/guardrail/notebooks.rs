@@ -292,7 +292,10 @@ async fn a_truncated_create_naming_a_mixed_case_notebook_only_by_its_arn_is_stil
     .await;
 
     // then: the notebook is found by its own name, marked and stopped
-    assert_eq!(summary_outcomes(&summary), ["tag applied", "stop-notebook-instance applied"]);
+    assert_eq!(
+        summary_outcomes(&summary),
+        ["tag applied", "stop-notebook-instance applied"]
+    );
     assert_eq!(state(&emulator, name).await.status, "Stopped");
 }
 
