@@ -72,21 +72,15 @@ impl<P: RemedyPorts, A: AuditSink + Sync> Guardrail<P, A> {
         Ok(resolved)
     }
 
-    /// A SageMaker resource as it is now; `None` when it is gone.
+    /// A SageMaker resource as it is now; `None` when it is gone. Other kinds are taken as given.
     async fn current(&self, resource: &Resource) -> PortResult<Option<Resource>> {
-        let sm = &self.ports.sagemaker;
-        let s = &self.settings;
-        Ok(match resource {
-            Resource::NotebookInstance(n) => retrying(s, || sm.notebook(&n.name))
-                .await?
-                .map(Resource::NotebookInstance),
-            Resource::Job(j) => retrying(s, || sm.job(j.kind, &j.name)).await?.map(Resource::Job),
-            Resource::Model(m) => retrying(s, || sm.model(&m.name)).await?.map(Resource::Model),
-            Resource::EndpointConfig(e) => retrying(s, || sm.endpoint_config(&e.name))
-                .await?
-                .map(Resource::EndpointConfig),
-            other => Some(other.clone()),
-        })
+        match resource {
+            Resource::NotebookInstance(_) | Resource::Job(_) | Resource::Model(_) | Resource::EndpointConfig(_) => {
+                let reference = resource.reference();
+                self.by_name(reference.kind, &reference.name).await
+            }
+            other => Ok(Some(other.clone())),
+        }
     }
 
     /// A SageMaker resource known only by its name (a call CloudTrail truncated), as it is now;
