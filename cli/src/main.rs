@@ -87,6 +87,22 @@ enum AuditCommand {
         /// The trail's key prefix (with `--dir`: the prefix the copy was made under).
         #[arg(long, value_name = "PREFIX", default_value = "")]
         prefix: String,
+        /// The signing key's public key: DER, PEM, or base64 as
+        /// `aws kms get-public-key --query PublicKey --output text` prints it (repeatable).
+        #[arg(long, value_name = "FILE")]
+        public_key: Vec<PathBuf>,
+        /// The signing key, its public key read through KMS `GetPublicKey` (repeatable).
+        #[arg(long, value_name = "ARN")]
+        key_id: Vec<String>,
+        /// The heads the audit-shipper published in its log group (e.g. the output of
+        /// `aws logs filter-log-events --log-group-name GROUP --filter-pattern sagefence_head`):
+        /// each chain must reach the newest one.
+        #[arg(long, value_name = "FILE")]
+        heads: Option<PathBuf>,
+        /// The trail's retention: a chain may start after sequence 0 (its older digests
+        /// expired) only at a batch older than this.
+        #[arg(long, value_name = "DAYS")]
+        retention_days: Option<u32>,
     },
 }
 
@@ -157,14 +173,41 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
             Ok(ExitCode::from(u8::from(report.has_violation())))
         }
         Command::Audit {
-            command: AuditCommand::Verify { dir, bucket, prefix },
+            command:
+                AuditCommand::Verify {
+                    dir,
+                    bucket,
+                    prefix,
+                    public_key,
+                    key_id,
+                    heads,
+                    retention_days,
+                },
         } => {
-            let objects = match (dir, bucket) {
-                (Some(dir), _) => audit::read_dir(&dir, &prefix)?,
-                (None, Some(bucket)) => audit::read_bucket(&bucket, &prefix)?,
+            let expect = sagefence_audit::trail::Expectations {
+                keys: audit::public_keys(&public_key, &key_id)?,
+                heads: audit::heads(heads.as_deref())?,
+                retention: retention_days.map(|days| (days, chrono::Utc::now())),
+            };
+            if let Some(dir) = &dir {
+                std::fs::read_dir(dir).map_err(|source| CliError::Read {
+                    path: dir.clone(),
+                    source,
+                })?;
+            }
+            let (verified, source) = match (dir, bucket) {
+                (Some(dir), _) => (
+                    sagefence_audit::trail::verify(&mut audit::Directory::new(&dir, &prefix), &expect),
+                    dir.display().to_string(),
+                ),
+                (None, Some(bucket)) => (
+                    sagefence_audit::trail::verify(&mut audit::Bucket::new(&bucket, &prefix)?, &expect),
+                    format!("s3://{bucket}/{prefix}"),
+                ),
                 (None, None) => return Err(CliError::Usage("give `--dir` or `--bucket`".to_owned())),
             };
-            match sagefence_audit::trail::verify(&objects) {
+            match verified {
+                Ok(report) if report.chains.is_empty() => Err(CliError::EmptyTrail(source)),
                 Ok(report) => {
                     write_out(&format!("{}\n", json(&report)?))?;
                     Ok(ExitCode::SUCCESS)

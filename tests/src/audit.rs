@@ -8,8 +8,8 @@ use aws_sdk_securityhub::types::AwsSecurityFinding;
 use chrono::Utc;
 use sagefence_audit::trail;
 use sagefence_audit_shipper::{Settings, Shipper, ShipperError};
-use sagefence_aws::ports::TrailReader;
-use sagefence_aws::{S3Trail, SecurityHubImporter, SqsAuditSink};
+use sagefence_aws::ports::{DigestSigner, PortError, PortErrorKind, PortResult, TrailReader};
+use sagefence_aws::{KmsSigner, S3Trail, SecurityHubImporter, SqsAuditSink};
 use serde_json::{json, Value};
 
 use crate::error::{aws, missing};
@@ -26,6 +26,82 @@ pub const AUDIT_QUEUE: &str = "sagefence-audit";
 /// SQS hands Lambda at most this many messages per batch (the event source mapping's default).
 const BATCH_SIZE: i32 = 10;
 
+/// A P-256 signing key in memory that signs as KMS `Sign` does (DER ECDSA over SHA-256), for
+/// the in-memory tests and benchmarks; the emulator's KMS signs everywhere else.
+#[derive(Debug)]
+pub struct LocalSigner {
+    pair: aws_lc_rs::signature::EcdsaKeyPair,
+    /// The public key, DER, as `GetPublicKey` answers it.
+    pub public_key: Vec<u8>,
+}
+
+impl LocalSigner {
+    /// A fresh key.
+    pub fn new() -> Result<LocalSigner, SupportError> {
+        use aws_lc_rs::encoding::AsDer as _;
+        use aws_lc_rs::signature::{EcdsaKeyPair, KeyPair as _, ECDSA_P256_SHA256_ASN1_SIGNING};
+        let failed = |what: &str| SupportError::Aws {
+            operation: "GenerateKeyPair",
+            message: what.to_owned(),
+        };
+        let random = aws_lc_rs::rand::SystemRandom::new();
+        let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &random)
+            .map_err(|_| failed("cannot generate a key"))?;
+        let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, pkcs8.as_ref())
+            .map_err(|_| failed("cannot read the key"))?;
+        let public_key = pair
+            .public_key()
+            .as_der()
+            .map_err(|_| failed("cannot encode the public key"))?
+            .as_ref()
+            .to_vec();
+        Ok(LocalSigner { pair, public_key })
+    }
+}
+
+impl DigestSigner for LocalSigner {
+    async fn sign(&self, message: &[u8]) -> PortResult<(Vec<u8>, String)> {
+        let signature = self
+            .pair
+            .sign(&aws_lc_rs::rand::SystemRandom::new(), message)
+            .map_err(|_| PortError {
+                operation: "Sign",
+                kind: PortErrorKind::Other,
+                message: "cannot sign".into(),
+            })?;
+        Ok((signature.as_ref().to_vec(), "arn:aws:kms:eu-west-1:123456789012:key/local".into()))
+    }
+}
+
+/// Creates the trail's signing key (`ECC_NIST_P256`, `SIGN_VERIFY`, as the template's); answers
+/// its ARN and its public key (DER).
+pub async fn create_signing_key(kms: &aws_sdk_kms::Client) -> Result<(String, Vec<u8>), SupportError> {
+    let key = kms
+        .create_key()
+        .key_spec(aws_sdk_kms::types::KeySpec::EccNistP256)
+        .key_usage(aws_sdk_kms::types::KeyUsageType::SignVerify)
+        .send()
+        .await
+        .map_err(aws("CreateKey"))?;
+    let arn = key
+        .key_metadata()
+        .and_then(|k| k.arn())
+        .ok_or_else(|| missing("CreateKey", "KeyMetadata.Arn"))?
+        .to_owned();
+    let public = kms
+        .get_public_key()
+        .key_id(&arn)
+        .send()
+        .await
+        .map_err(aws("GetPublicKey"))?;
+    let der = public
+        .public_key()
+        .ok_or_else(|| missing("GetPublicKey", "PublicKey"))?
+        .as_ref()
+        .to_vec();
+    Ok((arn, der))
+}
+
 /// Why the shipper could not be set up or run.
 #[derive(Debug, thiserror::Error)]
 pub enum AuditTrailError {
@@ -38,7 +114,7 @@ pub enum AuditTrailError {
 }
 
 /// The audit-shipper as the tests and the demo drive it.
-pub type EmulatedShipper = Shipper<S3Trail, SecurityHubImporter, Vec<u8>>;
+pub type EmulatedShipper = Shipper<S3Trail, KmsSigner, SecurityHubImporter, Vec<u8>>;
 
 /// The audit-shipper on an emulator: its trail (bucket, KMS key), Security Hub and audit queue.
 #[derive(Debug)]
@@ -55,6 +131,10 @@ pub struct AuditTrail {
     pub queue_url: String,
     /// The trail's KMS key (ARN).
     pub key_arn: String,
+    /// The digests' signing key (ARN).
+    pub signing_key_arn: String,
+    /// Its public key, DER, as `GetPublicKey` answers it.
+    pub public_key: Vec<u8>,
 }
 
 impl AuditTrail {
@@ -79,6 +159,7 @@ impl AuditTrail {
             .and_then(|k| k.arn())
             .ok_or_else(|| missing("CreateKey", "KeyMetadata.Arn"))?
             .to_owned();
+        let (signing_key_arn, public_key) = create_signing_key(&emulator.kms()).await?;
         let sqs = aws_sdk_sqs::Client::new(&config);
         let queue_url = create_queue(&sqs, AUDIT_QUEUE).await?;
         let securityhub = aws_sdk_securityhub::Client::new(&config);
@@ -89,6 +170,7 @@ impl AuditTrail {
             .map_err(aws("EnableSecurityHub"))?;
         let shipper = Shipper::new(
             S3Trail::new(s3.clone(), TRAIL_BUCKET, Some(key_arn.clone())),
+            KmsSigner::new(emulator.kms(), signing_key_arn.clone()),
             SecurityHubImporter::new(securityhub.clone()),
             Settings {
                 prefix: TRAIL_PREFIX.into(),
@@ -104,7 +186,39 @@ impl AuditTrail {
             sqs,
             queue_url,
             key_arn,
+            signing_key_arn,
+            public_key,
         })
+    }
+
+    /// Another shipper instance on the same trail (a concurrent writer, or a cold start).
+    pub fn another_shipper(&self, emulator: &Emulator) -> EmulatedShipper {
+        Shipper::new(
+            S3Trail::new(self.s3.clone(), TRAIL_BUCKET, Some(self.key_arn.clone())),
+            KmsSigner::new(emulator.kms(), self.signing_key_arn.clone()),
+            SecurityHubImporter::new(self.securityhub.clone()),
+            self.shipper.settings.clone(),
+            Vec::new(),
+        )
+    }
+
+    /// What an auditor checks the trail against: the signing key's public key and `heads`.
+    pub fn expectations(&self, heads: Vec<trail::PublishedHead>) -> Result<trail::Expectations, AuditTrailError> {
+        let keys = trail::PublicKeys::new([self.public_key.clone()]).map_err(|message| SupportError::Aws {
+            operation: "GetPublicKey",
+            message,
+        })?;
+        Ok(trail::Expectations {
+            keys,
+            heads,
+            retention: None,
+        })
+    }
+
+    /// Verifies the whole trail with the signing key's public key.
+    pub async fn verify(&self) -> Result<Result<trail::VerifyReport, trail::BrokenLink>, AuditTrailError> {
+        let mut objects = trail::InMemory(self.chain_objects().await?.into_iter().collect());
+        Ok(trail::verify(&mut objects, &self.expectations(Vec::new())?))
     }
 
     /// The audit sink a function's `main` builds when `SAGEFENCE_AUDIT_QUEUE_URL` names the queue.
@@ -211,11 +325,25 @@ impl AuditTrail {
         Ok(out)
     }
 
-    /// The OCSF records of the trail, batch by batch.
+    /// The OCSF records the trail commits, batch by batch (pending batches left out).
     pub async fn records(&self) -> Result<Vec<Value>, AuditTrailError> {
+        let objects = self.chain_objects().await?;
+        let pending: Vec<String> = match trail::verify(
+            &mut trail::InMemory(objects.iter().cloned().collect()),
+            &self.expectations(Vec::new())?,
+        ) {
+            Ok(report) => report.chains.into_iter().flat_map(|c| c.pending).collect(),
+            Err(broken) => {
+                return Err(SupportError::Aws {
+                    operation: "verify",
+                    message: broken.to_string(),
+                }
+                .into())
+            }
+        };
         let mut out = Vec::new();
-        for (key, bytes) in self.chain_objects().await? {
-            if !key.ends_with(".json.gz") {
+        for (key, bytes) in objects {
+            if !key.ends_with(".json.gz") || pending.contains(&key) {
                 continue;
             }
             let lines = trail::gunzip(&bytes).map_err(|source| SupportError::Fixture {

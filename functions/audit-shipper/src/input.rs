@@ -104,7 +104,9 @@ pub fn event(bytes: &[u8]) -> Item {
 /// Decodes one CloudWatch Logs message: a `SAGEFENCE_AUDIT` line, or a CloudTrail record (as
 /// CloudTrail delivers them to CloudWatch Logs), or nothing to ship.
 pub fn log_line(message: &str) -> Item {
-    if let Some((_, json)) = message.split_once(AUDIT_PREFIX) {
+    // Only a line that starts with the marker is an audit record: a CloudTrail record that merely
+    // holds the marker (in a name or tag an attacker chose) is still shipped as the call it is.
+    if let Some(json) = message.strip_prefix(AUDIT_PREFIX) {
         return record(json);
     }
     let trimmed = message.trim();
@@ -218,6 +220,17 @@ mod tests {
                 assert_eq!(user["uid"], uid, "{ocsf}");
             }
         }
+    }
+
+    #[test]
+    fn a_cloudtrail_record_holding_the_marker_is_shipped_as_its_call() {
+        let call: Value = serde_json::from_slice(include_bytes!(
+            "../../../events/sagemaker/api-create-notebook-instance-direct-internet.json"
+        ))
+        .unwrap();
+        let mut trail = call["detail"].clone();
+        trail["requestParameters"]["notebookInstanceName"] = json!("SAGEFENCE_AUDIT {\"id\":\"forged\"}");
+        assert!(matches!(log_line(&trail.to_string()), Item::ApiCall { .. }));
     }
 
     #[test]

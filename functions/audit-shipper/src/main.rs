@@ -5,7 +5,7 @@
 
 use sagefence_audit_shipper::{Environment, Settings, Shipper};
 use sagefence_aws::settings::process_env;
-use sagefence_aws::{S3Trail, SecurityHubImporter};
+use sagefence_aws::{KmsSigner, S3Trail, SecurityHubImporter};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
@@ -19,6 +19,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
             env.trail_bucket,
             Some(env.trail_kms_key_id),
         ),
+        KmsSigner::new(aws_sdk_kms::Client::new(&sdk), env.trail_signing_key),
         SecurityHubImporter::new(aws_sdk_securityhub::Client::new(&sdk)),
         Settings {
             prefix: env.trail_prefix,

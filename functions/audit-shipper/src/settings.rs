@@ -8,6 +8,8 @@ pub mod env {
     pub const TRAIL_BUCKET: &str = "SAGEFENCE_TRAIL_BUCKET";
     /// The KMS key the trail's objects are encrypted with.
     pub const TRAIL_KMS_KEY_ID: &str = "SAGEFENCE_TRAIL_KMS_KEY_ID";
+    /// The asymmetric KMS key (`ECC_NIST_P256`, `SIGN_VERIFY`) that signs the trail's digests.
+    pub const TRAIL_SIGNING_KEY: &str = "SAGEFENCE_TRAIL_SIGNING_KEY";
     /// The key prefix of the trail (optional, empty by default).
     pub const TRAIL_PREFIX: &str = "SAGEFENCE_TRAIL_PREFIX";
     /// The account of records that name none.
@@ -22,6 +24,8 @@ pub struct Environment {
     pub trail_bucket: String,
     /// The trail's KMS key.
     pub trail_kms_key_id: String,
+    /// The digests' signing key.
+    pub trail_signing_key: String,
     /// The trail's key prefix.
     pub trail_prefix: String,
     /// The function's account.
@@ -35,6 +39,7 @@ impl Environment {
         Ok(Environment {
             trail_bucket: vars.required(env::TRAIL_BUCKET)?,
             trail_kms_key_id: vars.required(env::TRAIL_KMS_KEY_ID)?,
+            trail_signing_key: vars.required(env::TRAIL_SIGNING_KEY)?,
             trail_prefix: vars.or(env::TRAIL_PREFIX, ""),
             account: vars.required(env::ACCOUNT_ID)?,
         })
@@ -50,9 +55,10 @@ mod tests {
         move |name| pairs.iter().find(|(n, _)| *n == name).map(|(_, v)| (*v).to_owned())
     }
 
-    const SET: [(&str, &str); 3] = [
+    const SET: [(&str, &str); 4] = [
         (env::TRAIL_BUCKET, "trail"),
         (env::TRAIL_KMS_KEY_ID, "key"),
+        (env::TRAIL_SIGNING_KEY, "signing"),
         (env::ACCOUNT_ID, "123456789012"),
     ];
 
@@ -61,6 +67,7 @@ mod tests {
         let read = Environment::read(from(&SET)).unwrap();
         assert_eq!(read.trail_bucket, "trail");
         assert_eq!(read.trail_kms_key_id, "key");
+        assert_eq!(read.trail_signing_key, "signing");
         assert_eq!(read.trail_prefix, "");
         assert_eq!(read.account, "123456789012");
     }

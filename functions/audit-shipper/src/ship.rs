@@ -1,13 +1,22 @@
 //! Shipping: items become OCSF shipments (deduplicated by record id, bounded in size), each
-//! account and region's shipments are sealed as the next batch of its chain and written to S3
-//! (batch, then digest), and verdicts are imported into Security Hub. Every failure is tied
-//! back to the input messages it came from.
+//! account and region's shipments are committed as the next batch of its chain, and verdicts
+//! are imported into Security Hub. Every failure is tied back to the input messages it came from.
 //!
-//! Deliveries repeat (SQS redelivers a failed message, Lambda retries a failed logs or
-//! EventBridge invocation), so each record written is marked in the bucket (`records/{id}`,
-//! written with `If-None-Match: *` after its batch and digest): a record whose marker exists is
-//! not written again, while its verdict is still imported (imports are idempotent). The marker
-//! follows the write, so a crash between the two can only repeat a record, never lose one.
+//! The commit protocol (see [`sagefence_audit::trail`] for the layout) holds with any number of
+//! concurrent writers and a crash after any write, without listing the bucket:
+//! 1. find the head: the digest this instance last committed, or else the head pointer's digest
+//!    and every digest after it (probed by sequence), and write the record markers of the last
+//!    one found (its writer may have stopped before writing them);
+//! 2. drop the records whose marker exists (an earlier delivery committed them; their verdicts
+//!    are still imported, as imports are idempotent);
+//! 3. write the batch, sign its digest with KMS and create the digest with `If-None-Match: *`;
+//!    if another writer created that sequence first, start again from 1 (its batch may hold
+//!    some of these records);
+//! 4. write the markers, move the head pointer with `If-Match`, and publish the head.
+//!
+//! Every commit at sequence `n` follows the markers of `n - 1`, so only the newest digest can
+//! lack its markers, and step 1 writes them: a record is committed once whatever the crash. A
+//! batch whose digest was never created is pending, not part of the chain.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::Write;
@@ -18,8 +27,8 @@ use chrono::{DateTime, Utc};
 use futures_util::StreamExt as _;
 use sagefence_audit::asff::{self, AsffFinding};
 use sagefence_audit::ocsf::{self, SubjectLine};
-use sagefence_audit::trail::{self, Entry, Head};
-use sagefence_aws::ports::{FindingsImporter, PortError, PortResult, TrailWriter};
+use sagefence_audit::trail::{self, Committed, Entry, Head, HeadPointer};
+use sagefence_aws::ports::{DigestSigner, FindingsImporter, PortError, PortErrorKind, PortResult, TrailWriter};
 use serde::Serialize;
 use serde_json::{json, Value};
 
@@ -27,12 +36,30 @@ use crate::error::ShipperError;
 use crate::input::{self, Item, Payload};
 use crate::metrics::{self, Counts};
 
+fn sealing(message: String) -> PortError {
+    PortError {
+        operation: "SealBatch",
+        kind: PortErrorKind::Other,
+        message,
+    }
+}
+
+fn unreadable(message: String) -> PortError {
+    PortError {
+        operation: "GetObject",
+        kind: PortErrorKind::Other,
+        message,
+    }
+}
+
 /// Records larger than this (as JSON) are truncated, with a marker, never dropped.
 pub const MAX_RECORD_BYTES: usize = 256 * 1024;
 /// Security Hub imports at most this many findings per call.
 const IMPORT_LIMIT: usize = 100;
-/// Record markers read at once.
-const MARKER_READS: usize = 16;
+/// Record markers read or written at once.
+const MARKER_CALLS: usize = 16;
+/// Commits tried per chain and invocation before its records are left to a redelivery.
+const COMMIT_ATTEMPTS: usize = 8;
 
 /// Where the trail goes, and the account and region of records that name none.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,7 +98,7 @@ pub struct Shipment {
     counted: Counted,
     /// The input messages it came from (SQS message ids; none for other inputs).
     sources: Vec<Option<String>>,
-    /// Whether an earlier delivery already wrote it to the trail.
+    /// Whether an earlier delivery already committed it to the trail.
     in_trail: bool,
 }
 
@@ -196,12 +223,14 @@ pub struct Report {
     pub failures: Vec<Failure>,
 }
 
-/// The audit-shipper: its sinks behind ports, the chain heads it last wrote, and where its
-/// metric lines go.
+/// The audit-shipper: its sinks behind ports, the chain heads it last committed, and where its
+/// metric and head lines go.
 #[derive(Debug)]
-pub struct Shipper<T, F, M> {
+pub struct Shipper<T, S, F, M> {
     /// The trail's bucket.
     pub trail: T,
+    /// The digest signer.
+    pub signer: S,
     /// Security Hub.
     pub findings: F,
     /// Settings.
@@ -210,11 +239,18 @@ pub struct Shipper<T, F, M> {
     metrics: Mutex<M>,
 }
 
-impl<T: TrailWriter + Sync, F: FindingsImporter + Sync, M: Write> Shipper<T, F, M> {
-    /// A shipper writing EMF metric lines to `metrics` (stdout in Lambda).
-    pub fn new(trail: T, findings: F, settings: Settings, metrics: M) -> Self {
+impl<T, S, F, M> Shipper<T, S, F, M>
+where
+    T: TrailWriter + Sync,
+    S: DigestSigner + Sync,
+    F: FindingsImporter + Sync,
+    M: Write,
+{
+    /// A shipper writing EMF metric lines and published heads to `metrics` (stdout in Lambda).
+    pub fn new(trail: T, signer: S, findings: F, settings: Settings, metrics: M) -> Self {
         Shipper {
             trail,
+            signer,
             findings,
             settings,
             heads: Mutex::new(HashMap::new()),
@@ -329,8 +365,8 @@ impl<T: TrailWriter + Sync, F: FindingsImporter + Sync, M: Write> Shipper<T, F, 
         }
         let mut failed: BTreeMap<usize, PortError> = BTreeMap::new();
         // Boxed: the SDK's futures behind the ports are large, and a Lambda's stack is not.
-        report.redelivered = Box::pin(self.find_written(&mut shipments, &mut failed)).await;
-        Box::pin(self.write_trail(&shipments, &mut failed)).await;
+        Box::pin(self.write_trail(&mut shipments, &mut failed)).await;
+        report.redelivered = shipments.iter().filter(|s| s.in_trail).count();
         report.imported = Box::pin(self.import_findings(&shipments, &mut failed)).await;
         let mut counts = Counts {
             duplicates: (report.duplicates + report.redelivered) as u64,
@@ -363,122 +399,211 @@ impl<T: TrailWriter + Sync, F: FindingsImporter + Sync, M: Write> Shipper<T, F, 
         report
     }
 
-    fn marker_key(&self, shipment: &Shipment) -> String {
-        trail::marker_key(&self.settings.prefix, &shipment.account, &shipment.region, &shipment.id)
+    fn chain_dir(&self, account: &str, region: &str) -> String {
+        trail::chain_dir(&self.settings.prefix, account, region)
     }
 
-    /// Marks the shipments an earlier delivery already wrote (their marker exists); answers
-    /// how many. A marker that cannot be read fails its shipment (retryable as the read was).
-    async fn find_written(&self, shipments: &mut [Shipment], failed: &mut BTreeMap<usize, PortError>) -> usize {
-        let keys: Vec<String> = shipments.iter().map(|s| self.marker_key(s)).collect();
-        let found: Vec<PortResult<Option<Vec<u8>>>> = futures_util::stream::iter(keys.iter())
-            .map(|key| self.trail.get(key))
-            .buffered(MARKER_READS)
-            .collect()
-            .await;
-        let mut written = 0;
-        for (index, (shipment, found)) in shipments.iter_mut().zip(found).enumerate() {
-            match found {
-                Ok(Some(_)) => {
-                    shipment.in_trail = true;
-                    written += 1;
-                }
-                Ok(None) => {}
-                Err(error) => {
-                    failed.insert(index, error);
+    /// Commits each chain's shipments; a chain that cannot be committed fails its shipments.
+    async fn write_trail(&self, shipments: &mut [Shipment], failed: &mut BTreeMap<usize, PortError>) {
+        let mut chains: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        for (index, shipment) in shipments.iter().enumerate() {
+            if !failed.contains_key(&index) {
+                chains
+                    .entry(self.chain_dir(&shipment.account, &shipment.region))
+                    .or_default()
+                    .push(index);
+            }
+        }
+        for (dir, indices) in chains {
+            if let Err(error) = self.commit_chain(&dir, shipments, &indices).await {
+                self.forget(&dir);
+                for index in indices {
+                    if shipments.get(index).is_some_and(|s| !s.in_trail) {
+                        failed.insert(index, error.clone());
+                    }
                 }
             }
         }
-        written
     }
 
-    /// Seals each chain's shipments as its next batch and writes batch, then digest.
-    async fn write_trail(&self, shipments: &[Shipment], failed: &mut BTreeMap<usize, PortError>) {
-        let mut chains: BTreeMap<(&str, &str), Vec<usize>> = BTreeMap::new();
-        for (index, shipment) in shipments.iter().enumerate() {
-            if shipment.in_trail || failed.contains_key(&index) {
+    /// Commits the shipments at `indices` (one chain) as its next batch, re-sealing on the next
+    /// sequence while other writers win the race.
+    async fn commit_chain(&self, dir: &str, shipments: &mut [Shipment], indices: &[usize]) -> Result<(), PortError> {
+        for _ in 0..COMMIT_ATTEMPTS {
+            let head = self.head(dir).await?;
+            self.find_committed(dir, shipments, indices).await?;
+            let entries: Vec<Entry> = indices
+                .iter()
+                .filter_map(|i| shipments.get(*i))
+                .filter(|s| !s.in_trail)
+                .map(|s| Entry {
+                    id: s.id.clone(),
+                    time: s.time,
+                    line: s.line.clone(),
+                })
+                .collect();
+            if entries.is_empty() {
+                return Ok(());
+            }
+            let unsigned = trail::seal(dir, &entries, head.as_ref()).map_err(|e| sealing(e.to_string()))?;
+            let (signature, key) = self.signer.sign(&unsigned.signing_string()).await?;
+            let sealed = unsigned.signed(&signature, &key).map_err(|e| sealing(e.to_string()))?;
+            self.trail
+                .put(&sealed.batch_key, sealed.batch.clone(), "application/gzip")
+                .await?;
+            if !self
+                .trail
+                .put_new(&sealed.digest_key, sealed.digest_bytes.clone(), "application/json")
+                .await?
+            {
+                // Another writer committed this sequence: find it, and what it committed.
+                self.forget(dir);
                 continue;
             }
-            chains
-                .entry((shipment.account.as_str(), shipment.region.as_str()))
-                .or_default()
-                .push(index);
-        }
-        for ((account, region), indices) in chains {
-            if let Err(error) = self.write_chain(account, region, shipments, &indices).await {
-                for index in indices {
-                    failed.insert(index, error.clone());
-                }
+            let committed = Committed {
+                head: sealed.head(),
+                record_ids: sealed.digest.record_ids.clone(),
+            };
+            self.write_markers(dir, &committed).await?;
+            if let Ok(mut heads) = self.heads.lock() {
+                heads.insert(dir.to_owned(), committed.head.clone());
             }
+            self.advance_pointer(dir, &committed.head).await;
+            self.emit(&[sealed.published(dir).line()]);
+            return Ok(());
+        }
+        Err(PortError {
+            operation: "PutObject",
+            kind: PortErrorKind::Throttled,
+            message: format!("{COMMIT_ATTEMPTS} commits to `{dir}` lost to other writers"),
+        })
+    }
+
+    fn forget(&self, dir: &str) {
+        if let Ok(mut heads) = self.heads.lock() {
+            heads.remove(dir);
         }
     }
 
-    async fn write_chain(
-        &self,
-        account: &str,
-        region: &str,
-        shipments: &[Shipment],
-        indices: &[usize],
-    ) -> Result<(), PortError> {
-        let prefix = &self.settings.prefix;
-        let entries: Vec<Entry> = indices
+    /// Marks the shipments whose record an earlier delivery committed (their marker exists).
+    async fn find_committed(&self, dir: &str, shipments: &mut [Shipment], indices: &[usize]) -> Result<(), PortError> {
+        let keys: Vec<(usize, String)> = indices
             .iter()
-            .filter_map(|i| shipments.get(*i))
-            .map(|s| Entry {
-                time: s.time,
-                line: s.line.clone(),
-            })
+            .filter_map(|i| shipments.get(*i).filter(|s| !s.in_trail).map(|s| (*i, trail::marker_key(dir, &s.id))))
             .collect();
-        let head = self.head(account, region).await?;
-        let sealed = trail::seal(prefix, account, region, &entries, head.as_ref()).map_err(|e| PortError {
-            operation: "SealBatch",
-            kind: sagefence_aws::ports::PortErrorKind::Other,
-            message: e.to_string(),
-        })?;
-        self.trail
-            .put(&sealed.batch_key, sealed.batch.clone(), "application/gzip")
-            .await?;
-        self.trail
-            .put(&sealed.digest_key, sealed.digest_bytes.clone(), "application/json")
-            .await?;
-        if let Ok(mut heads) = self.heads.lock() {
-            heads.insert(trail::chain_dir(prefix, account, region), sealed.head());
-        }
-        for shipment in indices.iter().filter_map(|i| shipments.get(*i)) {
-            let marker = sealed.batch_key.clone().into_bytes();
-            if let Err(error) = self
-                .trail
-                .put_new(&self.marker_key(shipment), marker, "text/plain")
-                .await
-            {
-                // The record is in the trail; without its marker only a redelivery could repeat it.
-                tracing::warn!(record = %shipment.id, %error, "record marker not written");
+        let found: Vec<PortResult<bool>> = futures_util::stream::iter(keys.iter())
+            .map(|(_, key)| async move { self.trail.get(key).await.map(|stored| stored.is_some()) })
+            .buffered(MARKER_CALLS)
+            .collect()
+            .await;
+        for ((index, _), found) in keys.iter().zip(found) {
+            if found? {
+                if let Some(shipment) = shipments.get_mut(*index) {
+                    shipment.in_trail = true;
+                }
             }
         }
         Ok(())
     }
 
-    /// The newest digest of a chain: the one this instance last wrote, unless a newer one was
-    /// listed since.
-    async fn head(&self, account: &str, region: &str) -> Result<Option<Head>, PortError> {
-        let dir = trail::chain_dir(&self.settings.prefix, account, region);
-        let cached = self.heads.lock().ok().and_then(|heads| heads.get(&dir).cloned());
-        let digests = trail::digests_prefix(&self.settings.prefix, account, region);
-        let newer = self
-            .trail
-            .last_key(&digests, cached.as_ref().map(|head| head.key.as_str()))
-            .await?;
-        let Some(key) = newer else {
-            return Ok(cached);
+    /// Writes the record markers of a committed digest (each only if absent).
+    async fn write_markers(&self, dir: &str, committed: &Committed) -> Result<(), PortError> {
+        let written: Vec<PortResult<bool>> = futures_util::stream::iter(committed.record_ids.iter())
+            .map(|id| {
+                let marker = committed.head.key.clone().into_bytes();
+                async move { self.trail.put_new(&trail::marker_key(dir, id), marker, "text/plain").await }
+            })
+            .buffered(MARKER_CALLS)
+            .collect()
+            .await;
+        written.into_iter().try_for_each(|w| w.map(drop))
+    }
+
+    /// The head of chain `dir`, its markers written: the digest this instance last committed,
+    /// or the last digest found from the head pointer on.
+    async fn head(&self, dir: &str) -> Result<Option<Head>, PortError> {
+        if let Some(head) = self.heads.lock().ok().and_then(|heads| heads.get(dir).cloned()) {
+            return Ok(Some(head));
+        }
+        let Some((mut last, marked)) = self.start(dir).await? else {
+            return Ok(None);
         };
-        let Some(bytes) = self.trail.get(&key).await? else {
-            return Ok(cached);
+        let mut behind = !marked;
+        loop {
+            let next = trail::digest_key(dir, last.head.sequence + 1);
+            let Some(stored) = self.trail.get(&next).await? else {
+                break;
+            };
+            last = trail::read_digest(&next, &stored.bytes).map_err(|e| unreadable(e.to_string()))?;
+            behind = true;
+        }
+        if behind {
+            self.write_markers(dir, &last).await?;
+            self.advance_pointer(dir, &last.head).await;
+        }
+        if let Ok(mut heads) = self.heads.lock() {
+            heads.insert(dir.to_owned(), last.head.clone());
+        }
+        Ok(Some(last.head))
+    }
+
+    /// Where to probe from: the head pointer's digest (its markers written), or, with no pointer
+    /// or one naming no digest, the last digest listed (its markers perhaps not); `None` for a
+    /// chain with no digest.
+    async fn start(&self, dir: &str) -> Result<Option<(Committed, bool)>, PortError> {
+        let pointer = self.trail.get(&trail::head_key(dir)).await?;
+        let pointed = pointer
+            .and_then(|stored| serde_json::from_slice::<HeadPointer>(&stored.bytes).ok())
+            .filter(|p| p.digest_key == trail::digest_key(dir, p.sequence));
+        if let Some(pointer) = pointed {
+            if let Some(stored) = self.trail.get(&pointer.digest_key).await? {
+                if let Ok(committed) = trail::read_digest(&pointer.digest_key, &stored.bytes) {
+                    return Ok(Some((committed, true)));
+                }
+            }
+        }
+        let Some(key) = self.trail.last_key(&trail::digests_prefix(dir)).await? else {
+            return Ok(None);
         };
-        Head::read(&key, &bytes).map(Some).map_err(|e| PortError {
-            operation: "GetObject",
-            kind: sagefence_aws::ports::PortErrorKind::Other,
-            message: e.to_string(),
-        })
+        tracing::warn!(chain = dir, digest = %key, "head pointer missing or stale: found the head by listing");
+        let stored = self.trail.get(&key).await?.ok_or_else(|| unreadable(format!("`{key}` vanished")))?;
+        let committed = trail::read_digest(&key, &stored.bytes).map_err(|e| unreadable(e.to_string()))?;
+        Ok(Some((committed, false)))
+    }
+
+    /// Moves the head pointer to `head` unless it already names a later digest. A pointer that
+    /// cannot be moved is only a slower start for the next writer.
+    async fn advance_pointer(&self, dir: &str, head: &Head) {
+        let key = trail::head_key(dir);
+        let pointer = HeadPointer {
+            sequence: head.sequence,
+            digest_key: head.key.clone(),
+        };
+        let Ok(bytes) = serde_json::to_vec(&pointer) else {
+            return;
+        };
+        for _ in 0..COMMIT_ATTEMPTS {
+            let moved = match self.trail.get(&key).await {
+                Ok(None) => self.trail.put_new(&key, bytes.clone(), "application/json").await,
+                Ok(Some(stored)) => match serde_json::from_slice::<HeadPointer>(&stored.bytes) {
+                    Ok(current) if current.sequence >= head.sequence => return,
+                    _ => {
+                        self.trail
+                            .put_matching(&key, bytes.clone(), "application/json", &stored.etag)
+                            .await
+                    }
+                },
+                Err(error) => Err(error),
+            };
+            match moved {
+                Ok(true) => return,
+                Ok(false) => {}
+                Err(error) => {
+                    tracing::warn!(chain = dir, %error, "head pointer not moved");
+                    return;
+                }
+            }
+        }
     }
 
     /// Imports the verdicts written to the trail; refused findings fail their records.
@@ -502,9 +627,9 @@ impl<T: TrailWriter + Sync, F: FindingsImporter + Sync, M: Write> Shipper<T, F, 
                                     PortError {
                                         operation: "BatchImportFindings",
                                         kind: if refusal.code.contains("Throttl") {
-                                            sagefence_aws::ports::PortErrorKind::Throttled
+                                            PortErrorKind::Throttled
                                         } else {
-                                            sagefence_aws::ports::PortErrorKind::Other
+                                            PortErrorKind::Other
                                         },
                                         message: format!("{}: {}", refusal.code, refusal.message),
                                     },
@@ -524,6 +649,7 @@ impl<T: TrailWriter + Sync, F: FindingsImporter + Sync, M: Write> Shipper<T, F, 
         imported
     }
 
+    /// Writes metric and head lines (stdout in Lambda: the function's log group).
     fn emit(&self, lines: &[String]) {
         if let Ok(mut out) = self.metrics.lock() {
             for line in lines {

@@ -104,7 +104,7 @@ impl SdkPorts {
         }
         let sdk = builder.build();
         let notifier = match &self.topic_arn {
-            Some(topic) => Notifications::Sns(SnsNotifier::new(aws_sdk_sns::Client::new(&sdk), topic.clone())),
+            Some(topic) => Notifications::Sns(SnsNotifier::new(self.topic_client(topic), topic.clone())),
             None => Notifications::Off,
         };
         let ports = Ports::on_aws(&sdk, self.flow_logs.clone(), notifier);
@@ -112,6 +112,18 @@ impl SdkPorts {
             sagemaker: ports.sagemaker.with_page_size(self.page_size),
             ..ports
         }
+    }
+}
+
+impl SdkPorts {
+    /// An SNS client for the topic: the sweeper's own credentials (the topic grants no member
+    /// role anything), in the topic's region.
+    fn topic_client(&self, topic_arn: &str) -> aws_sdk_sns::Client {
+        let mut builder = self.sdk.to_builder();
+        if let Some(region) = topic_arn.split(':').nth(3).filter(|r| !r.is_empty()) {
+            builder.set_region(Some(Region::new(region.to_owned())));
+        }
+        aws_sdk_sns::Client::new(&builder.build())
     }
 }
 

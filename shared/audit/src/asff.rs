@@ -40,13 +40,13 @@ pub struct AsffFinding {
     pub schema_version: String,
     /// `sagefence/{rule}/{resource}`: the same for every verdict of a rule on a resource.
     pub id: String,
-    /// The account's default product: `arn:aws:securityhub:{region}:{account}:product/{account}/default`.
+    /// The importing account's default product in its region ([`default_product`]).
     pub product_arn: String,
     /// The rule id.
     pub generator_id: String,
-    /// The account.
+    /// The importing account (Security Hub refuses any other with the default product).
     pub aws_account_id: String,
-    /// The region.
+    /// The importing region.
     pub region: String,
     /// The finding types.
     pub types: Vec<String>,
@@ -119,9 +119,13 @@ pub fn from_record(record: &RecordLine, account: &str, region: &str) -> Option<A
     Some(finding_for(record, finding, account, region))
 }
 
-fn finding_for(record: &RecordLine, finding: &FindingLine, account: &str, region: &str) -> AsffFinding {
-    let account = record.account.as_deref().unwrap_or(account);
-    let region = record.region.as_deref().unwrap_or(region);
+/// A finding for the importer's account and region (`home_account`, `home_region`): as
+/// `BatchImportFindings` requires of the default product, the finding's `AwsAccountId` and
+/// product are the caller's own; a verdict on a member account's or another region's resource
+/// names that account and region in its resource (ARN and `Region`) and its product fields.
+fn finding_for(record: &RecordLine, finding: &FindingLine, home_account: &str, home_region: &str) -> AsffFinding {
+    let account = record.account.as_deref().unwrap_or(home_account);
+    let region = record.region.as_deref().unwrap_or(home_region);
     let resource = finding.resource.arn.as_deref().unwrap_or(&finding.resource.name);
     let (compliance, workflow, record_state, severity) = match finding.status.as_str() {
         "PASSED" => ("PASSED", "RESOLVED", "ARCHIVED", "INFORMATIONAL"),
@@ -133,6 +137,8 @@ fn finding_for(record: &RecordLine, finding: &FindingLine, account: &str, region
         ("sagefence/rule".to_owned(), finding.rule.clone()),
         ("sagefence/mode".to_owned(), finding.mode.clone()),
         ("sagefence/record".to_owned(), record.id.clone()),
+        ("sagefence/account".to_owned(), account.to_owned()),
+        ("sagefence/region".to_owned(), region.to_owned()),
     ]);
     if let Some(control) = &finding.control {
         product_fields.insert("sagefence/control".to_owned(), control.clone());
@@ -140,10 +146,10 @@ fn finding_for(record: &RecordLine, finding: &FindingLine, account: &str, region
     AsffFinding {
         schema_version: SCHEMA_VERSION.to_owned(),
         id: finding_id(&finding.rule, resource),
-        product_arn: format!("arn:aws:securityhub:{region}:{account}:product/{account}/default"),
+        product_arn: default_product(home_account, home_region),
         generator_id: finding.rule.clone(),
-        aws_account_id: account.to_owned(),
-        region: region.to_owned(),
+        aws_account_id: home_account.to_owned(),
+        region: home_region.to_owned(),
         types: vec![FINDING_TYPE.to_owned()],
         created_at: record.time,
         updated_at: record.time,
@@ -160,6 +166,12 @@ fn finding_for(record: &RecordLine, finding: &FindingLine, account: &str, region
         }],
         product_fields,
     }
+}
+
+/// An account's default product in a region, the only product it may import findings to
+/// itself (`BatchImportFindings`, API reference).
+pub fn default_product(account: &str, region: &str) -> String {
+    format!("arn:aws:securityhub:{region}:{account}:product/{account}/default")
 }
 
 /// ASFF caps descriptions at 1024 characters.

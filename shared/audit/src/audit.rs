@@ -187,16 +187,17 @@ pub fn action_name(action: &Action) -> String {
         .unwrap_or_default()
 }
 
-/// A stable record id from its parts (FNV-1a, hex): the same event and subject give the same id.
+/// A stable record id from its parts: the first 128 bits of the SHA-256 of the parts, each
+/// length-prefixed (32 hex digits), so the same event and subject give the same id and two
+/// records colliding is not a practical concern.
 pub fn record_id(parts: &[&str]) -> String {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    use sha2::{Digest as _, Sha256};
+    let mut hasher = Sha256::new();
     for part in parts {
-        for byte in part.bytes().chain(std::iter::once(0u8)) {
-            hash ^= u64::from(byte);
-            hash = hash.wrapping_mul(0x0100_0000_01b3);
-        }
+        hasher.update((part.len() as u64).to_be_bytes());
+        hasher.update(part.as_bytes());
     }
-    format!("{hash:016x}")
+    crate::trail::hex(hasher.finalize().get(..16).unwrap_or_default())
 }
 
 #[cfg(test)]

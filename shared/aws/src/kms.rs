@@ -1,5 +1,6 @@
 //! The keys port on the KMS SDK: DescribeKey, ListResourceTags and GetKeyRotationStatus read a
-//! key; EnableKeyRotation, CancelKeyDeletion and EnableKey restore it.
+//! key; EnableKeyRotation, CancelKeyDeletion and EnableKey restore it. Beside it, the trail's
+//! digest signer ([`KmsSigner`]: `Sign` only).
 
 use std::collections::BTreeMap;
 
@@ -8,7 +9,7 @@ use aws_sdk_kms::Client;
 
 use crate::error::{answered, found, has_code, other, SdkResultExt};
 use crate::pages::all_items;
-use crate::ports::{KeyInventory, Keys, PortErrorKind, PortResult};
+use crate::ports::{DigestSigner, KeyInventory, Keys, PortErrorKind, PortResult};
 use sagefence_core::model::Tags;
 use sagefence_core::model::{KeyState, KmsKey};
 
@@ -17,6 +18,40 @@ use sagefence_core::model::{KeyState, KmsKey};
 pub struct KmsAdapter {
     /// The KMS client.
     pub client: Client,
+}
+
+/// [`DigestSigner`] on KMS: `Sign` with the trail's signing key (`ECDSA_SHA_256`, raw message).
+#[derive(Debug, Clone)]
+pub struct KmsSigner {
+    client: Client,
+    key_id: String,
+}
+
+impl KmsSigner {
+    /// Signs with `key_id` (an ARN or alias) through `client`.
+    pub fn new(client: Client, key_id: impl Into<String>) -> Self {
+        Self {
+            client,
+            key_id: key_id.into(),
+        }
+    }
+}
+
+impl DigestSigner for KmsSigner {
+    async fn sign(&self, message: &[u8]) -> PortResult<(Vec<u8>, String)> {
+        let out = self
+            .client
+            .sign()
+            .key_id(&self.key_id)
+            .message(aws_sdk_kms::primitives::Blob::new(message))
+            .message_type(aws_sdk_kms::types::MessageType::Raw)
+            .signing_algorithm(aws_sdk_kms::types::SigningAlgorithmSpec::EcdsaSha256)
+            .send()
+            .await
+            .port("Sign")?;
+        let signature = answered("Sign", "Signature", out.signature())?.as_ref().to_vec();
+        Ok((signature, out.key_id().unwrap_or(&self.key_id).to_owned()))
+    }
 }
 
 fn state(state: Option<&SdkKeyState>) -> KeyState {

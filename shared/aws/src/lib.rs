@@ -34,7 +34,7 @@ pub mod work_queue;
 pub use buckets::S3Buckets;
 pub use ec2::{Ec2Adapter, FlowLogSettings};
 pub use iam::IamAdapter;
-pub use kms::KmsAdapter;
+pub use kms::{KmsAdapter, KmsSigner};
 pub use logs::LogsAdapter;
 pub use s3::{s3_client, S3SweepState, S3Trail};
 pub use sagemaker::SageMakerAdapter;

@@ -230,28 +230,49 @@ pub trait AuditSink {
     fn record(&self, record: &AuditRecord) -> impl Future<Output = PortResult<()>> + Send;
 }
 
+/// An object as read back: its bytes and its ETag (for a later `If-Match` write).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stored {
+    /// The bytes.
+    pub bytes: Vec<u8>,
+    /// The ETag S3 answered.
+    pub etag: String,
+}
+
 /// The audit trail's bucket, as the audit-shipper writes it: objects encrypted with the
-/// trail's KMS key, and the newest digest to chain to.
+/// trail's KMS key, created only if absent or replaced only if unchanged.
 pub trait TrailWriter {
     /// Writes one object (SSE-KMS with the trail's key).
     fn put(&self, key: &str, bytes: Vec<u8>, content_type: &'static str)
         -> impl Future<Output = PortResult<()>> + Send;
-    /// Writes one object only if no object has its key (S3's conditional `If-None-Match: *`);
-    /// `false` when one already had it, and nothing was written.
+    /// Writes one object only if no object has its key (S3's conditional `If-None-Match: *`,
+    /// retried while S3 answers 409 `ConditionalRequestConflict`); `false` when one already had
+    /// it, and nothing was written.
     fn put_new(
         &self,
         key: &str,
         bytes: Vec<u8>,
         content_type: &'static str,
     ) -> impl Future<Output = PortResult<bool>> + Send;
-    /// The lexicographically last key under `prefix` (after `start_after`, when given).
-    fn last_key(
+    /// Replaces one object only while its ETag is `etag` (`If-Match`); `false` when it changed
+    /// or is gone, and nothing was written.
+    fn put_matching(
         &self,
-        prefix: &str,
-        start_after: Option<&str>,
-    ) -> impl Future<Output = PortResult<Option<String>>> + Send;
-    /// An object's bytes; `None` when it does not exist.
-    fn get(&self, key: &str) -> impl Future<Output = PortResult<Option<Vec<u8>>>> + Send;
+        key: &str,
+        bytes: Vec<u8>,
+        content_type: &'static str,
+        etag: &str,
+    ) -> impl Future<Output = PortResult<bool>> + Send;
+    /// The lexicographically last key under `prefix` (only when the head pointer is lost).
+    fn last_key(&self, prefix: &str) -> impl Future<Output = PortResult<Option<String>>> + Send;
+    /// An object; `None` when it does not exist.
+    fn get(&self, key: &str) -> impl Future<Output = PortResult<Option<Stored>>> + Send;
+}
+
+/// Signs digests with the trail's asymmetric KMS key.
+pub trait DigestSigner {
+    /// The DER signature of `message` (raw, at most 4096 bytes) and the ARN of the key that made it.
+    fn sign(&self, message: &[u8]) -> impl Future<Output = PortResult<(Vec<u8>, String)>> + Send;
 }
 
 /// The audit trail's bucket, as an auditor reads it.

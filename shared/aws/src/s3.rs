@@ -1,7 +1,7 @@
 //! sagefence's buckets: the audit trail ([`S3Trail`]: objects written with SSE-KMS under the
-//! trail's key, markers written only if absent with `If-None-Match: *`, keys listed in order, as
-//! S3 lists lexicographically and batch ids start with their sequence number) and the sweeper's
-//! state ([`S3SweepState`]: one JSON object per shard). Each is its own type over one bucket.
+//! trail's key, digests and markers written only if absent with `If-None-Match: *`, the head
+//! pointer replaced only if unchanged with `If-Match`) and the sweeper's state
+//! ([`S3SweepState`]: one JSON object per shard). Each is its own type over one bucket.
 
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::ServerSideEncryption;
@@ -9,7 +9,7 @@ use aws_sdk_s3::Client;
 
 use crate::error::{found, other, port_error, SdkResultExt};
 use crate::pages::all_pages;
-use crate::ports::{PortResult, SweepState, TrailReader, TrailWriter};
+use crate::ports::{PortResult, Stored, SweepState, TrailReader, TrailWriter};
 use crate::remedy::{retrying, Backoff};
 
 /// An S3 client on `sdk`. With an endpoint override (an emulator, `AWS_ENDPOINT_URL`) buckets
@@ -61,14 +61,14 @@ impl S3SweepState {
 }
 
 impl Bucket {
-    async fn list_after(&self, prefix: &str, start_after: Option<&str>) -> PortResult<Vec<String>> {
+    async fn list(&self, prefix: &str) -> PortResult<Vec<String>> {
         let call = self.client.list_objects_v2().bucket(&self.bucket).prefix(prefix);
-        let pages = all_pages!("ListObjectsV2", call.set_start_after(start_after.map(str::to_owned)))?;
+        let pages = all_pages!("ListObjectsV2", call)?;
         let objects = pages.iter().flat_map(|page| page.contents());
         Ok(objects.filter_map(|o| o.key().map(str::to_owned)).collect())
     }
 
-    async fn get_object(&self, key: &str) -> PortResult<Option<Vec<u8>>> {
+    async fn get_object(&self, key: &str) -> PortResult<Option<Stored>> {
         let answer = found(
             self.client
                 .get_object()
@@ -81,12 +81,16 @@ impl Bucket {
         let Some(answer) = answer else {
             return Ok(None);
         };
+        let etag = answer.e_tag().unwrap_or_default().to_owned();
         let bytes = answer
             .body
             .collect()
             .await
             .map_err(|e| other("GetObject", e.to_string()))?;
-        Ok(Some(bytes.into_bytes().to_vec()))
+        Ok(Some(Stored {
+            bytes: bytes.into_bytes().to_vec(),
+            etag,
+        }))
     }
 
     fn put_call(
@@ -111,8 +115,10 @@ impl Bucket {
     }
 }
 
-/// S3 answers a conditional write whose condition fails with 412 Precondition Failed.
+/// S3 answers a conditional write whose condition fails with 412 Precondition Failed, and an
+/// `If-Match` write to a key that no longer exists with 404.
 const PRECONDITION_FAILED: u16 = 412;
+const NOT_FOUND: u16 = 404;
 
 impl Bucket {
     async fn put(&self, key: &str, bytes: Vec<u8>, content_type: &'static str) -> PortResult<()> {
@@ -133,44 +139,74 @@ impl TrailWriter for S3Trail {
     /// the key is in progress), as S3 asks.
     async fn put_new(&self, key: &str, bytes: Vec<u8>, content_type: &'static str) -> PortResult<bool> {
         retrying(&Backoff::default(), || {
-            self.0.put_if_absent(key, bytes.clone(), content_type)
+            self.0.put_conditionally(key, bytes.clone(), content_type, Condition::Absent)
         })
         .await
     }
 
-    async fn last_key(&self, prefix: &str, start_after: Option<&str>) -> PortResult<Option<String>> {
-        Ok(self.0.list_after(prefix, start_after).await?.pop())
+    async fn put_matching(&self, key: &str, bytes: Vec<u8>, content_type: &'static str, etag: &str) -> PortResult<bool> {
+        retrying(&Backoff::default(), || {
+            self.0.put_conditionally(key, bytes.clone(), content_type, Condition::Matches(etag))
+        })
+        .await
     }
 
-    async fn get(&self, key: &str) -> PortResult<Option<Vec<u8>>> {
+    async fn last_key(&self, prefix: &str) -> PortResult<Option<String>> {
+        Ok(self.0.list(prefix).await?.pop())
+    }
+
+    async fn get(&self, key: &str) -> PortResult<Option<Stored>> {
         self.0.get_object(key).await
     }
 }
 
+/// The condition of a conditional write.
+#[derive(Debug, Clone, Copy)]
+enum Condition<'a> {
+    /// `If-None-Match: *`.
+    Absent,
+    /// `If-Match: {etag}`.
+    Matches(&'a str),
+}
+
 impl Bucket {
-    /// One `PutObject` with `If-None-Match: *`: whether it wrote (`false`: the key exists).
-    async fn put_if_absent(&self, key: &str, bytes: Vec<u8>, content_type: &'static str) -> PortResult<bool> {
-        match self.put_call(key, bytes, content_type).if_none_match("*").send().await {
+    /// One conditional `PutObject`: whether it wrote (`false`: the condition failed).
+    async fn put_conditionally(
+        &self,
+        key: &str,
+        bytes: Vec<u8>,
+        content_type: &'static str,
+        condition: Condition<'_>,
+    ) -> PortResult<bool> {
+        let call = self.put_call(key, bytes, content_type);
+        let call = match condition {
+            Condition::Absent => call.if_none_match("*"),
+            Condition::Matches(etag) => call.if_match(etag),
+        };
+        match call.send().await {
             Ok(_) => Ok(true),
-            Err(err) if err.raw_response().map(|r| r.status().as_u16()) == Some(PRECONDITION_FAILED) => Ok(false),
-            Err(err) => Err(port_error("PutObject", &err)),
+            Err(err) => match err.raw_response().map(|r| r.status().as_u16()) {
+                Some(PRECONDITION_FAILED) => Ok(false),
+                Some(NOT_FOUND) if matches!(condition, Condition::Matches(_)) => Ok(false),
+                _ => Err(port_error("PutObject", &err)),
+            },
         }
     }
 }
 
 impl TrailReader for S3Trail {
     async fn list(&self, prefix: &str) -> PortResult<Vec<String>> {
-        self.0.list_after(prefix, None).await
+        self.0.list(prefix).await
     }
 
     async fn get(&self, key: &str) -> PortResult<Option<Vec<u8>>> {
-        self.0.get_object(key).await
+        Ok(self.0.get_object(key).await?.map(|stored| stored.bytes))
     }
 }
 
 impl SweepState for S3SweepState {
     async fn load(&self, key: &str) -> PortResult<Option<Vec<u8>>> {
-        self.0.get_object(key).await
+        Ok(self.0.get_object(key).await?.map(|stored| stored.bytes))
     }
 
     async fn store(&self, key: &str, bytes: Vec<u8>) -> PortResult<()> {

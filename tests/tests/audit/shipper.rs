@@ -8,7 +8,8 @@ use chrono::Utc;
 use sagefence_audit::asff::{AsffFinding, RefusedFinding};
 use sagefence_audit::trail;
 use sagefence_audit_shipper::{Settings, Shipper, MAX_RECORD_BYTES};
-use sagefence_aws::ports::{FindingsImporter, PortError, PortErrorKind, PortResult, TrailWriter};
+use sagefence_aws::ports::{FindingsImporter, PortError, PortErrorKind, PortResult, Stored, TrailWriter};
+use sagefence_tests::audit::LocalSigner;
 use serde_json::{json, Value};
 
 use crate::{api_call, awslogs};
@@ -41,18 +42,29 @@ impl TrailWriter for Bucket {
         self.put(key, bytes, content_type).await.map(|()| true)
     }
 
-    async fn last_key(&self, prefix: &str, start_after: Option<&str>) -> PortResult<Option<String>> {
+    async fn put_matching(&self, key: &str, bytes: Vec<u8>, content_type: &'static str, etag: &str) -> PortResult<bool> {
+        let current = self.objects.lock().unwrap().get(key).map(|b| trail::sha256_hex(b));
+        if current.as_deref() != Some(etag) {
+            return Ok(false);
+        }
+        self.put(key, bytes, content_type).await.map(|()| true)
+    }
+
+    async fn last_key(&self, prefix: &str) -> PortResult<Option<String>> {
         Ok(self
             .objects
             .lock()
             .unwrap()
             .keys()
-            .rfind(|k| k.starts_with(prefix) && start_after.is_none_or(|s| k.as_str() > s))
+            .rfind(|k| k.starts_with(prefix))
             .cloned())
     }
 
-    async fn get(&self, key: &str) -> PortResult<Option<Vec<u8>>> {
-        Ok(self.objects.lock().unwrap().get(key).cloned())
+    async fn get(&self, key: &str) -> PortResult<Option<Stored>> {
+        Ok(self.objects.lock().unwrap().get(key).map(|bytes| Stored {
+            etag: trail::sha256_hex(bytes),
+            bytes: bytes.clone(),
+        }))
     }
 }
 
@@ -84,9 +96,12 @@ impl FindingsImporter for Hub {
     }
 }
 
-fn shipper() -> Shipper<Bucket, Hub, Vec<u8>> {
+type InMemoryShipper = Shipper<Bucket, LocalSigner, Hub, Vec<u8>>;
+
+fn shipper() -> InMemoryShipper {
     Shipper::new(
         Bucket::default(),
+        LocalSigner::new().unwrap(),
         Hub::default(),
         Settings {
             prefix: "trail/".into(),
@@ -127,15 +142,23 @@ fn sqs(bodies: &[(&str, String)]) -> Vec<u8> {
     serde_json::to_vec(&json!({ "Records": records })).unwrap()
 }
 
-fn shipped_lines(shipper: &Shipper<Bucket, Hub, Vec<u8>>) -> Vec<Value> {
+fn shipped_lines(shipper: &InMemoryShipper) -> Vec<Value> {
     crate::lines(&objects(shipper))
 }
 
-fn objects(shipper: &Shipper<Bucket, Hub, Vec<u8>>) -> Vec<(String, Vec<u8>)> {
+fn objects(shipper: &InMemoryShipper) -> Vec<(String, Vec<u8>)> {
     shipper.trail.objects.lock().unwrap().clone().into_iter().collect()
 }
 
-fn chain_objects(shipper: &Shipper<Bucket, Hub, Vec<u8>>) -> Vec<String> {
+fn verify(shipper: &InMemoryShipper) -> trail::VerifyReport {
+    let expect = trail::Expectations {
+        keys: trail::PublicKeys::new([shipper.signer.public_key.clone()]).unwrap(),
+        ..trail::Expectations::default()
+    };
+    trail::verify(&mut trail::InMemory(objects(shipper).into_iter().collect()), &expect).unwrap()
+}
+
+fn chain_objects(shipper: &InMemoryShipper) -> Vec<String> {
     objects(shipper)
         .into_iter()
         .map(|(key, _)| key)
@@ -154,7 +177,7 @@ async fn a_redelivered_batch_writes_nothing_new_and_still_imports() {
     shipper.handle(&batch, Utc::now()).await.unwrap();
     let before = chain_objects(&shipper);
     assert_eq!(before.len(), 2);
-    let marker = trail::marker_key("trail/", "123456789012", "eu-west-1", "r1");
+    let marker = trail::marker_key("trail/123456789012/eu-west-1/", "r1");
     assert!(shipper.trail.objects.lock().unwrap().contains_key(&marker));
     shipper.findings.findings.lock().unwrap().clear();
     // when SQS delivers it again, with one new record
@@ -173,7 +196,7 @@ async fn a_redelivered_batch_writes_nothing_new_and_still_imports() {
         .collect();
     assert_eq!(written, [json!("r1"), json!("r2"), json!("r3")]);
     assert_eq!(shipper.findings.findings.lock().unwrap().len(), 1);
-    assert_eq!(trail::verify(&objects(&shipper)).unwrap().chains[0].records, 3);
+    assert_eq!(verify(&shipper).chains[0].records, 3);
     // and a fully redelivered batch writes no object at all
     let report = shipper.handle(&again, Utc::now()).await.unwrap();
     assert_eq!(report, json!({ "batchItemFailures": [] }));
@@ -200,7 +223,7 @@ async fn an_sqs_batch_lands_in_the_trail_and_security_hub_once() {
     let hub = shipper.findings.findings.lock().unwrap().clone();
     assert_eq!(hub.len(), 1);
     assert_eq!(hub.values().next().unwrap().compliance_status, "FAILED");
-    assert_eq!(trail::verify(&objects(&shipper)).unwrap().chains[0].records, 2);
+    assert_eq!(verify(&shipper).chains[0].records, 2);
 }
 
 #[tokio::test]
@@ -214,7 +237,7 @@ async fn batches_chain_and_a_pass_resolves_the_same_finding() {
         .handle(&sqs(&[("m2", finding("r2", "nb", "PASSED").to_string())]), Utc::now())
         .await
         .unwrap();
-    let report = trail::verify(&objects(&shipper)).unwrap();
+    let report = verify(&shipper);
     assert_eq!((report.chains[0].batches, report.chains[0].records), (2, 2));
     let hub = shipper.findings.findings.lock().unwrap().clone();
     assert_eq!(hub.len(), 1);
@@ -307,5 +330,5 @@ async fn a_logs_delivery_ships_audit_lines_and_cloudtrail_records() {
     // the API call's own account (111122223333) is a chain of its own, listed first
     let classes: Vec<Value> = shipped_lines(&shipper).iter().map(|l| l["class_uid"].clone()).collect();
     assert_eq!(classes, [json!(6003), json!(2003), json!(7001)]);
-    assert_eq!(trail::verify(&objects(&shipper)).unwrap().chains.len(), 2);
+    assert_eq!(verify(&shipper).chains.len(), 2);
 }
