@@ -36,7 +36,10 @@ impl Directory {
                 .map_err(|e| format!("`{}`: {e}", path.display()))?
                 .file_type();
             if kind.is_symlink() {
-                return Err(format!("`{}` is a symbolic link; a trail copy holds only files", path.display()));
+                return Err(format!(
+                    "`{}` is a symbolic link; a trail copy holds only files",
+                    path.display()
+                ));
             }
             if kind.is_dir() {
                 self.walk(&path, out)?;

@@ -69,7 +69,10 @@ impl DigestSigner for LocalSigner {
                 kind: PortErrorKind::Other,
                 message: "cannot sign".into(),
             })?;
-        Ok((signature.as_ref().to_vec(), "arn:aws:kms:eu-west-1:123456789012:key/local".into()))
+        Ok((
+            signature.as_ref().to_vec(),
+            "arn:aws:kms:eu-west-1:123456789012:key/local".into(),
+        ))
     }
 }
 

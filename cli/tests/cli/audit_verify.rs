@@ -140,7 +140,10 @@ fn a_reordered_pair_or_forged_digest_exits_1() {
     write(&dir, &sealed[1].batch_key, &sealed[0].batch);
     let (code, _, stderr) = verify(&dir);
     assert_eq!(code, 1);
-    assert!(stderr.contains(&sealed[0].batch_key) && stderr.contains("changed"), "{stderr}");
+    assert!(
+        stderr.contains(&sealed[0].batch_key) && stderr.contains("changed"),
+        "{stderr}"
+    );
 
     // a consistent chain re-sealed by someone who can write the bucket but holds another key
     let (dir, _) = trail("forged");
@@ -175,7 +178,7 @@ fn an_expired_prefix_is_verified_from_its_checkpoint() {
     let (dir, sealed) = trail("expired");
     std::fs::remove_file(local(&dir, &sealed[0].digest_key)).unwrap();
     std::fs::remove_file(local(&dir, &sealed[0].batch_key)).unwrap();
-    let (code, stdout, stderr) = verify_with(&dir, &["--retention-days", "30"]);
+    let (code, stdout, stderr) = verify_with(&dir, &["--retention-days", "7"]);
     assert_eq!(code, 0, "{stderr}");
     let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(report["chains"][0]["from_sequence"], 1);

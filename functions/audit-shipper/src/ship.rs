@@ -489,7 +489,12 @@ where
     async fn find_committed(&self, dir: &str, shipments: &mut [Shipment], indices: &[usize]) -> Result<(), PortError> {
         let keys: Vec<(usize, String)> = indices
             .iter()
-            .filter_map(|i| shipments.get(*i).filter(|s| !s.in_trail).map(|s| (*i, trail::marker_key(dir, &s.id))))
+            .filter_map(|i| {
+                shipments
+                    .get(*i)
+                    .filter(|s| !s.in_trail)
+                    .map(|s| (*i, trail::marker_key(dir, &s.id)))
+            })
             .collect();
         let found: Vec<PortResult<bool>> = futures_util::stream::iter(keys.iter())
             .map(|(_, key)| async move { self.trail.get(key).await.map(|stored| stored.is_some()) })
@@ -511,7 +516,11 @@ where
         let written: Vec<PortResult<bool>> = futures_util::stream::iter(committed.record_ids.iter())
             .map(|id| {
                 let marker = committed.head.key.clone().into_bytes();
-                async move { self.trail.put_new(&trail::marker_key(dir, id), marker, "text/plain").await }
+                async move {
+                    self.trail
+                        .put_new(&trail::marker_key(dir, id), marker, "text/plain")
+                        .await
+                }
             })
             .buffered(MARKER_CALLS)
             .collect()
@@ -566,7 +575,11 @@ where
             return Ok(None);
         };
         tracing::warn!(chain = dir, digest = %key, "head pointer missing or stale: found the head by listing");
-        let stored = self.trail.get(&key).await?.ok_or_else(|| unreadable(format!("`{key}` vanished")))?;
+        let stored = self
+            .trail
+            .get(&key)
+            .await?
+            .ok_or_else(|| unreadable(format!("`{key}` vanished")))?;
         let committed = trail::read_digest(&key, &stored.bytes).map_err(|e| unreadable(e.to_string()))?;
         Ok(Some((committed, false)))
     }

@@ -400,15 +400,20 @@ pub struct PublicKeys(Vec<Vec<u8>>);
 impl PublicKeys {
     /// The keys, each DER or PEM (`-----BEGIN PUBLIC KEY-----`).
     pub fn new(keys: impl IntoIterator<Item = Vec<u8>>) -> Result<PublicKeys, String> {
-        keys.into_iter().map(|key| der(&key)).collect::<Result<_, _>>().map(PublicKeys)
+        keys.into_iter()
+            .map(|key| der(&key))
+            .collect::<Result<_, _>>()
+            .map(PublicKeys)
     }
 
     /// Whether one of the keys made `signature` (DER ECDSA P-256 SHA-256) of `message`.
     pub fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
         use aws_lc_rs::signature::{UnparsedPublicKey, ECDSA_P256_SHA256_ASN1};
-        self.0
-            .iter()
-            .any(|key| UnparsedPublicKey::new(&ECDSA_P256_SHA256_ASN1, key).verify(message, signature).is_ok())
+        self.0.iter().any(|key| {
+            UnparsedPublicKey::new(&ECDSA_P256_SHA256_ASN1, key)
+                .verify(message, signature)
+                .is_ok()
+        })
     }
 }
 
@@ -572,7 +577,9 @@ pub enum BrokenLink {
         published: u64,
     },
     /// A digest differs from the one published for its sequence.
-    #[error("digest `{key}` is not the digest published for sequence {sequence} (SHA-256 {actual}, published {published})")]
+    #[error(
+        "digest `{key}` is not the digest published for sequence {sequence} (SHA-256 {actual}, published {published})"
+    )]
     PublishedMismatch {
         /// The digest.
         key: String,
@@ -963,7 +970,9 @@ mod tests {
 
         fn sign(&self, unsigned: Unsigned) -> Sealed {
             let signature = self.0.sign(&SystemRandom::new(), &unsigned.signing_string()).unwrap();
-            unsigned.signed(signature.as_ref(), "arn:aws:kms:eu-west-1:111122223333:key/k").unwrap()
+            unsigned
+                .signed(signature.as_ref(), "arn:aws:kms:eu-west-1:111122223333:key/k")
+                .unwrap()
         }
     }
 
@@ -1004,11 +1013,16 @@ mod tests {
         let (sealed, mut objects) = trail(&signer);
         let report = verify(&mut objects, &expect(&signer)).unwrap();
         let chain = &report.chains[0];
-        assert_eq!((chain.batches, chain.records, chain.from_sequence, chain.to_sequence), (3, 12, 0, 2));
+        assert_eq!(
+            (chain.batches, chain.records, chain.from_sequence, chain.to_sequence),
+            (3, 12, 0, 2)
+        );
         assert_eq!(chain.head, sealed[2].digest_key);
         assert_eq!(chain.dir, DIR);
         assert!(chain.pending.is_empty());
-        assert!(sealed[0].batch_key.starts_with(&format!("{DIR}2026/11/26/10/000000000000-")));
+        assert!(sealed[0]
+            .batch_key
+            .starts_with(&format!("{DIR}2026/11/26/10/000000000000-")));
         assert_eq!(sealed[1].digest_key, format!("{DIR}digests/000000000001.json"));
         let committed = read_digest(&sealed[2].digest_key, &sealed[2].digest_bytes).unwrap();
         assert_eq!((committed.head, committed.record_ids.len()), (sealed[2].head(), 4));
@@ -1123,7 +1137,10 @@ mod tests {
             retention: Some((30, now)),
             ..expect(&signer)
         };
-        assert!(matches!(verify(&mut objects, &within), Err(BrokenLink::RemovedStart { sequence: 1, .. })));
+        assert!(matches!(
+            verify(&mut objects, &within),
+            Err(BrokenLink::RemovedStart { sequence: 1, .. })
+        ));
         let after = Expectations {
             retention: Some((30, now + chrono::Duration::days(31))),
             ..expect(&signer)
@@ -1141,7 +1158,10 @@ mod tests {
             objects.0.insert(s.batch_key.clone(), s.batch.clone());
             objects.0.insert(s.digest_key.clone(), s.digest_bytes.clone());
         }
-        assert!(matches!(verify(&mut objects, &expect(&signer)), Err(BrokenLink::RepeatedRecord { sequence: 1, .. })));
+        assert!(matches!(
+            verify(&mut objects, &expect(&signer)),
+            Err(BrokenLink::RepeatedRecord { sequence: 1, .. })
+        ));
     }
 
     #[test]

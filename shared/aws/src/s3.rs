@@ -139,14 +139,22 @@ impl TrailWriter for S3Trail {
     /// the key is in progress), as S3 asks.
     async fn put_new(&self, key: &str, bytes: Vec<u8>, content_type: &'static str) -> PortResult<bool> {
         retrying(&Backoff::default(), || {
-            self.0.put_conditionally(key, bytes.clone(), content_type, Condition::Absent)
+            self.0
+                .put_conditionally(key, bytes.clone(), content_type, Condition::Absent)
         })
         .await
     }
 
-    async fn put_matching(&self, key: &str, bytes: Vec<u8>, content_type: &'static str, etag: &str) -> PortResult<bool> {
+    async fn put_matching(
+        &self,
+        key: &str,
+        bytes: Vec<u8>,
+        content_type: &'static str,
+        etag: &str,
+    ) -> PortResult<bool> {
         retrying(&Backoff::default(), || {
-            self.0.put_conditionally(key, bytes.clone(), content_type, Condition::Matches(etag))
+            self.0
+                .put_conditionally(key, bytes.clone(), content_type, Condition::Matches(etag))
         })
         .await
     }

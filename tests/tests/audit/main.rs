@@ -1,6 +1,7 @@
 //! The audit-shipper: against in-memory ports, and end to end on the emulator's S3 and Security Hub.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
+mod faults;
 mod shipper;
 mod trail;
 

@@ -42,7 +42,13 @@ impl TrailWriter for Bucket {
         self.put(key, bytes, content_type).await.map(|()| true)
     }
 
-    async fn put_matching(&self, key: &str, bytes: Vec<u8>, content_type: &'static str, etag: &str) -> PortResult<bool> {
+    async fn put_matching(
+        &self,
+        key: &str,
+        bytes: Vec<u8>,
+        content_type: &'static str,
+        etag: &str,
+    ) -> PortResult<bool> {
         let current = self.objects.lock().unwrap().get(key).map(|b| trail::sha256_hex(b));
         if current.as_deref() != Some(etag) {
             return Ok(false);
