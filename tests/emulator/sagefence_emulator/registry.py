@@ -1,7 +1,7 @@
 """Every addition to moto, by AWS service, applied in one place at start-up; and the tables
 README.md shows of them and of the test controls."""
 
-from sagefence_emulator import ec2, events, iam, kms, sagemaker, securityhub
+from sagefence_emulator import ec2, events, iam, kms, s3, sagemaker, securityhub
 from sagefence_emulator.controls import CONTROLS
 from sagefence_emulator.patch import Addition
 
@@ -9,6 +9,7 @@ ADDITIONS: tuple[Addition, ...] = (
     *sagemaker.ADDITIONS,
     *ec2.ADDITIONS,
     *kms.ADDITIONS,
+    *s3.ADDITIONS,
     *iam.ADDITIONS,
     *securityhub.ADDITIONS,
     *events.ADDITIONS,

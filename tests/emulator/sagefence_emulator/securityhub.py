@@ -77,9 +77,16 @@ def refusal(code: str, message: str, status: int) -> JsonRESTError:
 
 def refuse_import(self: Any, findings: list[dict[str, Any]]) -> None:
     """Refuse a BatchImportFindings call as AWS does: ``InvalidAccessException`` (401) while
-    Security Hub is not enabled in the account; ``AccessDeniedException`` (403) for a finding
-    of another account (``AwsAccountId`` is not the caller's) or of a product the account
-    cannot import to (anything but its default product: no integration is enabled here)."""
+    Security Hub is not enabled in the account; ``AccessDeniedException`` (403) for the whole
+    call, nothing of it imported, when a finding is of another account (the API reference: "the
+    identifier of the account that you are calling BatchImportFindings from needs to be the same
+    as the AwsAccountId attribute for the finding") or of a product the account cannot import
+    to: anything but its default product in the region called,
+    ``arn:aws:securityhub:<region>:<account>:product/<account>/default`` (no partner integration
+    is emulated). The account and region are the caller's: moto picks the backend by the access
+    key's account and the signed region. AWS refuses the call, not the finding (no
+    ``FailedFindings`` entry that would let the rest of a mixed batch in): the 403 names the
+    ProductArn as the resource, as AWS Support confirmed in prowler-cloud/prowler#867."""
     if not self.enabled:
         raise refusal(
             "InvalidAccessException",
@@ -227,15 +234,17 @@ ADDITIONS: tuple[Addition, ...] = (
         "included; imports without Security Hub being enabled; checks only that `Resources` is "
         "non-empty",
         "`InvalidAccessException` (401) unless Security Hub is enabled "
-        "(`EnableSecurityHub`); `AccessDeniedException` (403) for a finding whose `AwsAccountId` "
-        "is not the caller's account or whose `ProductArn` is not the account's default product "
-        "(`product/<account>/default`: no partner integration is emulated); an update keeps the "
+        "(`EnableSecurityHub`); `AccessDeniedException` (403) for the whole call, nothing of it "
+        "imported, when a finding's `AwsAccountId` is not the caller's account (the access key's) "
+        "or its `ProductArn` is not the caller's default product in the region called "
+        "(`arn:aws:securityhub:<region>:<account>:product/<account>/default`: no partner "
+        "integration is emulated); an update keeps the "
         "customer's `Workflow`, `UserDefinedFields`, "
         "`VerificationState` and `Note`; a new finding defaults to `Workflow` `NEW` and "
         "`RecordState` `ACTIVE`; `Workflow` `NOTIFIED`/`RESOLVED` resets to `NEW` when "
         "`RecordState` turns `ARCHIVED` -> `ACTIVE` or `Compliance.Status` turns `PASSED` -> "
         "`WARNING`/`FAILED`/`NOT_AVAILABLE` (AWS also validates every required ASFF field and "
-        "the ProductArn: not emulated)",
+        "their formats: not emulated)",
         replace(SecurityHubBackend, "batch_import_findings", batch_import_findings),
     ),
     API.addition(

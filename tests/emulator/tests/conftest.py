@@ -27,16 +27,24 @@ def endpoint() -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def client(endpoint: str) -> Callable[[str], Any]:
-    """A boto3 client factory for the emulator (one attempt per call, as the Rust harness)."""
+    """A boto3 client factory for the emulator (one attempt per call, as the Rust harness):
+    ``make("s3")`` calls as ``testing``/``testing`` (account 123456789012), ``make("s3",
+    credentials)`` with the ``Credentials`` of an STS answer (an assumed role's account)."""
 
-    def make(service: str) -> Any:
+    def make(service: str, credentials: dict[str, Any] | None = None) -> Any:
+        keys = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+        if credentials:
+            keys = {
+                "aws_access_key_id": credentials["AccessKeyId"],
+                "aws_secret_access_key": credentials["SecretAccessKey"],
+                "aws_session_token": credentials["SessionToken"],
+            }
         return boto3.client(
             service,
             endpoint_url=endpoint,
             region_name=REGION,
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
             config=Config(retries={"total_max_attempts": 1, "mode": "standard"}),
+            **keys,
         )
 
     return make

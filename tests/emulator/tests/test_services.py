@@ -113,6 +113,33 @@ def test_security_hub_refuses_imports_until_enabled_and_for_other_accounts(clien
     assert hub.batch_import_findings(Findings=[finding(ident)])["SuccessCount"] == 1
 
 
+def test_security_hub_imports_only_the_callers_own_findings(client):
+    member = "210987654321"
+    role = f"arn:aws:iam::{member}:role/sagefence-shipper"
+    credentials = client("sts").assume_role(RoleArn=role, RoleSessionName="shipper")
+    hub = client("securityhub", credentials["Credentials"])
+    with contextlib.suppress(ClientError):
+        hub.enable_security_hub()
+    own = f"arn:aws:securityhub:eu-west-1:{member}:product/{member}/default"
+    ident = f"finding-{uuid.uuid4().hex[:8]}"
+    mine = finding(ident, AwsAccountId=member, ProductArn=own)
+    refused = {
+        "another account's finding": finding(f"{ident}-a", ProductArn=own),
+        "another region's product": finding(
+            f"{ident}-r", AwsAccountId=member, ProductArn=own.replace("eu-west-1", "us-east-1")
+        ),
+    }
+    for case, other in refused.items():
+        with pytest.raises(ClientError) as info:
+            hub.batch_import_findings(Findings=[mine, other])
+        assert error_code(info) == "AccessDeniedException", case
+        assert info.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403, case
+    assert hub.get_findings()["Findings"] == [], "a refused call imports nothing"
+    imported = hub.batch_import_findings(Findings=[mine])
+    assert (imported["SuccessCount"], imported["FailedCount"]) == (1, 0)
+    assert [f["Id"] for f in hub.get_findings()["Findings"]] == [ident]
+
+
 def test_security_hub_reimport_keeps_the_customer_workflow(client):
     hub = enabled_hub(client)
     ident = f"finding-{uuid.uuid4().hex[:8]}"
