@@ -188,6 +188,13 @@ def main(template_path, out_path):
                 "targets": resolver.value(targets),
                 "document": resolver.value(properties["PolicyDocument"]),
             }
+    # Inline policies of their own (AWS::IAM::Policy) join the roles they name.
+    for name, kind, properties in deployed:
+        if kind == "AWS::IAM::Policy":
+            for role in properties.get("Roles", []):
+                target = role.get("Ref") if isinstance(role, dict) else None
+                if target in roles:
+                    roles[target]["policies"][properties["PolicyName"]] = resolver.value(properties["PolicyDocument"])
     arns = {name: resolver.get_att(name, "Arn") for name, r in resources.items() if r["Type"] in (
         "AWS::SQS::Queue", "AWS::S3::Bucket", "AWS::Serverless::Function")}
     arns.update({name: resolver.ref(name) for name, r in resources.items() if r["Type"] in (

@@ -309,8 +309,13 @@ impl AuditTrail {
 
     /// Every batch and digest of the trail, key and bytes, in key order.
     pub async fn chain_objects(&self) -> Result<Vec<(String, Vec<u8>)>, AuditTrailError> {
+        self.chain_objects_under(TRAIL_PREFIX).await
+    }
+
+    /// Every batch and digest under `prefix`, key and bytes, in key order.
+    pub async fn chain_objects_under(&self, prefix: &str) -> Result<Vec<(String, Vec<u8>)>, AuditTrailError> {
         let reader = S3Trail::new(self.s3.clone(), TRAIL_BUCKET, None);
-        let keys = reader.list(TRAIL_PREFIX).await.map_err(|e| SupportError::Aws {
+        let keys = reader.list(prefix).await.map_err(|e| SupportError::Aws {
             operation: "ListObjectsV2",
             message: e.to_string(),
         })?;

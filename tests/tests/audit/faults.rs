@@ -15,7 +15,7 @@ use sagefence_audit::trail;
 use sagefence_audit_shipper::{Settings, Shipper};
 use sagefence_aws::ports::{PortError, PortErrorKind, PortResult, Stored, TrailWriter};
 use sagefence_aws::{KmsSigner, S3Trail, SecurityHubImporter};
-use sagefence_tests::audit::{AuditTrail, TRAIL_BUCKET};
+use sagefence_tests::audit::{AuditTrail, TRAIL_BUCKET, TRAIL_PREFIX};
 use sagefence_tests::{Emulator, REGION};
 use serde_json::{json, Value};
 
@@ -231,13 +231,7 @@ async fn cell(
     if !pending.is_empty() {
         return Err(format!("records {pending:?} never shipped"));
     }
-    let objects: Vec<(String, Vec<u8>)> = audit
-        .chain_objects()
-        .await
-        .map_err(|e| e.to_string())?
-        .into_iter()
-        .filter(|(k, _)| k.starts_with(prefix))
-        .collect();
+    let objects = audit.chain_objects_under(prefix).await.map_err(|e| e.to_string())?;
     let report = trail::verify(
         &mut trail::InMemory(objects.iter().cloned().collect()),
         &audit.expectations(Vec::new()).map_err(|e| e.to_string())?,
@@ -299,7 +293,7 @@ async fn matrix() {
     for (c, crash) in crashes.iter().enumerate() {
         for writers in 1..=4 {
             for conflicts in [0, 2] {
-                let prefix = format!("matrix/{c}-{writers}-{conflicts}/");
+                let prefix = format!("{TRAIL_PREFIX}matrix-{c}-{writers}-{conflicts}/");
                 let outcome = cell(&emulator, &audit, &prefix, writers, *crash, conflicts).await;
                 results.push((
                     format!("crash {crash:?}, {writers} writer(s), {conflicts} 409s"),

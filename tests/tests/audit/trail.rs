@@ -506,3 +506,55 @@ async fn a_failure_no_longer_exempted_is_reopened_but_a_suppression_people_made_
     );
     drop(world.emulator);
 }
+
+#[test]
+fn verdicts_from_member_accounts_and_other_regions_reach_security_hub() {
+    on_a_large_stack(verdicts_from_member_accounts_and_other_regions_reach_security_hub_body);
+}
+
+async fn verdicts_from_member_accounts_and_other_regions_reach_security_hub_body() {
+    let world = world().await;
+    // given verdicts on resources of two member accounts and of a second region
+    let places = [("210987654321", REGION), ("310987654321", REGION), (ACCOUNT, "us-east-1")];
+    let bodies: Vec<(String, Value)> = places
+        .iter()
+        .enumerate()
+        .map(|(i, (account, region))| {
+            let mut record = finding(&format!("org-{i}"), &format!("nb-{i}"), "FAILED");
+            record["account"] = json!(account);
+            record["region"] = json!(region);
+            record["subject"]["finding"]["resource"]["arn"] =
+                json!(format!("arn:aws:sagemaker:{region}:{account}:notebook-instance/nb-{i}"));
+            (format!("m{i}"), record)
+        })
+        .collect();
+    let refs: Vec<(&str, &Value)> = bodies.iter().map(|(id, body)| (id.as_str(), body)).collect();
+    // when shipped by the home account's shipper
+    let answer = world.trail.shipper.handle(&sqs(&refs), Utc::now()).await.unwrap();
+    // then Security Hub (which refuses another account's finding on the default product)
+    // accepted all three, each naming its account and region
+    assert_eq!(answer, json!({ "batchItemFailures": [] }));
+    let found = findings(&world).await;
+    let mut seen: Vec<(String, String, String)> = found
+        .iter()
+        .map(|f| {
+            let fields = f.product_fields().unwrap();
+            (
+                fields["sagefence/account"].clone(),
+                fields["sagefence/region"].clone(),
+                f.resources()[0].region().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    seen.sort();
+    let mut expected: Vec<(String, String, String)> = places
+        .iter()
+        .map(|(a, r)| ((*a).to_owned(), (*r).to_owned(), (*r).to_owned()))
+        .collect();
+    expected.sort();
+    assert_eq!(seen, expected);
+    assert!(found.iter().all(|f| f.aws_account_id() == Some(ACCOUNT)));
+    // and the trail holds one chain per account and region
+    let report = verify(&world, &objects(&world).await).unwrap();
+    assert_eq!(report.chains.len(), 3);
+}
