@@ -337,9 +337,17 @@ async fn show_audit_trail(emulator: &Emulator, records: &[Value]) -> Result<(), 
         .and_then(|examples| examples.parent())
         .map(|dir| dir.join("sagefence"))
         .ok_or("no target directory")?;
-    println!("\n== sagefence audit verify --bucket {TRAIL_BUCKET} --prefix {TRAIL_PREFIX}");
+    // The heads the shipper published in its log group, as `aws logs filter-log-events` exports them.
+    let heads = std::env::temp_dir().join(format!("sagefence-demo-heads-{}.log", std::process::id()));
+    std::fs::write(&heads, trail.published_heads())?;
+    let heads = heads.to_string_lossy().into_owned();
+    println!(
+        "\n== sagefence audit verify --bucket {TRAIL_BUCKET} --prefix {TRAIL_PREFIX} --key-id {} --heads {heads}",
+        trail.signing_key_arn
+    );
     let status = std::process::Command::new(&cli)
         .args(["audit", "verify", "--bucket", TRAIL_BUCKET, "--prefix", TRAIL_PREFIX])
+        .args(["--key-id", &trail.signing_key_arn, "--heads", &heads])
         .env("AWS_ENDPOINT_URL", emulator.endpoint_url())
         .env("AWS_ACCESS_KEY_ID", "testing")
         .env("AWS_SECRET_ACCESS_KEY", "testing")

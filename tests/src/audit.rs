@@ -218,6 +218,12 @@ impl AuditTrail {
         })
     }
 
+    /// The heads the shipper published (its log lines), as an auditor exports them.
+    pub fn published_heads(&self) -> String {
+        self.shipper
+            .read_metrics(|out| String::from_utf8_lossy(out).into_owned())
+    }
+
     /// Verifies the whole trail with the signing key's public key.
     pub async fn verify(&self) -> Result<Result<trail::VerifyReport, trail::BrokenLink>, AuditTrailError> {
         let mut objects = trail::InMemory(self.chain_objects().await?.into_iter().collect());

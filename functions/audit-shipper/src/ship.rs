@@ -258,6 +258,14 @@ where
         }
     }
 
+    /// Reads the metrics writer (what was written so far) through `read`.
+    pub fn read_metrics<R>(&self, read: impl FnOnce(&M) -> R) -> R {
+        match self.metrics.lock() {
+            Ok(out) => read(&out),
+            Err(poisoned) => read(&poisoned.into_inner()),
+        }
+    }
+
     /// The metrics writer, to read back what was written.
     pub fn into_metrics(self) -> M {
         match self.metrics.into_inner() {

@@ -515,7 +515,11 @@ fn verdicts_from_member_accounts_and_other_regions_reach_security_hub() {
 async fn verdicts_from_member_accounts_and_other_regions_reach_security_hub_body() {
     let world = world().await;
     // given verdicts on resources of two member accounts and of a second region
-    let places = [("210987654321", REGION), ("310987654321", REGION), (ACCOUNT, "us-east-1")];
+    let places = [
+        ("210987654321", REGION),
+        ("310987654321", REGION),
+        (ACCOUNT, "us-east-1"),
+    ];
     let bodies: Vec<(String, Value)> = places
         .iter()
         .enumerate()
