@@ -12,7 +12,7 @@ C7N := .venv-c7n
 EMULATOR_PORT ?= 5000
 
 .PHONY: attacks-documents
-.PHONY: demo test lint venv venv-c7n tools emulator emulator-check readme-check seed bench bench-guardrail \
+.PHONY: demo test lint venv venv-c7n tools emulator emulator-check readme-check seed bench bench-guardrail bench-trail \
         bench-shipper bench-sweep infra-check infra-lint infra-checkov infra-guard infra-tools build smoke \
         package deploy attacks attacks-lint
 
@@ -74,6 +74,10 @@ $(C7N)/.installed: bench/sweep-vs-custodian/requirements-c7n.txt
 ## bench-shipper: the audit-shipper's CloudWatch Logs path beside raw gunzip + gzip of the same bytes
 bench-shipper:
 	$(CARGO) bench --locked -p sagefence-audit-shipper --bench logs_path
+
+## bench-trail: `audit verify` over 1,000,000 records beside its floor, and the shipper's cost per batch at 10 and 10,000 prior batches
+bench-trail: venv
+	bash bench/audit-trail/run.sh $(BENCH_ARGS)
 
 ## tools: cargo-lambda and zig (from PyPI, prebuilt binaries) in their own venv
 tools: $(TOOLS)/.installed

@@ -222,9 +222,16 @@ mod tests {
             ("ACTIVE", "ARCHIVED")
         );
         assert_eq!(failed.severity_label, "HIGH");
+        // imported by the home account "x" in "y", for the record's account and region
+        assert_eq!(failed.product_arn, "arn:aws:securityhub:y:x:product/x/default");
+        assert_eq!(failed.aws_account_id, "x");
         assert_eq!(
-            failed.product_arn,
-            "arn:aws:securityhub:eu-west-1:111122223333:product/111122223333/default"
+            (
+                failed.product_fields["sagefence/account"].as_str(),
+                failed.product_fields["sagefence/region"].as_str(),
+                failed.resources[0].region.as_str()
+            ),
+            ("111122223333", "eu-west-1", "eu-west-1")
         );
         assert_eq!(failed.generator_id, "notebook-kms-encrypted");
         assert_eq!(failed.product_fields["sagefence/control"], "SageMaker.21");

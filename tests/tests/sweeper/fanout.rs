@@ -148,3 +148,67 @@ async fn a_shard_whose_listing_fails_is_delivered_again() {
         .unwrap();
     assert_eq!(answer, json!({ "batchItemFailures": [{ "itemIdentifier": "m-1" }] }));
 }
+
+#[tokio::test]
+async fn a_member_accounts_notifications_reach_the_home_topic() {
+    use sagefence_audit::audit::{Notification, Outcome};
+    use sagefence_aws::ports::Notifier as _;
+    use sagefence_core::model::ResourceRef;
+
+    // given the sweeper's topic in the home account, read through a subscribed queue
+    let emulator = Emulator::start().await.unwrap();
+    let sweeper = SweeperUnderTest::start(&emulator, SweeperOptions::default()).await.unwrap();
+    let topic = sweeper.ports.topic_arn.clone().unwrap();
+    let sqs = aws_sdk_sqs::Client::new(&emulator.sdk_config());
+    let queue_url = sqs
+        .create_queue()
+        .queue_name("home-notifications")
+        .send()
+        .await
+        .unwrap()
+        .queue_url()
+        .unwrap()
+        .to_owned();
+    aws_sdk_sns::Client::new(&emulator.sdk_config())
+        .subscribe()
+        .topic_arn(&topic)
+        .protocol("sqs")
+        .endpoint(format!("arn:aws:sqs:{REGION}:{ACCOUNT}:home-notifications"))
+        .attributes("RawMessageDelivery", "true")
+        .send()
+        .await
+        .unwrap();
+
+    // when a shard of a member account (acting through the member role) notifies
+    let member = "210987654321";
+    let ports = sweeper
+        .ports
+        .for_shard(REGION, Some(&format!("arn:aws:iam::{member}:role/sagefence-member")))
+        .await;
+    let notification = Notification {
+        subject: "sagefence: stop-notebook-instance on a member's notebook".into(),
+        resource: ResourceRef {
+            kind: ResourceKind::NotebookInstance,
+            name: "nb".into(),
+            arn: Some(format!("arn:aws:sagemaker:{REGION}:{member}:notebook-instance/nb")),
+        },
+        rules: vec!["notebook-root-access-disabled".into()],
+        action: "stop-notebook-instance".into(),
+        mode: sagefence_core::Mode::Enforce,
+        outcome: Outcome::Applied,
+        owner: None,
+        reason: "root access is enabled".into(),
+    };
+    ports.notifier.notify(&notification).await.unwrap();
+
+    // then it is published to the home topic, with the sweeper's own credentials
+    let received = sqs
+        .receive_message()
+        .queue_url(&queue_url)
+        .max_number_of_messages(10)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(received.messages().len(), 1, "{received:?}");
+    assert!(received.messages()[0].body().unwrap().contains(member));
+}
