@@ -1,7 +1,7 @@
 """Every addition to moto, by AWS service, applied in one place at start-up; and the tables
 README.md shows of them and of the test controls."""
 
-from sagefence_emulator import ec2, events, iam, kms, s3, sagemaker, securityhub
+from sagefence_emulator import ec2, events, iam, kms, s3, sagemaker, securityhub, sns
 from sagefence_emulator.controls import CONTROLS
 from sagefence_emulator.patch import Addition
 
@@ -13,6 +13,7 @@ ADDITIONS: tuple[Addition, ...] = (
     *iam.ADDITIONS,
     *securityhub.ADDITIONS,
     *events.ADDITIONS,
+    *sns.ADDITIONS,
 )
 """What the emulator adds to moto 5.2.5, one entry per AWS operation."""
 
