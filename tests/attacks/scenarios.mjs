@@ -36,6 +36,12 @@ export function scenarios(s) {
   const queue = (logical) => s.template.arns[logical]
   const roleTagsOf = (roleArn) => s.made.roles.find((r) => r.arn === roleArn)?.tags ?? {}
   const stackKey = s.template.resource_policies.Key
+  const signingKey = s.template.resource_policies.AuditSigningKey
+  const shipper = s.templateRole('AuditShipperRole')
+  const signsADigest = {
+    resourcePolicy: signingKey.document,
+    context: { 'kms:SigningAlgorithm': 'ECDSA_SHA_256', 'kms:MessageType': 'RAW' }
+  }
   const placementA = s.made.projects[A].notebook
   /// A training job of A as A's notebook is meant to start it: A's subnets, group and key,
   /// network-isolated, inter-container traffic encrypted.
@@ -258,10 +264,22 @@ export function scenarios(s) {
         'sagemaker:VpcSubnets': [env(A).SubnetIds.split(',')[0]],
         'sagemaker:VolumeKmsKeyArn': alphaKey
       }
+    }),
+
+    // ---- the audit trail: only the shipper signs, and nobody rewrites what it wrote
+    step('anyone signs a forged digest with the trail\'s signing key', anyone, 'kms:Sign', signingKey.arn, signsADigest),
+    step('the guardrail signs a forged digest', guardrail, 'kms:Sign', signingKey.arn, signsADigest),
+    step('the provisioner schedules the signing key\'s deletion', provisioner, 'kms:ScheduleKeyDeletion', signingKey.arn, {
+      resourcePolicy: signingKey.document,
+      resourceTags: { [TAG]: 'x' }
+    }),
+    step('the audit-shipper deletes a committed batch', shipper, 's3:DeleteObject', arn.object(s.template.arns.AuditBucket.split(':').pop()), {
+      resourcePolicy: s.template.resource_policies.AuditBucketPolicy.document
     })
   ]
 
   const legitimate = [
+    step('the audit-shipper signs a digest', shipper, 'kms:Sign', signingKey.arn, signsADigest),
     step('data scientist A opens A\'s Jupyter', dsA, 'sagemaker:CreatePresignedNotebookInstanceUrl', notebookA, {
       resourceTags: { [TAG]: A }
     }),

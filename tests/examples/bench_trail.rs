@@ -51,14 +51,20 @@ async fn generate(dir: &Path, records: usize) -> Result<(), Box<dyn Error>> {
         let entries: Vec<Entry> = (start..(start + PER_BATCH).min(records))
             .map(|n| Entry {
                 id: format!("{n:032x}"),
-                time: Utc.timestamp_opt(1_795_687_200 + (n / PER_BATCH) as i64, 0).single().unwrap_or_default(),
+                time: Utc
+                    .timestamp_opt(1_795_687_200 + (n / PER_BATCH) as i64, 0)
+                    .single()
+                    .unwrap_or_default(),
                 line: line(n),
             })
             .collect();
         let unsigned = trail::seal(&chain, &entries, previous.as_ref().map(Sealed::head).as_ref())?;
         let (signature, key) = signer.sign(&unsigned.signing_string()).await?;
         let sealed = unsigned.signed(&signature, &key)?;
-        for (key, object) in [(&sealed.batch_key, &sealed.batch), (&sealed.digest_key, &sealed.digest_bytes)] {
+        for (key, object) in [
+            (&sealed.batch_key, &sealed.batch),
+            (&sealed.digest_key, &sealed.digest_bytes),
+        ] {
             let path = dir.join(key.strip_prefix(TRAIL_PREFIX).unwrap_or(key));
             std::fs::create_dir_all(path.parent().ok_or("no parent")?)?;
             std::fs::write(path, object)?;
@@ -67,7 +73,10 @@ async fn generate(dir: &Path, records: usize) -> Result<(), Box<dyn Error>> {
         previous = Some(sealed);
     }
     std::fs::write(dir.with_extension("pub"), &signer.public_key)?;
-    println!("generated {records} records in {} batches, {bytes} bytes", records.div_ceil(PER_BATCH));
+    println!(
+        "generated {records} records in {} batches, {bytes} bytes",
+        records.div_ceil(PER_BATCH)
+    );
     Ok(())
 }
 
@@ -102,7 +111,10 @@ fn floor(dir: &Path) -> Result<(), Box<dyn Error>> {
         }
     }
     let seconds = start.elapsed().as_secs_f64();
-    println!("floor: {lines} records in {seconds:.2} s, {:.0} records/s", lines as f64 / seconds);
+    println!(
+        "floor: {lines} records in {seconds:.2} s, {:.0} records/s",
+        lines as f64 / seconds
+    );
     Ok(())
 }
 
@@ -145,7 +157,9 @@ async fn seed(store: &S3Trail, signer: &LocalSigner, dir: &str, prior: u64) -> R
             sequence: last.digest.sequence,
             digest_key: last.digest_key.clone(),
         };
-        store.put(&trail::head_key(dir), serde_json::to_vec(&pointer)?, "application/json").await?;
+        store
+            .put(&trail::head_key(dir), serde_json::to_vec(&pointer)?, "application/json")
+            .await?;
     }
     Ok(())
 }

@@ -157,7 +157,9 @@ async fn a_member_accounts_notifications_reach_the_home_topic() {
 
     // given the sweeper's topic in the home account, read through a subscribed queue
     let emulator = Emulator::start().await.unwrap();
-    let sweeper = SweeperUnderTest::start(&emulator, SweeperOptions::default()).await.unwrap();
+    let sweeper = SweeperUnderTest::start(&emulator, SweeperOptions::default())
+        .await
+        .unwrap();
     let topic = sweeper.ports.topic_arn.clone().unwrap();
     let sqs = aws_sdk_sqs::Client::new(&emulator.sdk_config());
     let queue_url = sqs
