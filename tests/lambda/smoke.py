@@ -302,6 +302,11 @@ class Stack:
         self.emulator = emulator
         kms, sqs, s3 = emulator.client("kms"), emulator.client("sqs"), emulator.client("s3")
         self.key_arn = kms.create_key(Description="sagefence smoke")["KeyMetadata"]["Arn"]
+        self.signing_key_arn = kms.create_key(
+            Description="sagefence smoke: the trail's digests",
+            KeySpec="ECC_NIST_P256",
+            KeyUsage="SIGN_VERIFY",
+        )["KeyMetadata"]["Arn"]
         self.topic_arn = emulator.client("sns").create_topic(Name="sagefence-notifications")[
             "TopicArn"
         ]
@@ -358,6 +363,7 @@ class Stack:
                 "AWS_ENDPOINT_URL": emulator.url,
                 "SAGEFENCE_TRAIL_BUCKET": "sagefence-trail",
                 "SAGEFENCE_TRAIL_KMS_KEY_ID": self.key_arn,
+                "SAGEFENCE_TRAIL_SIGNING_KEY": self.signing_key_arn,
                 "SAGEFENCE_TRAIL_PREFIX": "trail/",
                 "SAGEFENCE_ACCOUNT_ID": ACCOUNT,
             },
@@ -429,7 +435,11 @@ def audit_shipper(function: Function, stack: Stack, cli: Path | None) -> None:
     check("job-in-project-vpc" in failing, f"Security Hub holds the failed verdicts {failing}")
     if cli is not None:
         verify = subprocess.run(
-            [str(cli), "audit", "verify", "--bucket", "sagefence-trail", "--prefix", "trail/"],
+            [
+                str(cli),
+                *("audit", "verify", "--bucket", "sagefence-trail", "--prefix", "trail/"),
+                *("--key-id", stack.signing_key_arn),
+            ],
             env={
                 **os.environ,
                 "AWS_ENDPOINT_URL": stack.emulator.url,
