@@ -193,12 +193,16 @@ async fn shipper(ages: &[u64]) -> Result<(), Box<dyn Error>> {
         }
         let elapsed = start.elapsed().as_secs_f64();
         let calls = emulator.control("requests/reset", &json!({})).await?;
-        let total = calls["total"].as_u64().unwrap_or_default();
+        let total = calls.get("total").and_then(Value::as_u64).unwrap_or_default();
+        let listings = calls
+            .pointer("/by_action/s3:ListObjectsV2")
+            .and_then(Value::as_u64)
+            .unwrap_or_default();
         println!(
             "shipper: {age} prior batches: {:.2} calls and {:.2} ms per batch of 10 records (first batch a cold start; {} ListObjectsV2)",
             total as f64 / BATCHES as f64,
             elapsed * 1e3 / BATCHES as f64,
-            calls["by_action"]["s3:ListObjectsV2"].as_u64().unwrap_or_default()
+            listings
         );
     }
     Ok(())
