@@ -579,7 +579,15 @@ where
                 }
             }
         }
-        let Some(key) = self.trail.last_key(&trail::digests_prefix(dir)).await? else {
+        // The newest digest of this format: a trail written before signing (digests named
+        // `{sequence}-{hash}.json`) is left as it was, and this chain starts beside it.
+        let listed = self.trail.keys_under(&trail::digests_prefix(dir)).await?;
+        let Some(key) = listed
+            .into_iter()
+            .filter_map(|key| trail::digest_sequence(&key).map(|sequence| (sequence, key)))
+            .max()
+            .map(|(_, key)| key)
+        else {
             return Ok(None);
         };
         tracing::warn!(chain = dir, digest = %key, "head pointer missing or stale: found the head by listing");

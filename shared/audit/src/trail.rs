@@ -332,6 +332,11 @@ pub fn is_chain_object(key: &str) -> bool {
     key.ends_with(".json.gz") || digest_place(key).is_some()
 }
 
+/// The sequence a digest key commits (`None`: not a digest key of this format).
+pub fn digest_sequence(key: &str) -> Option<u64> {
+    digest_place(key).map(|(_, sequence)| sequence)
+}
+
 /// The chain directory and sequence of a digest key `{dir}digests/{sequence:012}.json`.
 fn digest_place(key: &str) -> Option<(&str, u64)> {
     let (dir, name) = key.rsplit_once(DIGESTS)?;

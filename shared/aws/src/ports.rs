@@ -263,8 +263,8 @@ pub trait TrailWriter {
         content_type: &'static str,
         etag: &str,
     ) -> impl Future<Output = PortResult<bool>> + Send;
-    /// The lexicographically last key under `prefix` (only when the head pointer is lost).
-    fn last_key(&self, prefix: &str) -> impl Future<Output = PortResult<Option<String>>> + Send;
+    /// Every key under `prefix`, in order (only when the head pointer is lost).
+    fn keys_under(&self, prefix: &str) -> impl Future<Output = PortResult<Vec<String>>> + Send;
     /// An object; `None` when it does not exist.
     fn get(&self, key: &str) -> impl Future<Output = PortResult<Option<Stored>>> + Send;
 }

@@ -159,8 +159,8 @@ impl TrailWriter for S3Trail {
         .await
     }
 
-    async fn last_key(&self, prefix: &str) -> PortResult<Option<String>> {
-        Ok(self.0.list(prefix).await?.pop())
+    async fn keys_under(&self, prefix: &str) -> PortResult<Vec<String>> {
+        self.0.list(prefix).await
     }
 
     async fn get(&self, key: &str) -> PortResult<Option<Stored>> {

@@ -111,9 +111,9 @@ impl TrailWriter for Crashing {
             .await
     }
 
-    async fn last_key(&self, prefix: &str) -> PortResult<Option<String>> {
+    async fn keys_under(&self, prefix: &str) -> PortResult<Vec<String>> {
         self.alive()?;
-        self.inner.last_key(prefix).await
+        self.inner.keys_under(prefix).await
     }
 
     async fn get(&self, key: &str) -> PortResult<Option<Stored>> {

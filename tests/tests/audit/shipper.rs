@@ -56,14 +56,15 @@ impl TrailWriter for Bucket {
         self.put(key, bytes, content_type).await.map(|()| true)
     }
 
-    async fn last_key(&self, prefix: &str) -> PortResult<Option<String>> {
+    async fn keys_under(&self, prefix: &str) -> PortResult<Vec<String>> {
         Ok(self
             .objects
             .lock()
             .unwrap()
             .keys()
-            .rfind(|k| k.starts_with(prefix))
-            .cloned())
+            .filter(|k| k.starts_with(prefix))
+            .cloned()
+            .collect())
     }
 
     async fn get(&self, key: &str) -> PortResult<Option<Stored>> {
@@ -337,4 +338,33 @@ async fn a_logs_delivery_ships_audit_lines_and_cloudtrail_records() {
     let classes: Vec<Value> = shipped_lines(&shipper).iter().map(|l| l["class_uid"].clone()).collect();
     assert_eq!(classes, [json!(6003), json!(2003), json!(7001)]);
     assert_eq!(verify(&shipper).chains.len(), 2);
+}
+
+#[tokio::test]
+async fn a_trail_written_before_signing_is_left_as_it_was_and_the_signed_chain_starts_beside_it() {
+    // given a chain of the unsigned format (digest named `{sequence}-{hash}.json`), no head pointer
+    let shipper = shipper();
+    let dir = "trail/123456789012/eu-west-1/";
+    let old_batch = format!("{dir}2026/11/01/10/000000000007-0123456789abcdef.json.gz");
+    let old_digest = format!("{dir}digests/000000000007-0123456789abcdef.json");
+    for (key, bytes) in [
+        (&old_batch, b"old".to_vec()),
+        (&old_digest, b"{\"version\":1}".to_vec()),
+    ] {
+        shipper.trail.objects.lock().unwrap().insert(key.clone(), bytes);
+    }
+    // when a record is shipped
+    let answer = shipper
+        .handle(&sqs(&[("m1", finding("r1", "nb", "FAILED").to_string())]), Utc::now())
+        .await
+        .unwrap();
+    // then it starts the signed chain at 0, and the old objects are untouched and not part of it
+    assert_eq!(answer, json!({ "batchItemFailures": [] }));
+    let report = verify(&shipper);
+    assert_eq!((report.chains[0].from_sequence, report.chains[0].records), (0, 1));
+    assert_eq!(report.chains[0].pending, vec![old_batch.clone()]);
+    assert_eq!(
+        shipper.trail.objects.lock().unwrap()[&old_digest],
+        b"{\"version\":1}".to_vec()
+    );
 }
