@@ -473,9 +473,7 @@ where
                 record_ids: sealed.digest.record_ids.clone(),
             };
             self.write_markers(dir, &committed).await?;
-            if let Ok(mut heads) = self.heads.lock() {
-                heads.insert(dir.to_owned(), committed.head.clone());
-            }
+            self.remember(dir, &committed.head);
             self.advance_pointer(dir, &committed.head).await;
             self.emit(&[sealed.published(dir).line()]);
             return Ok(());
@@ -487,6 +485,14 @@ where
         })
     }
 
+    /// Caches `head` as chain `dir`'s: every digest up to it has its markers.
+    fn remember(&self, dir: &str, head: &Head) {
+        if let Ok(mut heads) = self.heads.lock() {
+            heads.insert(dir.to_owned(), head.clone());
+        }
+    }
+
+    /// Drops chain `dir`'s cached head: the next commit finds it again.
     fn forget(&self, dir: &str) {
         if let Ok(mut heads) = self.heads.lock() {
             heads.remove(dir);
@@ -558,9 +564,7 @@ where
             self.write_markers(dir, &last).await?;
             self.advance_pointer(dir, &last.head).await;
         }
-        if let Ok(mut heads) = self.heads.lock() {
-            heads.insert(dir.to_owned(), last.head.clone());
-        }
+        self.remember(dir, &last.head);
         Ok(Some(last.head))
     }
 
